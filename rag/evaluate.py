@@ -1,0 +1,145 @@
+"""Evaluation: run a JSONL question set through the assistant and score answers, abstentions,
+retrieval and citations.
+
+Each input line: {"id", "question", "history"?: [{role, content}], "sources": [gold file names],
+"answer_contains": [[alternatives], ...], "answerable": bool}. The answer must contain one
+alternative of every group (case-insensitive).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, Sequence
+
+from .errors import DossierError
+from .schema import Answer, Turn
+
+
+class Asks(Protocol):
+    def ask(self, question: str, history: Sequence[Turn] = ...) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    question: str
+    history: tuple[Turn, ...]
+    sources: frozenset[str]
+    answer_contains: tuple[tuple[str, ...], ...]
+    answerable: bool
+
+
+def load_cases(path: Path) -> list[Case]:
+    cases = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise DossierError(f"Cannot read the question set {path}: {e.strerror}.") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            cases.append(
+                Case(
+                    id=str(d["id"]),
+                    question=d["question"],
+                    history=tuple(Turn(t["role"], t["content"]) for t in d.get("history", [])),
+                    sources=frozenset(d.get("sources", [])),
+                    answer_contains=tuple(tuple(g) for g in d.get("answer_contains", [])),
+                    answerable=bool(d.get("answerable", True)),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as e:
+            raise DossierError(f"{path}, line {n}: not a valid question ({type(e).__name__}: {e}).") from None
+    if not cases:
+        raise DossierError(f"The question set {path} is empty.")
+    return cases
+
+
+def contains_all(text: str, groups: Sequence[Sequence[str]]) -> bool:
+    lowered = text.lower()
+    return all(any(alt.lower() in lowered for alt in group) for group in groups)
+
+
+def score(case: Case, answer: Answer) -> dict[str, Any]:
+    """Per-question judgements (None where a metric does not apply)."""
+    retrieved_top5 = {h.passage.source for h in answer.retrieved[:5]}
+    cited = {c.source for c in answer.citations}
+    result: dict[str, Any] = {"abstained": answer.abstained}
+    if case.answerable:
+        result["correct"] = (not answer.abstained) and contains_all(answer.text, case.answer_contains)
+        result["hit5"] = bool(retrieved_top5 & case.sources)
+        result["cited_gold"] = len(cited & case.sources)
+        result["cited"] = len(cited)
+        result["recall"] = len(cited & case.sources) / len(case.sources) if case.sources else None
+    else:
+        result["correct"] = answer.abstained
+    return result
+
+
+def metrics(rows: Sequence[dict[str, Any]], cases: Sequence[Case], latencies: Sequence[float]) -> dict[str, Any]:
+    answerable = [r for r, c in zip(rows, cases) if c.answerable]
+    unanswerable = [r for r, c in zip(rows, cases) if not c.answerable]
+    cited = sum(r["cited"] for r in answerable)
+    recalls = [r["recall"] for r in answerable if r["recall"] is not None]
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
+
+    return {
+        "questions": len(cases),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "answer_accuracy": _mean(r["correct"] for r in answerable),
+        "abstention_accuracy": _mean(r["correct"] for r in unanswerable),
+        "hit_at_5": _mean(r["hit5"] for r in answerable),
+        "citation_precision": (sum(r["cited_gold"] for r in answerable) / cited) if cited else None,
+        "citation_recall": statistics.fmean(recalls) if recalls else None,
+        "latency_ms_p50": round(pct(0.5), 1),
+        "latency_ms_p95": round(pct(0.95), 1),
+        "failed": [c.id for r, c in zip(rows, cases) if not r["correct"]],
+    }
+
+
+def _mean(values: Any) -> float | None:
+    values = [float(v) for v in values]
+    return round(statistics.fmean(values), 4) if values else None
+
+
+def run(assistant: Asks, path: Path, out: Path | None = None) -> dict[str, Any]:
+    cases = load_cases(path)
+    rows, latencies, records = [], [], []
+    for case in cases:
+        answer = assistant.ask(case.question, case.history)
+        latencies.append(answer.timings_ms.get("total_ms", 0.0))
+        row = score(case, answer)
+        rows.append(row)
+        records.append({"id": case.id, "question": case.question, **answer.to_json(), "judged": row})
+    if out is not None:
+        with open(out, "w", encoding="utf-8") as f:
+            for record in records:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return metrics(rows, cases, latencies)
+
+
+def format_metrics(m: dict[str, Any]) -> str:
+    def f(v: Any) -> str:
+        return "n/a" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    lines = [
+        f"questions            {m['questions']} ({m['answerable']} answerable, {m['unanswerable']} not)",
+        f"answer accuracy      {f(m['answer_accuracy'])}",
+        f"abstention accuracy  {f(m['abstention_accuracy'])}",
+        f"retrieval hit@5      {f(m['hit_at_5'])}",
+        f"citation precision   {f(m['citation_precision'])}",
+        f"citation recall      {f(m['citation_recall'])}",
+        f"latency p50 / p95    {m['latency_ms_p50']} / {m['latency_ms_p95']} ms",
+    ]
+    if m["failed"]:
+        lines.append(f"failed               {', '.join(m['failed'])}")
+    return "\n".join(lines)

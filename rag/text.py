@@ -1,0 +1,121 @@
+"""Text primitives shared by the stages: sentence spans, search terms, normalisation.
+
+Everything here works on offsets into the original text so that later stages can quote exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterator
+
+# Abbreviations after which a period does not end a sentence (lower-cased, without the period).
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof gen sen rep st jr sr vs etc e.g i.e u.s u.k u.n u.s.a no co corp inc ltd gov
+    lt col capt adm maj mt ft jan feb mar apr jun jul aug sep sept oct nov dec fig al approx dept est
+    pres rev sgt cmdr gov't""".split()
+)
+
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+|$)")
+_OPENING = re.compile(r"\s+[\"“‘'(\[]?[A-Z0-9\u4e00-\u9fff]")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Split `text[start:end]` into sentences; returns absolute (start, end) offsets, whitespace-trimmed."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        stop = match.end()
+        if stop < end and not _OPENING.match(text, stop, end):
+            continue  # next word is lower-case: an abbreviation or a mid-sentence ellipsis
+        if _is_abbreviation(text, cursor, match.start(), match.group()):
+            continue
+        spans.append((cursor, stop))
+        cursor = stop
+    spans.append((cursor, end))
+    return [trimmed for s, e in spans if (trimmed := trim(text, s, e))[1] > trimmed[0]]
+
+
+def _is_abbreviation(text: str, sentence_start: int, dot: int, mark: str) -> bool:
+    if not mark.startswith("."):
+        return False
+    word_start = dot
+    while word_start > sentence_start and not text[word_start - 1].isspace():
+        word_start -= 1
+    word = text[word_start:dot].lstrip("\"“‘'(").lower()
+    if word in _ABBREVIATIONS:
+        return True
+    return len(word) == 1 and word.isalpha()  # an initial: "J. Smith"
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def normalize(text: str) -> str:
+    """Case-, quote- and whitespace-insensitive form, for duplicate detection and matching."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.translate(_QUOTES)
+    return " ".join(text.split())
+
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "\u00a0": " "})
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are aren't as at be because been before
+    being below between both but by can could did do does doing down during each either else ever few for
+    from further had has have having he her here hers herself him himself his how however i if in into is
+    it its itself just let me more most much must my myself no nor not now of off on once only or other
+    our ours ourselves out over own per same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up upon us very was we were
+    what when where which while who whom whose why will with within without would yet you your yours
+    yourself yourselves said says say according did does do one two many article articles""".split()
+)
+
+QUESTION_WORDS = frozenset("what which who whom whose when where why how tell explain describe".split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens, quotes folded (don’t -> don't)."""
+    return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    try:
+        import Stemmer  # PyStemmer: Snowball English, C speed
+
+        return Stemmer.Stemmer("english")
+    except ImportError:  # pragma: no cover - PyStemmer is in requirements.txt
+        return None
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    stemmer = _stemmer()
+    if word.endswith("'s"):
+        word = word[:-2]
+    return stemmer.stemWord(word) if stemmer is not None else word
+
+
+def terms(text: str) -> list[str]:
+    """Search terms: words minus stopwords, stemmed. Used by BM25 and by sentence scoring alike."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
+
+
+def iter_lines(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every non-blank line, trimmed."""
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        s, e = trim(text, pos, pos + len(line))
+        if e > s:
+            yield s, e
+        pos += len(line)
