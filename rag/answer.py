@@ -10,13 +10,15 @@ A backend is one class with one method, `answer`; `make_answerer` picks one by n
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, Protocol, Sequence
 
 from .errors import BackendError
 from .schema import Answer, Citation, Claim, Hit, Passage
-from .text import QUESTION_WORDS, STOPWORDS, stem, terms, words
+from .conversation import asked_voice
+from .text import QUESTION_WORDS, STOPWORDS, spoken_date, stem, terms, words
 
 
 class Answerer(Protocol):
@@ -79,12 +81,15 @@ _YEAR_OR_DATE = re.compile(
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundred|thousand|"
                      r"million|billion|trillion|percent|half|dozen)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
-_ASKS_COMMENTS = re.compile(r"\b(comment|commenter|reader|readers|thread)s?\b", re.IGNORECASE)
-_ASKS_NOTES = re.compile(r"\b(translator|translation|editor|note|notes|bracket)", re.IGNORECASE)
 _VOICE_TERMS = frozenset(
     stem(w) for w in "reader readers comment comments commenter commenters thread translator translator's "
     "note notes editor editor's".split()
 )
+_MONTH_NAMES = frozenset(
+    "january february march april may june july august september october november december".split()
+)
+_PLACE = re.compile(r"\b(in|at|near|off|from)\s+(the\s+)?[A-Z][a-z]")
+_ATTRIBUTES_PREVIOUS = re.compile(rf"[—–-]\s*({_SPEECH})\s+[A-Z]|^[^.]{{0,60}}[,—–]\s*({_SPEECH})\s+[A-Z]")
 _INTRODUCES = re.compile(r"([:;]|\bthe following[:;,.]?|\bas follows[:;,.]?)[\"”’]?$", re.IGNORECASE)
 
 @dataclass
@@ -92,9 +97,52 @@ class _Candidate:
     span: Span
     text: str
     score: float
-    index: int  # position in its passage
-    rank: int  # rank of its passage
+    support: float  # share of the user's own key terms this unit (and its neighbours) contains
+    index: int  # position of its last sentence in the passage
+    first: int  # position of its first sentence in the passage
     asked: bool  # mentions one of the user's own key terms itself
+
+
+@dataclass(frozen=True)
+class _Intent:
+    """What kind of answer the question wants, read off its wording."""
+
+    date: bool
+    number: bool
+    person: bool
+    place: bool
+    voice: str | None
+    literals: frozenset[str]  # numbers and years the question itself contains
+
+    @classmethod
+    def of(cls, question: str) -> _Intent:
+        return cls(
+            date=bool(re.search(r"\b(when|what year|which year|what date|how long ago|since when)\b", question, re.I)),
+            number=bool(re.search(
+                r"\b(how (many|much|far|large|big|long)|by how much|what (percentage|share|amount|number|price))\b",
+                question, re.I)),
+            person=bool(re.search(r"\b(who|whom|whose)\b", question, re.I)),
+            place=bool(re.search(r"\b(where|which (city|country|place|region|sea|bay))\b", question, re.I)),
+            voice=asked_voice(question),
+            literals=frozenset(m.group().lower() for m in re.finditer(r"\d[\d.,]*|\b[A-Za-z]+\b", question)
+                               if m.group()[0].isdigit() or m.group().lower() in _MONTH_NAMES),
+        )
+
+    def bonus(self, sentence: str) -> float:
+        def new(pattern: re.Pattern[str]) -> bool:
+            return any(m.group().lower() not in self.literals for m in pattern.finditer(sentence))
+
+        bonus = 0.0
+        if self.date and new(_YEAR_OR_DATE):
+            bonus += 0.25
+        if self.number and new(_NUMBER):
+            bonus += 0.25
+        if self.person:
+            named = bool(_NAME.search(sentence))
+            bonus += 0.1 if named and _SPEECH_VERB.search(sentence) else 0.05 if named else 0.0
+        if self.place and _PLACE.search(sentence):
+            bonus += 0.1
+        return bonus
 
 
 class ExtractiveAnswerer:
@@ -102,36 +150,25 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, idf: Callable[[str], float], max_sentences: int = 3, min_support: float = 0.45):
+    def __init__(self, idf: Callable[[str], float], max_sentences: int = 3, min_support: float = 0.55):
         self.idf = idf
         self.max_sentences = max_sentences
         self.min_support = min_support
 
     def answer(self, question: str, query: str, hits: Sequence[Hit], texts: Mapping[str, str]) -> Answer:
-        key_terms = self._key_terms(question, query)
-        if not hits or not key_terms:
-            return self._abstain(question, query, hits, key_terms, texts)
-        support, best_passage = max(
-            ((self._coverage(key_terms, set(terms(h.passage.title + " " + h.passage.text))), h) for h in hits),
-            key=lambda x: x[0],
-        )
-        if support < self.min_support:
-            return self._abstain(question, query, hits, key_terms, texts)
-
-        candidates = self._candidates(question, key_terms, hits, texts)
-        if not candidates:
+        key_terms, own_terms = self._key_terms(question, query)
+        candidates = self._candidates(question, key_terms, own_terms, hits, texts) if hits and key_terms else []
+        if not candidates or max(c.support for c in candidates) < self.min_support:
             return self._abstain(question, query, hits, key_terms, texts)
         chosen = self._select(candidates)
         citations = CitationList(texts)
         claims: list[Claim] = []
         for cand in chosen:
-            text, span = self._attribute(cand, texts, question)
-            n = citations.cite(span)
-            claims.append(Claim(text=text, citations=(n,)))
-        answer_text = " ".join(f"{c.text} [{c.citations[0]}]" for c in claims)
+            text, span = self._attribute(cand, texts)
+            claims.append(Claim(text=text, citations=(citations.cite(span),)))
         return Answer(
             question=question,
-            text=answer_text,
+            text=" ".join(f"{c.text} [{c.citations[0]}]" for c in claims),
             citations=tuple(citations.items),
             claims=tuple(claims),
             abstained=False,
@@ -142,85 +179,115 @@ class ExtractiveAnswerer:
 
     # -- scoring --
 
-    def _key_terms(self, question: str, query: str) -> dict[str, float]:
-        """Stemmed content terms with IDF weights. Terms the conversation added to a follow-up count a
-        third as much as the user's own words; words naming a voice ("readers", "translator") select
-        passages by kind instead of counting as content."""
-        own = [t for t in dict.fromkeys(terms(question)) if t not in _VOICE_TERMS]
-        weights = {t: self.idf(t) for t in own}
+    def _key_terms(self, question: str, query: str) -> tuple[dict[str, float], dict[str, float]]:
+        """Stemmed content terms with IDF weights: all of them, and the user's own. Terms the
+        conversation added to a follow-up count a third as much as the user's own words; words naming
+        a voice ("readers", "translator") select passages by kind instead of counting as content."""
+        # sqrt dampens IDF so that one rare term the question merely names ("Joint-Sea 2013") does
+        # not outweigh everything it asks.
+        own = {t: math.sqrt(self.idf(t)) for t in dict.fromkeys(terms(question)) if t not in _VOICE_TERMS}
+        weights = dict(own)
         for t in terms(query):
             if t not in weights and t not in _VOICE_TERMS:
-                weights[t] = self.idf(t) / 3
-        return weights
+                weights[t] = math.sqrt(self.idf(t)) / 2
+        # In a follow-up ("Where was it held?") the conversation says what "it" is: its terms count
+        # towards support too.
+        return weights, (weights if query != question else own)
 
     @staticmethod
-    def _coverage(key_terms: Mapping[str, float], present: set[str] | Mapping[str, float]) -> float:
+    def _coverage(key_terms: Mapping[str, float], credit: Mapping[str, float]) -> float:
         total = sum(key_terms.values())
-        if total <= 0:
-            return 0.0
-        if isinstance(present, set):
-            return sum(w for t, w in key_terms.items() if t in present) / total
-        return sum(w * present.get(t, 0.0) for t, w in key_terms.items()) / total
+        return sum(w * credit.get(t, 0.0) for t, w in key_terms.items()) / total if total > 0 else 0.0
 
     def _candidates(
-        self, question: str, key_terms: Mapping[str, float], hits: Sequence[Hit], texts: Mapping[str, str]
+        self,
+        question: str,
+        key_terms: Mapping[str, float],
+        own_terms: Mapping[str, float],
+        hits: Sequence[Hit],
+        texts: Mapping[str, str],
     ) -> list[_Candidate]:
-        wants_date = bool(re.search(r"\b(when|what year|which year|what date|how long ago|since when)\b", question, re.I))
-        wants_number = bool(re.search(r"\b(how (many|much|far|large|big|long)|what (percentage|share|amount|number|price))\b", question, re.I))
-        wants_person = bool(re.search(r"\b(who|whom|whose)\b", question, re.I))
-        asks_comments = bool(_ASKS_COMMENTS.search(question))
-        asks_notes = bool(_ASKS_NOTES.search(question))
+        intent = _Intent.of(question)
+        order = [t for t in terms(question) if t in key_terms]
         seen: set[tuple[str, int, int]] = set()
-        own_key_terms = {t for t in terms(question) if t in key_terms}
         out: list[_Candidate] = []
         for rank, hit in enumerate(hits):
             p = hit.passage
             text = texts[p.source]
             sentence_terms = [set(terms(text[s:e])) for s, e in p.sentences]
-            context = set(terms(p.title)) | set().union(*sentence_terms)
-            for i, (s, e) in enumerate(p.sentences):
-                units = [(s, e, sentence_terms[i], i)]
-                if _INTRODUCES.search(text[s:e]) and i + 1 < len(p.sentences):
-                    # "Zhou said:" + the quotation that follows, as one unit: neither stands alone.
-                    units = [(s, p.sentences[i + 1][1], sentence_terms[i] | sentence_terms[i + 1], i + 1)]
-                for start, end, own_terms, index in units:
-                    if (p.source, start, end) in seen:
-                        continue
-                    seen.add((p.source, start, end))
-                    sentence = text[start:end]
-                    credit: dict[str, float] = {t: 0.3 for t in context}
-                    for j in (i - 1, index + 1):
-                        if 0 <= j < len(sentence_terms):
-                            credit.update({t: 0.5 for t in sentence_terms[j]})
-                    credit.update({t: 1.0 for t in own_terms})
-                    score = self._coverage(key_terms, credit)
-                    score += 0.12 / (1 + rank)  # the retrievers' judgement, mildly
-                    if wants_date and _YEAR_OR_DATE.search(sentence):
-                        score += 0.15
-                    if wants_number and _NUMBER.search(sentence):
-                        score += 0.15
-                    if wants_person and (_NAME.search(sentence) or _SPEECH_VERB.search(sentence)):
-                        score += 0.05
-                    if len(sentence.split()) < 6:
-                        score *= 0.6  # headings, fragments
-                    if p.kind == "comment" and not asks_comments:
-                        score *= 0.7  # prefer the article's own reporting
-                    if p.kind == "note" and not asks_notes:
-                        score *= 0.75
-                    asked = bool(own_terms & own_key_terms)
-                    out.append(_Candidate(Span(p, start, end), " ".join(sentence.split()), score, index, rank, asked))
+            metadata = set(terms(" ".join(filter(None, (p.title, p.author, spoken_date(p.date))))))
+            context = metadata.union(*sentence_terms)
+            if p.kind == "note":
+                # An inline note reacts to what precedes it in the article.
+                before = set(terms(text[max(0, p.start - 400) : p.start]))
+            else:
+                before = set()
+            for first, last in self._units(text, p):
+                start, end = p.sentences[first][0], p.sentences[last][1]
+                if (p.source, start, end) in seen:
+                    continue
+                seen.add((p.source, start, end))
+                unit_terms = set().union(*sentence_terms[first : last + 1])
+                neighbours = set()
+                for j in (first - 1, last + 1):
+                    if 0 <= j < len(sentence_terms):
+                        neighbours |= sentence_terms[j]
+                credit = {t: 0.3 for t in context}
+                credit.update({t: 0.6 for t in before})
+                credit.update({t: 0.5 for t in neighbours if credit.get(t, 0) < 0.5})
+                credit.update({t: 1.0 for t in unit_terms})
+                sentence = text[start:end]
+                score = self._coverage(key_terms, credit) + 0.12 / (1 + rank) + intent.bonus(sentence)
+                score += 0.1 * _in_order(order, terms(sentence))
+                if len(sentence.split()) < 6:
+                    score *= 0.6  # headings, fragments
+                if intent.voice is not None and p.kind != intent.voice:
+                    score *= 0.5  # the question asks for another voice
+                elif intent.voice is None and p.kind != "article":
+                    score *= 0.7 if p.kind == "comment" else 0.75  # prefer the article's own reporting
+                support_credit = {t: 0.5 for t in neighbours | before | metadata}
+                support_credit.update({t: 1.0 for t in unit_terms})
+                out.append(
+                    _Candidate(
+                        Span(p, start, end), " ".join(sentence.split()), score,
+                        support=self._coverage(own_terms, support_credit) if own_terms else 0.0,
+                        index=last, first=first, asked=bool(unit_terms & set(own_terms)),
+                    )
+                )
         out.sort(key=lambda c: -c.score)
         return out
 
+    @staticmethod
+    def _units(text: str, p: Passage) -> list[tuple[int, int]]:
+        """Sentence ranges that can stand as one answer sentence: single sentences, and a quotation
+        fused with the sentence that attributes it ("Zhou said:" + quote; quote + "— says Sutter")."""
+        units = []
+        n = len(p.sentences)
+        for i, (s, e) in enumerate(p.sentences):
+            sentence = text[s:e]
+            if _INTRODUCES.search(sentence) and i + 1 < n:
+                units.append((i, i + 1))
+                continue
+            units.append((i, i))
+            if i + 1 < n and not _SPEECH_VERB.search(sentence):
+                following = text[p.sentences[i + 1][0] : p.sentences[i + 1][1]]
+                if _ATTRIBUTES_PREVIOUS.search(following):
+                    units.append((i, i + 1))
+        return units
+
     def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
-        best = candidates[0].score
-        chosen = [candidates[0]]
-        chosen_terms = [set(terms(candidates[0].text))]
+        best = candidates[0]
+        chosen = [best]
+        chosen_terms = [set(terms(best.text))]
         for cand in candidates[1:]:
-            if len(chosen) >= self.max_sentences or cand.score < 0.8 * best:
+            if len(chosen) >= self.max_sentences or cand.score < 0.5 * best.score:
                 break
-            if not cand.asked:
-                continue  # an added sentence must itself mention something asked
+            adjacent = any(
+                cand.span.passage.id == c.span.passage.id and (cand.first == c.index + 1 or cand.index == c.first - 1)
+                for c in chosen
+            )
+            if not (adjacent or (cand.asked and cand.score >= 0.8 * best.score)):
+                continue  # an added sentence must itself mention something asked, or continue the best one
             cand_terms = set(terms(cand.text))
             if any(len(cand_terms & t) / max(1, len(cand_terms | t)) > 0.5 for t in chosen_terms):
                 continue  # says the same thing again
@@ -234,7 +301,7 @@ class ExtractiveAnswerer:
 
     # -- who said it --
 
-    def _attribute(self, cand: _Candidate, texts: Mapping[str, str], question: str) -> tuple[str, Span]:
+    def _attribute(self, cand: _Candidate, texts: Mapping[str, str]) -> tuple[str, Span]:
         """The answer sentence with its voice made explicit, and the span that supports all of it."""
         p, sentence = cand.span.passage, cand.text
         if p.kind == "comment":
@@ -296,6 +363,17 @@ class ExtractiveAnswerer:
         )
 
 
+def _in_order(order: Sequence[str], sentence_terms: Sequence[str]) -> float:
+    """Share of consecutive question-term pairs that the sentence has in the question's order
+    ("Putin called Xi" vs "Xi called Putin")."""
+    position = {}
+    for i, t in enumerate(sentence_terms):
+        position.setdefault(t, i)
+    present = [t for t in order if t in position]
+    pairs = list(zip(present, present[1:]))
+    return sum(position[a] < position[b] for a, b in pairs) / len(pairs) if pairs else 0.0
+
+
 def _overlaps(a: Span, b: Span) -> bool:
     return a.passage.source == b.passage.source and a.start < b.end and b.start < a.end
 
@@ -316,7 +394,7 @@ def _lower_first(sentence: str) -> str:
     return sentence
 
 
-def make_answerer(name: str, idf: Callable[[str], float], max_sentences: int, min_support: float) -> Answerer:
+def make_answerer(name: str, idf: Callable[[str], float], max_sentences: int = 3, min_support: float = 0.55) -> Answerer:
     """The answer backend called `name` (the `answerer` setting)."""
     match name:
         case "extractive":

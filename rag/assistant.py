@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 from . import store
 from .answer import Answerer, make_answerer
 from .build import BuildReport, Progress, build
-from .conversation import contextualize
+from .conversation import asked_voice, contextualize
 from .embed import Embedder, load_embedder
 from .errors import IndexMissing, QuestionError
 from .retrieve import Filters, Retriever
@@ -90,7 +90,7 @@ class Assistant:
         t0 = time.perf_counter()
         vector = self.retriever.embed_query(query) if self.settings.retrieval_mode != "lexical" else None
         t1 = time.perf_counter()
-        hits = self.retriever.search(query, k=top_k, filters=filters, query_vector=vector)
+        hits = self.retriever.search(query, k=top_k, filters=filters, query_vector=vector, voice=asked_voice(question))
         t2 = time.perf_counter()
         result = backend.answer(question, query, hits, self.index.texts)
         t3 = time.perf_counter()

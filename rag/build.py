@@ -21,6 +21,7 @@ from .embed import Embedder
 from .errors import CorpusError, IndexError_
 from .schema import Article, Passage
 from .settings import Settings
+from .text import spoken_date
 
 
 @dataclass(frozen=True)
@@ -190,5 +191,7 @@ def _previous(settings: Settings, rebuild: bool) -> tuple[store.Index | None, st
 
 
 def embedding_text(passage: Passage) -> str:
-    """What gets embedded and BM25-indexed: the title gives a short passage its topic."""
-    return f"{passage.title}\n{passage.text}"
+    """What gets embedded and BM25-indexed: the title gives a short passage its topic, the date lets
+    "in January 2011" match."""
+    dated = f" ({spoken_date(passage.date)})" if passage.date else ""
+    return f"{passage.title}{dated}\n{passage.text}"

@@ -36,6 +36,19 @@ def entities(text: str) -> list[str]:
     return found
 
 
+_ASKS_COMMENTS = re.compile(r"\b(comment|commenter|commentator|reader|thread)s?\b", re.IGNORECASE)
+_ASKS_NOTES = re.compile(r"\b(translator|translator's|translator’s|editor's|editor’s|note|notes|brackets?)\b", re.I)
+
+
+def asked_voice(question: str) -> str | None:
+    """The voice a question asks about: "comment" (readers), "note" (translator/editor), or None."""
+    if _ASKS_COMMENTS.search(question):
+        return "comment"
+    if _ASKS_NOTES.search(question):
+        return "note"
+    return None
+
+
 def is_follow_up(question: str) -> bool:
     tokens = words(question)
     if any(t in _ANAPHORA for t in tokens) or _CONTINUATION.match(question):
@@ -55,9 +68,10 @@ def contextualize(question: str, history: Sequence[Turn], turns: int = 2) -> str
     sources = [t.content for t in reversed(recent_users)]
     if last_answer is not None:
         sources.append(_first_sentence(last_answer.content))
-    for text in sources:
-        names = entities(text)
-        candidates = names if names else [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
+    for n, text in enumerate(sources):
+        candidates = entities(text)
+        if n < len(recent_users):  # the user's own earlier words say what the topic is
+            candidates += [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
         for c in candidates:
             if c.lower() not in present and c not in extra:
                 extra.append(c)

@@ -7,7 +7,7 @@ calibrated against the other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -28,12 +28,15 @@ class Filters:
     sources: frozenset[str] | None = None
     date_from: str | None = None
     date_to: str | None = None
+    kinds: frozenset[str] | None = None
 
     def __bool__(self) -> bool:
-        return self.sources is not None or self.date_from is not None or self.date_to is not None
+        return any(v is not None for v in (self.sources, self.date_from, self.date_to, self.kinds))
 
     def admits(self, passage: Passage) -> bool:
         if self.sources is not None and passage.source not in self.sources:
+            return False
+        if self.kinds is not None and passage.kind not in self.kinds:
             return False
         if self.date_from or self.date_to:
             if passage.date is None:
@@ -67,8 +70,20 @@ class Retriever:
         filters: Filters | None = None,
         mode: str | None = None,
         query_vector: np.ndarray | None = None,
+        voice: str | None = None,
     ) -> list[Hit]:
+        """The `k` best passages for `query`. With `voice` ("comment", "note"), at least half of them
+        are of that kind, so "what do readers say about X" finds the comments even when the article
+        itself ranks higher."""
         k = k or self.settings.top_k
+        if voice is not None:
+            if mode != "lexical" and query_vector is None and self.embedder is not None:
+                query_vector = self.embed_query(query)
+            voiced = self.search(query, max(2, k // 2), replace(filters or Filters(), kinds=frozenset([voice])),
+                                 mode, query_vector)
+            rest = self.search(query, k, filters, mode, query_vector)
+            seen = {h.passage.id for h in voiced}
+            return (voiced + [h for h in rest if h.passage.id not in seen])[:k]
         mode = mode or self.settings.retrieval_mode
         n = max(self.settings.candidates, k)
         allowed = self._mask(filters) if filters else None

@@ -42,8 +42,11 @@ class Settings:
     answerer: str = field(default="extractive", metadata=_doc("Answer backend: extractive (needs nothing)."))
     max_answer_sentences: int = field(default=3, metadata=_doc("Sentences in an extractive answer (1-4)."))
     min_support: float = field(
-        default=0.45,
-        metadata=_doc("Share of the question's key terms a passage must contain, else the answer abstains."),
+        default=0.55,
+        metadata=_doc(
+            "IDF-weighted share of the question's key terms that the best sentence (with its neighbours) "
+            "must contain; below it the answer abstains."
+        ),
     )
     max_question_chars: int = field(default=2000, metadata=_doc("Longer questions are refused with a message."))
     max_file_bytes: int = field(default=5_000_000, metadata=_doc("Larger corpus files are skipped with a warning."))

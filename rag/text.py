@@ -77,7 +77,8 @@ STOPWORDS = frozenset(
     our ours ourselves out over own per same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up upon us very was we were
     what when where which while who whom whose why will with within without would yet you your yours
-    yourself yourselves said says say according did does do one two many article articles""".split()
+    yourself yourselves said says say according did does do one two many article articles
+    quote quoted quotes mention mentions mentioned discuss discussed describe described name names named""".split()
 )
 
 QUESTION_WORDS = frozenset("what which who whom whose when where why how tell explain describe".split())
@@ -119,3 +120,17 @@ def iter_lines(text: str) -> Iterator[tuple[int, int]]:
         if e > s:
             yield s, e
         pos += len(line)
+
+
+_MONTHS = "January February March April May June July August September October November December".split()
+
+
+def spoken_date(iso: str | None) -> str:
+    """'2011-01-23' -> 'January 23, 2011', so a question's "January 2011" matches the article date."""
+    if not iso:
+        return ""
+    try:
+        year, month, day = iso.split("-")
+        return f"{_MONTHS[int(month) - 1]} {int(day)}, {year}"
+    except (ValueError, IndexError):
+        return iso
