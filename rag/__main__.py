@@ -63,8 +63,11 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .assistant import clean_question
+
+    question = clean_question(" ".join(args.question), settings.max_question_chars)  # fail before loading
     assistant = _open(settings)
-    answer = assistant.ask(" ".join(args.question))
+    answer = assistant.ask(question)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:

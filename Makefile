@@ -1,0 +1,23 @@
+# Two commands on a fresh machine (Python 3.11): `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install chat
+
+$(VENV)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false
+
+chat: install
+	$(BIN)/python -m rag
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)

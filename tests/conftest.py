@@ -1,0 +1,57 @@
+"""Shared fixtures. The hashing embedder is a test double for unit tests of storage and retrieval
+plumbing; the real model is exercised by test_integration.py (module-scoped, loaded once)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.settings import PROJECT_DIR, Settings
+from rag.text import words
+
+SEEDS = PROJECT_DIR / "seeds"
+A, B, C, D, E = sorted(p.name for p in SEEDS.iterdir())
+
+
+class HashingEmbedder:
+    """Bag of hashed words, L2-normalised: deterministic, instant, and similar texts are similar."""
+
+    def __init__(self, name: str = "hashing-test", dimension: int = 64):
+        self.name, self.dimension = name, dimension
+        self.calls = 0
+        self.embedded = 0
+
+    def embed(self, texts, batch_size=32, progress=None):
+        self.calls += 1
+        self.embedded += len(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for w in words(text):
+                out[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dimension] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        out /= np.where(norms == 0, 1, norms)
+        if progress:
+            progress(len(texts))
+        return out
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A private copy of the seeds that a test may change."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus: Path) -> Settings:
+    return Settings.from_env(environ={}, corpus_dir=corpus, index_dir=tmp_path / "index", embedding_model="hashing-test")
+
+
+@pytest.fixture
+def embedder() -> HashingEmbedder:
+    return HashingEmbedder()

@@ -1,0 +1,127 @@
+"""Building, updating and loading the on-disk index (with the hashing test embedder)."""
+
+import json
+import shutil
+
+import pytest
+
+from rag import store
+from rag.build import build
+from rag.errors import CorpusError, IndexError_, IndexMismatch, IndexMissing
+from tests.conftest import A, C, HashingEmbedder
+
+
+def test_build_writes_an_inspectable_versioned_index(settings, embedder):
+    report = build(settings, lambda: embedder)
+    assert report.written and report.articles == 11 and report.passages > 100
+    index = store.load(settings.index_dir, "hashing-test")
+    manifest = json.loads((index.path / "manifest.json").read_text())
+    assert manifest["format_version"] == store.FORMAT_VERSION
+    assert manifest["embedding_model"] == "hashing-test" and manifest["dimension"] == 64
+    assert set(manifest["files"]) == {p.name for p in settings.corpus_dir.iterdir()}
+    assert index.vectors.ntotal == len(index.passages) == manifest["passages"]
+    assert not list(index.path.glob("*.pkl"))
+    for p in index.passages:
+        original = (settings.corpus_dir / p.source).read_text(encoding="utf-8")
+        assert [original[s:e] for s, e in p.sentences] == [index.texts[p.source][s:e] for s, e in p.sentences]
+
+
+def test_rerun_on_unchanged_files_embeds_nothing(settings, embedder):
+    build(settings, lambda: embedder)
+    before = store.live_generation(settings.index_dir)
+    calls = []
+    report = build(settings, lambda: calls.append(1) or embedder)
+    assert not report.written and report.embedded == 0 and calls == []  # the model is not even loaded
+    assert store.live_generation(settings.index_dir) == before
+
+
+def test_changed_added_and_deleted_files_are_reindexed_alone(settings, embedder):
+    build(settings, lambda: embedder)
+    passages_c = [p for p in store.load(settings.index_dir).passages if p.source == C]
+    (settings.corpus_dir / A).write_text("Changed Article\n\nThe SCO met in Astana to discuss rail links.\n", encoding="utf-8")
+    (settings.corpus_dir / "new.md").write_text("# New piece\n\nGazprom signed a pipeline deal.\n", encoding="utf-8")
+    (settings.corpus_dir / "004_14ee843bf2aae238.txt").unlink()
+    fresh = HashingEmbedder()
+    report = build(settings, lambda: fresh)
+    assert report.changed == (A,) and report.added == ("new.md",) and report.removed == ("004_14ee843bf2aae238.txt",)
+    assert fresh.embedded == report.embedded == 2  # one passage each, nothing else re-embedded
+    index = store.load(settings.index_dir)
+    assert [p for p in index.passages if p.source == C] == passages_c
+    assert {p.source for p in index.passages} == {p.name for p in settings.corpus_dir.iterdir()}
+    assert index.texts[A].startswith("Changed Article")
+    row = next(i for i, p in enumerate(index.passages) if p.source == "new.md")
+    assert abs(float(index.matrix()[row] @ fresh.embed([index.passages[row].title + "\n" + index.passages[row].text])[0]) - 1) < 1e-5
+
+
+def test_bad_files_are_skipped_with_reasons_and_the_rest_indexed(settings, embedder):
+    (settings.corpus_dir / "latin1.txt").write_bytes("Caf\xe9".encode("latin-1"))
+    (settings.corpus_dir / "blob.txt").write_bytes(b"\x00\xff" * 100)
+    (settings.corpus_dir / "chrome.txt").write_text("Leave a Reply\n\nLog Out /\n", encoding="utf-8")
+    (settings.corpus_dir / ".DS_Store").write_bytes(b"\x00")
+    report = build(settings, lambda: embedder)
+    reasons = {s.source: s.reason for s in report.skipped}
+    assert set(reasons) == {"latin1.txt", "blob.txt", "chrome.txt"}
+    assert "UTF-8" in reasons["latin1.txt"] and "binary" in reasons["blob.txt"] and "no article text" in reasons["chrome.txt"]
+    assert report.articles == 11
+
+
+def test_empty_or_missing_corpus_is_a_clear_error_and_keeps_the_old_index(settings, embedder):
+    build(settings, lambda: embedder)
+    live = store.live_generation(settings.index_dir)
+    for f in settings.corpus_dir.iterdir():
+        f.unlink()
+    with pytest.raises(CorpusError, match="no article files"):
+        build(settings, lambda: embedder)
+    assert store.live_generation(settings.index_dir) == live
+    shutil.rmtree(settings.corpus_dir)
+    with pytest.raises(CorpusError, match="does not exist"):
+        build(settings, lambda: embedder)
+
+
+def test_missing_index_says_how_to_build_it(tmp_path):
+    with pytest.raises(IndexMissing, match="python -m rag index"):
+        store.load(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize("damage", ["manifest", "vectors", "passages", "current"])
+def test_damaged_index_is_refused_with_the_fix(settings, embedder, damage):
+    build(settings, lambda: embedder)
+    gen = store.live_generation(settings.index_dir)
+    if damage == "manifest":
+        (gen / "manifest.json").write_text("{not json")
+    elif damage == "vectors":
+        (gen / "vectors.faiss").write_bytes(b"garbage")
+    elif damage == "passages":
+        lines = (gen / "passages.jsonl").read_text().splitlines()
+        (gen / "passages.jsonl").write_text("\n".join(lines[:-3]) + "\n")
+    else:
+        (settings.index_dir / "CURRENT").write_text("gen-gone")
+    with pytest.raises(IndexError_, match="damaged.*--rebuild"):
+        store.load(settings.index_dir)
+    # and a build repairs it instead of extending it
+    report = build(settings, lambda: embedder)
+    assert report.written and report.rebuilt_reason
+    store.load(settings.index_dir)
+
+
+def test_index_built_with_another_model_is_refused(settings, embedder):
+    build(settings, lambda: embedder)
+    with pytest.raises(IndexMismatch, match="built with the embedding model 'hashing-test'.*--rebuild"):
+        store.load(settings.index_dir, "all-MiniLM-L6-v2")
+
+
+def test_crash_mid_write_leaves_the_previous_index_loadable(settings, embedder, monkeypatch):
+    build(settings, lambda: embedder)
+    before = store.load(settings.index_dir)
+    (settings.corpus_dir / A).write_text("Replaced\n\nA new text about Gazprom prices.\n", encoding="utf-8")
+    import faiss
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(faiss, "write_index", crash)
+    with pytest.raises(OSError):
+        build(settings, lambda: embedder)
+    after = store.load(settings.index_dir)
+    assert after.path == before.path and len(after.passages) == len(before.passages)
+    assert not list(settings.index_dir.glob(".staging-*"))

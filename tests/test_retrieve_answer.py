@@ -1,0 +1,110 @@
+"""Retrieval, follow-ups and the extractive answerer on the seeds (hashing embedder; the real model
+is covered by test_integration.py)."""
+
+import pytest
+
+from rag.assistant import Assistant, clean_question
+from rag.build import build
+from rag.conversation import contextualize, entities, is_follow_up
+from rag.errors import QuestionError
+from rag.lexical import BM25
+from rag.retrieve import Filters, as_langchain_retriever
+from rag.schema import Turn
+from tests.conftest import A, B, C, D, E
+
+
+@pytest.fixture
+def assistant(settings, embedder):
+    build(settings, lambda: embedder)
+    return Assistant(settings, lambda: embedder)
+
+
+def test_bm25_prefers_rare_matching_terms():
+    bm25 = BM25(["the ruble fell 45 percent", "the ruble and the yuan", "pipelines and gas"])
+    ranked = bm25.search("ruble percent", 3)
+    assert [row for row, _ in ranked] == [0, 1]
+    assert bm25.search("nothing matches", 3) == []
+
+
+def test_hybrid_search_finds_names_and_respects_filters(assistant):
+    hits = assistant.retriever.search("Li Shanfu General Staff Military Academy", k=5)
+    assert hits[0].passage.source == C
+    assert hits[0].lexical is not None and hits[0].score > 0
+    only_b = assistant.retriever.search("Li Shanfu academy", k=5, filters=Filters(sources=frozenset([B])))
+    assert only_b and {h.passage.source for h in only_b} == {B}
+    dated = assistant.retriever.search("naval exercise", k=5, filters=Filters(date_from="2013-01-01", date_to="2013-12-31"))
+    assert dated and all(h.passage.date.startswith("2013") for h in dated)
+    assert assistant.retriever.search("naval", k=5, filters=Filters(date_from="2099-01-01")) == []
+
+
+def test_voice_directed_search_brings_that_voice(assistant):
+    hits = assistant.retriever.search("Kissinger Nixon China", k=6, voice="comment")
+    assert sum(h.passage.kind == "comment" for h in hits) >= 3
+
+
+def test_langchain_retriever_adapter(assistant):
+    docs = as_langchain_retriever(assistant.retriever, k=3).invoke("ICBC yuan payments")
+    assert len(docs) == 3 and docs[0].metadata["source"] == E
+    assert {"title", "author", "date", "kind", "start", "end", "score"} <= set(docs[0].metadata)
+
+
+def test_follow_up_questions_are_expanded_with_the_conversation():
+    history = [Turn("user", "Who is Li Shanfu?"), Turn("assistant", "Chinese Defense Minister Li Shanfu visited Moscow. [1]")]
+    assert is_follow_up("Which academy did he visit?")
+    assert not is_follow_up("Which academy did Li Shanfu visit?")
+    query = contextualize("Which academy did he visit?", history)
+    assert query.startswith("Which academy did he visit?") and "Li Shanfu" in query
+    assert contextualize("What did Zhou Lijian say?", history) == "What did Zhou Lijian say?"
+    assert "Li Shanfu" in entities("Who is Li Shanfu?")
+
+
+def test_every_answer_sentence_is_cited_and_quotes_match_offsets(assistant, settings):
+    answer = assistant.ask("How many Chinese firms face US export restrictions?")
+    assert not answer.abstained and "89" in answer.text
+    assert answer.claims and all(c.citations for c in answer.claims)
+    for c in answer.citations:
+        assert open(settings.corpus_dir / c.source, encoding="utf-8").read()[c.start : c.end] == c.quote
+        assert f"[{c.n}]" in answer.text
+    assert {c.source for c in answer.citations} == {A}
+
+
+def test_quotes_are_attributed_to_their_speaker(assistant):
+    answer = assistant.ask("What did Zhou Lijian say about Tony Blinken?")
+    assert "Zhou said" in answer.text and "internal affairs" in answer.text
+    assert any(
+        c.quote.startswith("Asked about reports that Tony Blinken") and "internal affairs" in c.quote
+        for c in answer.citations
+    )
+
+
+def test_reader_comments_are_labelled(assistant):
+    comments = assistant.ask("What do the reader comments say about Kissinger?")
+    assert "A reader comment says" in comments.text and all(c.kind == "comment" for c in comments.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the population of Brazil?", "What is the price of Bitcoin?", "Who won the football World Cup?"],
+)
+def test_abstains_when_the_articles_do_not_say(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.text.startswith("The articles don't say")
+    assert answer.citations == () and answer.retrieved  # the closest passages are still shown
+
+
+def test_bad_questions_get_clear_messages(assistant):
+    for empty in ("", "   \n\t "):
+        with pytest.raises(QuestionError, match="empty"):
+            assistant.ask(empty)
+    with pytest.raises(QuestionError, match="102,400 characters.*limit is 2,000"):
+        assistant.ask("x" * 102_400)
+    assert clean_question("  What\x00 about\n the SCO? ", 100) == "What about the SCO?"
+    answer = assistant.ask("???")
+    assert answer.abstained
+
+
+def test_answers_are_restricted_to_chosen_articles(assistant):
+    answer = assistant.ask("What did Xi Jinping call Putin?", filters=Filters(sources=frozenset([D])))
+    assert not answer.abstained and {c.source for c in answer.citations} == {D}
+    nothing = assistant.ask("What did Xi Jinping call Putin?", filters=Filters(date_from="2099-01-01"))
+    assert nothing.abstained and "widen the filter" in nothing.notice
