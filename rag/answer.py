@@ -18,7 +18,7 @@ from typing import Callable, Mapping, Protocol, Sequence
 from .errors import BackendError
 from .schema import Answer, Citation, Claim, Hit, Passage
 from .conversation import asked_voice
-from .text import QUESTION_WORDS, STOPWORDS, spoken_date, stem, terms, words
+from .text import QUESTION_WORDS, STOPWORDS, sentence_spans, spoken_date, stem, terms, words
 
 
 class Answerer(Protocol):
@@ -101,6 +101,7 @@ class _Candidate:
     index: int  # position of its last sentence in the passage
     first: int  # position of its first sentence in the passage
     asked: bool  # mentions one of the user's own key terms itself
+    mentions: bool  # mentions any key term (the conversation's included) itself
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,7 @@ class ExtractiveAnswerer:
                         Span(p, start, end), " ".join(sentence.split()), score,
                         support=self._coverage(own_terms, support_credit) if own_terms else 0.0,
                         index=last, first=first, asked=bool(unit_terms & set(own_terms)),
+                        mentions=bool(unit_terms & set(key_terms)),
                     )
                 )
         out.sort(key=lambda c: -c.score)
@@ -286,8 +288,8 @@ class ExtractiveAnswerer:
                 cand.span.passage.id == c.span.passage.id and (cand.first == c.index + 1 or cand.index == c.first - 1)
                 for c in chosen
             )
-            if not (adjacent or (cand.asked and cand.score >= 0.8 * best.score)):
-                continue  # an added sentence must itself mention something asked, or continue the best one
+            if not ((adjacent and cand.mentions) or (cand.asked and cand.score >= 0.8 * best.score)):
+                continue  # an added sentence must itself mention something asked, or continue a chosen one
             cand_terms = set(terms(cand.text))
             if any(len(cand_terms & t) / max(1, len(cand_terms | t)) > 0.5 for t in chosen_terms):
                 continue  # says the same thing again
@@ -326,8 +328,11 @@ class ExtractiveAnswerer:
             return None, cand.span.start  # the article's own voice
         p = cand.span.passage
         text = texts[p.source]
-        for j in range(cand.index - 1, max(-1, cand.index - 4), -1):
-            s, e = p.sentences[j]
+        # Look back through the article (not just this passage) for the sentence that introduces it.
+        article_start = int(p.article_id.rsplit("#", 1)[1])
+        window = max(article_start, cand.span.start - 1500)
+        previous = [sp for sp in sentence_spans(text, window, cand.span.start)][-3:]
+        for s, e in reversed(previous):
             m = None
             for m in _SPEAKER.finditer(text[s:e]):
                 pass

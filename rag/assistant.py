@@ -17,8 +17,14 @@ from .conversation import asked_voice, contextualize
 from .embed import Embedder, load_embedder
 from .errors import IndexMissing, QuestionError
 from .retrieve import Filters, Retriever
-from .schema import Answer, Turn
+from .schema import Answer, Article, Turn
 from .settings import Settings
+
+
+@dataclasses.dataclass(frozen=True)
+class CatalogEntry:
+    article: Article
+    passages: int
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -66,6 +72,15 @@ class Assistant:
     @property
     def generation(self) -> str:
         return self.index.path.name
+
+    def catalog(self) -> list[CatalogEntry]:
+        """The indexed articles with their passage counts, newest first (undated last)."""
+        counts: dict[str, int] = {}
+        for p in self.index.passages:
+            counts[p.article_id] = counts.get(p.article_id, 0) + 1
+        entries = [CatalogEntry(a, counts.get(a.id, 0)) for a in self.index.articles]
+        return sorted(entries, key=lambda e: (e.article.date is None, "" if e.article.date is None else
+                                              "".join(chr(255 - ord(ch)) for ch in e.article.date), e.article.title))
 
     def answerer(self, name: str | None = None) -> Answerer:
         name = name or self.settings.answerer

@@ -1,0 +1,286 @@
+"""Dossier's browser chat: `streamlit run app.py`. A thin view over `rag/`: it holds the
+conversation and the widgets; retrieval, answering, citations and ingestion live in the library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from rag import store
+from rag.assistant import Assistant
+from rag.build import build
+from rag.embed import load_embedder
+from rag.errors import DossierError, IndexError_, IndexMissing
+from rag.ingest import ACCEPTED, add_upload
+from rag.render import answer_markdown, article_html, conversation_markdown
+from rag.retrieve import Filters
+from rag.schema import KIND_LABELS, Answer, Citation, Turn
+from rag.settings import Settings
+
+st.set_page_config(page_title="Dossier", page_icon="🗞️", layout="wide")
+SETTINGS = Settings.from_env()
+
+
+# --- shared, read-only resources ----------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def embedder(name: str):  # type: ignore[no-untyped-def]
+    return load_embedder(name)
+
+
+@st.cache_resource(show_spinner="Loading the index…", max_entries=2)
+def assistant_for(generation: str) -> Assistant:
+    """One assistant per index generation, shared by every session; a new generation (an upload in
+    any tab) makes every session pick up the new index on its next run."""
+    return Assistant(SETTINGS, lambda: embedder(SETTINGS.embedding_model))
+
+
+class StreamlitProgress:
+    def __init__(self) -> None:
+        self.bar = st.progress(0.0)
+        self.total = 1
+        self.done = 0
+        self.label = ""
+
+    def start(self, total: int, description: str) -> None:
+        self.total, self.done, self.label = max(total, 1), 0, description
+        self.bar.progress(0.0, text=f"{description}…")
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        self.bar.progress(min(1.0, self.done / self.total), text=f"{self.label}: {self.done} of {self.total}")
+
+    def finish(self) -> None:
+        self.bar.progress(1.0, text=f"{self.label}: done")
+
+
+def rebuild(reason: str, full: bool = False) -> None:
+    with st.status(reason, expanded=True) as status:
+        report = build(SETTINGS, lambda: embedder(SETTINGS.embedding_model), StreamlitProgress(), rebuild=full)
+        for skipped in report.skipped:
+            st.warning(f"Skipped {skipped.source}: {skipped.reason}")
+        status.update(label=f"Index ready: {report.summary()}", state="complete")
+
+
+def current_assistant() -> Assistant:
+    try:
+        generation = store.live_generation(SETTINGS.index_dir).name
+    except IndexMissing:
+        st.info("First start: building the search index from the articles. This takes a minute, once.")
+        rebuild("Building the index…")
+        generation = store.live_generation(SETTINGS.index_dir).name
+    return assistant_for(generation)
+
+
+# --- per-session state --------------------------------------------------------------------------
+
+state = st.session_state
+state.setdefault("messages", [])  # dicts: role, content, answer (Answer | None), error (str | None)
+state.setdefault("uploader", 0)
+state.setdefault("notices", [])
+
+
+def history() -> list[Turn]:
+    return [Turn(m["role"], m["answer"].text if m.get("answer") else m["content"]) for m in state.messages
+            if not m.get("error")]
+
+
+def md(text: str) -> str:
+    """Plain text for st.markdown: no accidental LaTeX ($100) or formatting."""
+    return re.sub(r"([\\`*_{}#+!|$<>~])", r"\\\1", text)
+
+
+# --- dialogs ------------------------------------------------------------------------------------
+
+
+def _scrolling_article(assistant: Assistant, source: str, start: int, end: int | None) -> None:
+    article = next((a for a in assistant.index.articles if a.source == source and a.start <= start <= a.end), None)
+    if article is None:
+        st.error(f"{source} is no longer in the index: it was removed or changed. Re-run the question.")
+        return
+    text = assistant.index.text(source)
+    body = article_html(text, article, (start, end) if end is not None else None)
+    script = "<script>const m=document.getElementById('cited'); if(m){m.scrollIntoView({block:'center'});}</script>"
+    style = "<style>body{font-family:sans-serif;line-height:1.55;font-size:15px;color:#222} .kind{font-size:.75em;" \
+            "text-transform:uppercase;color:#666;letter-spacing:.05em}</style>"
+    components.html(style + body + script, height=520, scrolling=True)
+
+
+@st.dialog("Source", width="large")
+def show_citation(citation: Citation, generation: str) -> None:
+    assistant = assistant_for(generation)
+    meta = " · ".join(x for x in (citation.author, citation.date or "undated", KIND_LABELS[citation.kind]) if x)
+    st.markdown(f"**[{citation.n}] {md(citation.title)}**  \n{md(meta)} · `{citation.source}` · characters "
+                f"{citation.start}–{citation.end}")
+    _scrolling_article(assistant, citation.source, citation.start, citation.end)
+
+
+@st.dialog("Article", width="large")
+def show_article(source: str, start: int, generation: str) -> None:
+    _scrolling_article(assistant_for(generation), source, start, None)
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) -> None:
+    if answer.abstained:
+        st.info(answer.text)
+    else:
+        st.markdown(md(answer.text).replace("\\[", "[").replace("\\]", "]"))
+    if answer.notice:
+        st.caption(answer.notice)
+    if answer.citations:
+        st.markdown("**Sources**")
+        for c in answer.citations:
+            cols = st.columns([0.85, 0.15])
+            meta = " · ".join(x for x in (c.author, c.date or "undated", KIND_LABELS[c.kind]) if x)
+            cols[0].markdown(f"**[{c.n}]** {md(c.title)} — {md(meta)} · `{c.source}`  \n> {md(' '.join(c.quote.split()))}")
+            if cols[1].button("Open", key=f"open-{key}-{c.n}", help="Show the passage in the article"):
+                show_citation(c, generation)
+    label = "Closest passages" if answer.abstained else "Retrieved passages"
+    with st.expander(f"{label} ({len(answer.retrieved)})", expanded=answer.abstained):
+        for rank, hit in enumerate(answer.retrieved, 1):
+            p = hit.passage
+            scores = ""
+            if show_scores:
+                parts = [f"fused {hit.score:.4f}"]
+                if hit.dense is not None:
+                    parts.append(f"cosine {hit.dense:.3f}")
+                if hit.lexical is not None:
+                    parts.append(f"BM25 {hit.lexical:.2f}")
+                scores = " · " + ", ".join(parts)
+            st.markdown(f"**{rank}.** {md(p.title)} · {KIND_LABELS[p.kind]} · `{p.source}`{scores}  \n"
+                        f"{md(p.text[:400])}{'…' if len(p.text) > 400 else ''}")
+    if not answer.abstained:
+        with st.expander("Copy as Markdown"):
+            st.code(answer_markdown(answer), language="markdown")
+    if answer.timings_ms:
+        st.caption(f"{answer.timings_ms.get('total_ms', 0):.0f} ms · searched for: {answer.search_query}")
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+
+def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, bool]:
+    with st.sidebar:
+        st.title("🗞️ Dossier")
+        if st.button("New conversation", use_container_width=True):
+            state.messages = []
+            st.rerun()
+        if state.messages:
+            transcript = [(m["role"], m.get("answer") or m["content"]) for m in state.messages]
+            st.download_button("Export conversation (.md)", conversation_markdown(transcript),
+                               file_name="dossier-conversation.md", use_container_width=True)
+
+        catalog = assistant.catalog()
+        st.subheader(f"Articles ({len(catalog)})")
+        labels = {f"{e.article.title} ({e.article.source})": e.article.source for e in catalog}
+        chosen = st.multiselect("Ask only about", list(labels), placeholder="All articles")
+        dated = [e.article.date for e in catalog if e.article.date]
+        use_dates = st.checkbox("Restrict to a date range", disabled=not dated)
+        date_from = date_to = None
+        if use_dates and dated:
+            lo, hi = dt.date.fromisoformat(min(dated)), dt.date.fromisoformat(max(dated))
+            picked = st.date_input("Published between", (lo, hi))
+            if isinstance(picked, tuple) and len(picked) == 2:
+                date_from, date_to = picked[0].isoformat(), picked[1].isoformat()
+            st.caption("Undated articles are left out while a date range is on.")
+        for entry in catalog:
+            a = entry.article
+            with st.expander(a.title):
+                st.caption(" · ".join(x for x in (a.author, a.date or "undated", a.source, f"{entry.passages} passages") if x))
+                if st.button("Read", key=f"read-{a.id}"):
+                    show_article(a.source, a.start, assistant.generation)
+
+        st.subheader("Add articles")
+        uploads = st.file_uploader("Text, Markdown, HTML or PDF", type=[s.lstrip(".") for s in ACCEPTED],
+                                   accept_multiple_files=True, key=f"uploader-{state.uploader}")
+        if uploads and st.button("Add to the corpus", type="primary", use_container_width=True):
+            add_files(uploads)
+        for kind, text in state.notices:
+            (st.success if kind == "ok" else st.error)(text)
+
+        st.subheader("Settings")
+        top_k = st.slider("Passages to answer from", 2, 12, SETTINGS.top_k)
+        backend = st.selectbox("Answer backend", ["extractive"], help="Composes the answer from the articles' own sentences.")
+        show_scores = st.toggle("Show retrieval scores", value=False)
+
+    filters = Filters(
+        sources=frozenset(labels[c] for c in chosen) if chosen else None, date_from=date_from, date_to=date_to
+    )
+    return (filters if filters else None), top_k, backend, show_scores
+
+
+def add_files(uploads) -> None:  # type: ignore[no-untyped-def]
+    notices = []
+    added = 0
+    for upload in uploads:
+        try:
+            result = add_upload(SETTINGS.corpus_dir, upload.name, upload.getvalue(), SETTINGS.max_file_bytes)
+        except DossierError as e:
+            notices.append(("error", str(e)))
+            continue
+        added += 1
+        note = f" (saved as {result.path.name}: that name was taken)" if result.renamed_from else ""
+        notices.append(("ok", f"Added {upload.name}{note}."))
+    if added:
+        try:
+            rebuild(f"Indexing {added} new file(s)…")
+        except DossierError as e:
+            notices.append(("error", str(e)))
+    state.notices = notices
+    state.uploader += 1  # a fresh, empty uploader
+    st.rerun()
+
+
+def main() -> None:
+    try:
+        assistant = current_assistant()
+    except IndexError_ as e:
+        st.error(str(e))
+        if st.button("Rebuild the index now"):
+            rebuild("Rebuilding the index…", full=True)
+            st.rerun()
+        st.stop()
+    except DossierError as e:
+        st.error(str(e))
+        st.stop()
+
+    filters, top_k, backend, show_scores = sidebar(assistant)
+    st.markdown("#### Ask the articles")
+    if not state.messages:
+        st.caption("Every sentence of an answer cites the passage it comes from. Try: *What did Zhou Lijian say "
+                   "about Tony Blinken?* or *How much did the ruble fall in 2014?*")
+
+    for i, message in enumerate(state.messages):
+        with st.chat_message(message["role"]):
+            if message.get("error"):
+                st.error(message["error"])
+            elif message.get("answer"):
+                render_answer(message["answer"], str(i), assistant.generation, show_scores)
+            else:
+                st.markdown(md(message["content"]))
+
+    if prompt := st.chat_input("Ask a question about the articles"):
+        previous = history()
+        state.messages.append({"role": "user", "content": prompt})
+        with st.chat_message("user"):
+            st.markdown(md(prompt[:2000]) + ("…" if len(prompt) > 2000 else ""))
+        with st.chat_message("assistant"):
+            try:
+                with st.spinner("Reading the articles…"):
+                    answer = assistant.ask(prompt, previous, filters=filters, top_k=top_k, answerer=backend)
+            except DossierError as e:
+                state.messages.append({"role": "assistant", "content": "", "error": str(e)})
+                st.error(str(e))
+            else:
+                state.messages.append({"role": "assistant", "content": answer.text, "answer": answer})
+                render_answer(answer, str(len(state.messages) - 1), assistant.generation, show_scores)
+
+
+main()

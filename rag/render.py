@@ -1,0 +1,69 @@
+"""Presentation helpers shared by the views: an article as HTML with the cited span highlighted,
+and answers/conversations as Markdown for copying and export."""
+
+from __future__ import annotations
+
+import html
+from typing import Sequence
+
+from .schema import KIND_LABELS, Answer, Article
+
+_KIND_STYLE = {
+    "article": "",
+    "comment": "background:#f3f0ff;border-left:3px solid #8b7fd6;padding-left:.5em;",
+    "note": "background:#fff7e0;border-left:3px solid #d8a200;padding-left:.5em;",
+}
+
+
+def article_html(text: str, article: Article, highlight: tuple[int, int] | None = None) -> str:
+    """The article's kept text, paragraph by paragraph, comments and notes styled and labelled, the
+    span `highlight` (offsets into `text`) wrapped in <mark id="cited">."""
+    parts: list[str] = []
+    previous_kind = None
+    for seg in article.segments:
+        body = _marked(text, seg.start, seg.end, highlight)
+        label = ""
+        if seg.kind != "article" and (seg.kind != previous_kind or seg.kind == "comment"):
+            label = f'<span class="kind">{KIND_LABELS[seg.kind]}</span> '
+        parts.append(f'<p class="{seg.kind}" style="{_KIND_STYLE[seg.kind]}">{label}{body}</p>')
+        previous_kind = seg.kind
+    byline = " · ".join(html.escape(x) for x in (article.author, article.date or "undated", article.source) if x)
+    return (
+        f'<article><h3 style="margin-top:0">{html.escape(article.title)}</h3>'
+        f'<p style="color:#666;font-size:.9em">{byline}</p>{"".join(parts)}</article>'
+    )
+
+
+def _marked(text: str, start: int, end: int, highlight: tuple[int, int] | None) -> str:
+    if highlight is None or highlight[1] <= start or highlight[0] >= end:
+        return html.escape(text[start:end])
+    a, b = max(start, highlight[0]), min(end, highlight[1])
+    mark_id = ' id="cited"' if a == highlight[0] else ""
+    return (
+        html.escape(text[start:a])
+        + f'<mark{mark_id} class="cited" style="background:#ffe066;padding:0 .1em">{html.escape(text[a:b])}</mark>'
+        + html.escape(text[b:end])
+    )
+
+
+def answer_markdown(answer: Answer) -> str:
+    lines = [answer.text, ""]
+    if answer.citations:
+        lines.append("**Sources**")
+        lines.append("")
+        for c in answer.citations:
+            meta = ", ".join(x for x in (c.author, c.date or "undated", KIND_LABELS[c.kind]) if x)
+            quote = " ".join(c.quote.split())
+            lines.append(f"[{c.n}] *{c.title}* ({meta}), `{c.source}` chars {c.start}-{c.end}: “{quote}”")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def conversation_markdown(messages: Sequence[tuple[str, str | Answer]]) -> str:
+    """`messages` are (role, text or Answer) pairs, oldest first."""
+    out = ["# Dossier conversation", ""]
+    for role, content in messages:
+        if isinstance(content, Answer):
+            out += ["## Dossier", "", answer_markdown(content)]
+        else:
+            out += [f"## {'You' if role == 'user' else 'Dossier'}", "", content, ""]
+    return "\n".join(out)
