@@ -168,7 +168,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
 
 def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, bool]:
     with st.sidebar:
-        st.title("🗞️ Dossier")
+        st.title("Dossier")
         if st.button("New conversation", use_container_width=True):
             state.messages = []
             st.rerun()

@@ -1,0 +1,126 @@
+"""The Streamlit page logic with Streamlit's AppTest (no browser): first-run build, asking, the
+citation list, abstention, errors in the page, per-session conversations."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rag.ingest import add_upload
+from rag.errors import CorpusError
+from rag.settings import PROJECT_DIR
+from tests.conftest import E
+
+APP = str(PROJECT_DIR / "app.py")
+
+
+@pytest.fixture(scope="module")
+def app_env(tmp_path_factory):
+    """One corpus copy and index for the module; the first AppTest run builds it (real model)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("app")
+    shutil.copytree(PROJECT_DIR / "seeds", root / "corpus")
+    return root
+
+
+@pytest.fixture
+def app(app_env, monkeypatch):
+    monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(app_env / "corpus"))
+    monkeypatch.setenv("DOSSIER_INDEX_DIR", str(app_env / "index"))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def messages(at):
+    return [(m.name, " ".join(md.value for md in m.markdown)) for m in at.chat_message]
+
+
+def test_first_run_builds_the_index_and_lists_the_articles(app, app_env):
+    assert (app_env / "index" / "CURRENT").exists()
+    assert any("Articles (11)" in h.value for h in app.sidebar.subheader)
+    assert not app.error
+
+
+def test_ask_renders_a_cited_answer(app):
+    app.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
+    assert not app.exception
+    (_, question), (_, answer) = messages(app)
+    assert "yuan" in question
+    assert "ICBC" in answer and "[1]" in answer
+    assert "**Sources**" in answer and E in answer
+    assert [b.label for b in app.button if b.key and b.key.startswith("open-")]
+    assert any("Retrieved passages" in e.label for e in app.expander)
+
+
+def test_follow_up_uses_the_conversation(app):
+    app.chat_input[0].set_value("Who is Li Shanfu?").run()
+    app.chat_input[0].set_value("Which academy did he visit?").run()
+    assert "General Staff Military Academy" in messages(app)[-1][1]
+
+
+def test_abstention_is_plain_and_shows_closest_passages(app):
+    app.chat_input[0].set_value("What is the price of Bitcoin?").run()
+    assert any("The articles don't say" in i.value for i in app.info)
+    assert any(e.label.startswith("Closest passages") for e in app.expander)
+
+
+def test_bad_questions_are_messages_not_tracebacks(app):
+    app.chat_input[0].set_value("x" * 102_400).run()
+    assert not app.exception
+    assert any("limit is 2,000" in e.value for e in app.error)
+
+
+def test_new_conversation_clears_the_chat(app):
+    app.chat_input[0].set_value("What is the SCO?").run()
+    assert messages(app)
+    next(b for b in app.sidebar.button if b.label == "New conversation").click().run()
+    assert messages(app) == []
+
+
+def test_two_sessions_do_not_share_conversations(app, app_env, monkeypatch):
+    other = AppTest.from_file(APP, default_timeout=180)
+    other.run()
+    app.chat_input[0].set_value("What did Putin call Xi Jinping?").run()
+    other.run()
+    assert messages(app) and messages(other) == []
+
+
+def test_damaged_index_shows_the_fix_in_the_page(tmp_path, monkeypatch):
+    (tmp_path / "index" / "gen-1").mkdir(parents=True)
+    (tmp_path / "index" / "CURRENT").write_text("gen-1")
+    monkeypatch.setenv("DOSSIER_INDEX_DIR", str(tmp_path / "index"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("damaged" in e.value for e in at.error)
+    assert any(b.label == "Rebuild the index now" for b in at.button)
+
+
+def test_uploads_are_validated_and_never_overwrite(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    first = add_upload(corpus, "../../etc/report.txt", b"Report\n\nThe SCO met in Astana.\n", 10_000)
+    assert first.path == corpus / "report.txt" and first.path.read_text().startswith("Report")
+    second = add_upload(corpus, "report.txt", b"Other\n\nA different article about Gazprom.\n", 10_000)
+    assert second.path == corpus / "report-2.txt" and second.renamed_from == "report.txt"
+    assert (corpus / "report.txt").read_text().startswith("Report")  # untouched
+    again = add_upload(corpus, "report.txt", b"Report\n\nThe SCO met in Astana.\n", 10_000)
+    assert again.path == corpus / "report.txt"  # the same article: nothing new
+    page = add_upload(corpus, "page.html", b"<html><head><title>Pipeline deal</title><script>x()</script></head>"
+                      b"<body><nav>Menu</nav><p>Gazprom and CNPC signed a pipeline deal.</p></body></html>", 10_000)
+    assert page.path.name == "page.txt" and page.converted
+    assert page.path.read_text() == "Pipeline deal\n\nGazprom and CNPC signed a pipeline deal.\n"
+    for name, data, message in [
+        ("big.txt", b"x" * 20_000, "limit"),
+        ("empty.txt", b"  \n", "empty"),
+        ("latin.txt", "Café".encode("latin-1"), "UTF-8"),
+        ("blob.txt", b"\x00\x01", "binary"),
+        ("tool.exe", b"MZ", "not supported"),
+        ("broken.pdf", b"%PDF-1.4 garbage", "PDF"),
+        (".hidden.txt", b"Leave a Reply\n", "no article text"),
+    ]:
+        with pytest.raises(CorpusError, match=message):
+            add_upload(corpus, name, data, 10_000)
+    assert sorted(p.name for p in corpus.iterdir()) == ["page.txt", "report-2.txt", "report.txt"]
