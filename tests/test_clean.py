@@ -22,7 +22,7 @@ def kept_text(name):
 def test_segments_are_offsets_into_the_original_file():
     for path in SEEDS.iterdir():
         text, arts = articles(path.name)
-        original = open(path, encoding="utf-8").read()
+        original = Path(path).read_text(encoding="utf-8")
         assert text == original
         for a in arts:
             for s in a.segments:

@@ -31,7 +31,7 @@ def check_citations(answer, corpus=SEEDS):
     assert not answer.abstained
     assert all(c.citations for c in answer.claims)
     for c in answer.citations:
-        assert open(corpus / c.source, encoding="utf-8").read()[c.start : c.end] == c.quote
+        assert Path(corpus / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.quote
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_cli_ask_json(real, monkeypatch, capsys):
     assert "80%" in out["answer"] and out["abstained"] is False
     for c in out["citations"]:
         assert {"n", "source", "title", "author", "date", "start", "end", "quote"} <= set(c)
-        assert open(SEEDS / c["source"], encoding="utf-8").read()[c["start"] : c["end"]] == c["quote"]
+        assert Path(SEEDS / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
     assert all({"source", "score", "start", "end"} <= set(r) for r in out["retrieved"])
 
 

@@ -1,6 +1,9 @@
 """Retrieval, follow-ups and the extractive answerer on the seeds (hashing embedder; the real model
 is covered by test_integration.py)."""
 
+from pathlib import Path
+from pathlib import Path
+
 import pytest
 
 from rag.assistant import Assistant, clean_question
@@ -63,7 +66,7 @@ def test_every_answer_sentence_is_cited_and_quotes_match_offsets(assistant, sett
     assert not answer.abstained and "89" in answer.text
     assert answer.claims and all(c.citations for c in answer.claims)
     for c in answer.citations:
-        assert open(settings.corpus_dir / c.source, encoding="utf-8").read()[c.start : c.end] == c.quote
+        assert Path(settings.corpus_dir / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.quote
         assert f"[{c.n}]" in answer.text
     assert {c.source for c in answer.citations} == {A}
 
