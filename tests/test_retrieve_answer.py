@@ -2,7 +2,6 @@
 is covered by test_integration.py)."""
 
 from pathlib import Path
-from pathlib import Path
 
 import pytest
 
