@@ -179,7 +179,7 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, bool]:
 
         catalog = assistant.catalog()
         st.subheader(f"Articles ({len(catalog)})")
-        labels = {f"{e.article.title} ({e.article.source})": e.article.source for e in catalog}
+        labels = {f"{e.article.title} ({e.article.source})": e.article.id for e in catalog}
         chosen = st.multiselect("Ask only about", list(labels), placeholder="All articles")
         dated = [e.article.date for e in catalog if e.article.date]
         use_dates = st.checkbox("Restrict to a date range", disabled=not dated)
@@ -211,7 +211,7 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, bool]:
         show_scores = st.toggle("Show retrieval scores", value=False)
 
     filters = Filters(
-        sources=frozenset(labels[c] for c in chosen) if chosen else None, date_from=date_from, date_to=date_to
+        articles=frozenset(labels[c] for c in chosen) if chosen else None, date_from=date_from, date_to=date_to
     )
     return (filters if filters else None), top_k, backend, show_scores
 

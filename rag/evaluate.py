@@ -9,6 +9,7 @@ alternative of every group (case-insensitive).
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,17 @@ def load_cases(path: Path) -> list[Case]:
     if not cases:
         raise DossierError(f"The question set {path} is empty.")
     return cases
+
+
+def ndcg_at_k(ranking: Sequence[str], relevant: set[str] | frozenset[str], k: int = 10) -> float:
+    """Binary-relevance nDCG@k: sum of 1/log2(rank+1) over relevant hits, over the ideal sum."""
+    dcg = sum(1.0 / math.log2(i + 2) for i, doc in enumerate(ranking[:k]) if doc in relevant)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(k, len(relevant))))
+    return dcg / ideal if ideal else 0.0
+
+
+def recall_at_k(ranking: Sequence[str], relevant: set[str] | frozenset[str], k: int) -> float:
+    return len(set(ranking[:k]) & set(relevant)) / len(relevant) if relevant else 0.0
 
 
 def contains_all(text: str, groups: Sequence[Sequence[str]]) -> bool:

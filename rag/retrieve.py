@@ -23,18 +23,22 @@ from .text import normalize
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict a search to some source files and/or a date range (inclusive ISO dates)."""
+    """Restrict a search to some source files, some articles (by `Article.id`), a date range
+    (inclusive ISO dates) and/or some voices."""
 
     sources: frozenset[str] | None = None
+    articles: frozenset[str] | None = None
     date_from: str | None = None
     date_to: str | None = None
     kinds: frozenset[str] | None = None
 
     def __bool__(self) -> bool:
-        return any(v is not None for v in (self.sources, self.date_from, self.date_to, self.kinds))
+        return any(v is not None for v in (self.sources, self.articles, self.date_from, self.date_to, self.kinds))
 
     def admits(self, passage: Passage) -> bool:
         if self.sources is not None and passage.source not in self.sources:
+            return False
+        if self.articles is not None and passage.article_id not in self.articles:
             return False
         if self.kinds is not None and passage.kind not in self.kinds:
             return False
@@ -55,7 +59,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.bm25 = BM25([embedding_text(p) for p in index.passages])
+        self.bm25 = BM25([embedding_text(p) for p in index.passages], settings.bm25_k1, settings.bm25_b)
         self._words = {p.id: frozenset(normalize(p.text).split()) for p in index.passages}
 
     def embed_query(self, query: str) -> np.ndarray:

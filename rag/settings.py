@@ -38,6 +38,8 @@ class Settings:
     rrf_k: int = field(default=60, metadata=_doc("Reciprocal-rank-fusion constant: larger flattens ranks."))
     dense_weight: float = field(default=1.0, metadata=_doc("Weight of the dense ranking in the fusion."))
     lexical_weight: float = field(default=1.0, metadata=_doc("Weight of the BM25 ranking in the fusion."))
+    bm25_k1: float = field(default=0.9, metadata=_doc("BM25 term-frequency saturation."))
+    bm25_b: float = field(default=0.4, metadata=_doc("BM25 length normalisation."))
     retrieval_mode: str = field(default="hybrid", metadata=_doc("hybrid | dense | lexical"))
     answerer: str = field(default="extractive", metadata=_doc("Answer backend: extractive (needs nothing)."))
     max_answer_sentences: int = field(default=3, metadata=_doc("Sentences in an extractive answer (1-4)."))

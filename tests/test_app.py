@@ -124,3 +124,11 @@ def test_uploads_are_validated_and_never_overwrite(tmp_path: Path):
         with pytest.raises(CorpusError, match=message):
             add_upload(corpus, name, data, 10_000)
     assert sorted(p.name for p in corpus.iterdir()) == ["page.txt", "report-2.txt", "report.txt"]
+
+
+def test_questions_can_be_restricted_to_chosen_articles(app):
+    choice = next(o for o in app.sidebar.multiselect[0].options if o.startswith("Sino/Russian Ties That Bind"))
+    app.sidebar.multiselect[0].select(choice).run()
+    app.chat_input[0].set_value("What did Xi Jinping call Putin?").run()
+    answer = messages(app)[-1][1]
+    assert "003_066a89326e82b11e.txt" in answer and "000_9d35a1c2c466dc39.txt" not in answer

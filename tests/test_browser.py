@@ -85,6 +85,14 @@ def corpus(tmp_path_factory):
     return root
 
 
+def open_chat(browser, server: Server, timeout: float):
+    """A new tab on the app, once its chat input is there (the first start builds the index)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server.url)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=timeout)
+    return page
+
+
 def ask(page, question: str, timeout: float = 240_000) -> float:
     """Type a question, press Enter, wait for the answer; returns seconds until it showed."""
     count = page.locator('[data-testid="stChatMessage"]').count()
@@ -100,9 +108,7 @@ def test_ask_open_citation_and_upload(browser, corpus, capsys):
     ARTIFACTS.mkdir(exist_ok=True)
     server = Server(corpus / "corpus", corpus / "index")  # no index yet: a cold first start
     try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(server.url)
-        page.get_by_test_id("stChatInputTextArea").wait_for(timeout=300_000)
+        page = open_chat(browser, server, timeout=300_000)
         ask(page, "What did Zhou Lijian say when asked about Tony Blinken?")
         cold = time.perf_counter() - server.started
         page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
@@ -140,9 +146,7 @@ def test_ask_open_citation_and_upload(browser, corpus, capsys):
 
     warm = Server(corpus / "corpus", corpus / "index")  # the index exists now
     try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(warm.url)
-        page.get_by_test_id("stChatInputTextArea").wait_for(timeout=120_000)
+        page = open_chat(browser, warm, timeout=120_000)
         ask(page, "How much did the ruble fall against the dollar?")
         warm_start = time.perf_counter() - warm.started
     finally:

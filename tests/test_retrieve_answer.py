@@ -37,6 +37,9 @@ def test_hybrid_search_finds_names_and_respects_filters(assistant):
     dated = assistant.retriever.search("naval exercise", k=5, filters=Filters(date_from="2013-01-01", date_to="2013-12-31"))
     assert dated and all(h.passage.date.startswith("2013") for h in dated)
     assert assistant.retriever.search("naval", k=5, filters=Filters(date_from="2099-01-01")) == []
+    naval = next(a for a in assistant.index.articles if a.title.startswith("China and Russia hold naval"))
+    one = assistant.retriever.search("China Russia", k=5, filters=Filters(articles=frozenset([naval.id])))
+    assert one and {h.passage.article_id for h in one} == {naval.id}
 
 
 def test_voice_directed_search_brings_that_voice(assistant):

@@ -1,0 +1,88 @@
+"""The SciFact benchmark: metric arithmetic by hand, and the command end to end on a small slice of
+the real data (taken from ../shared/bench/scifact when it is there: it is optional benchmark data)."""
+
+import gzip
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from rag import scifact
+from rag.__main__ import main
+from rag.evaluate import ndcg_at_k, recall_at_k
+from rag.settings import PROJECT_DIR
+
+DATA = PROJECT_DIR.parent.parent / "shared" / "bench" / "scifact"
+
+
+def test_ndcg_and_recall_by_hand():
+    ranking, relevant = ["d1", "d2", "d3"], {"d2", "d4"}
+    # DCG = 1/log2(3); ideal = 1/log2(2) + 1/log2(3)
+    expected = (1 / math.log2(3)) / (1 + 1 / math.log2(3))
+    assert ndcg_at_k(ranking, relevant, 10) == pytest.approx(expected)
+    assert ndcg_at_k(ranking, relevant, 10) == pytest.approx(0.3869, abs=1e-4)
+    assert ndcg_at_k(["d2", "d4"], relevant, 10) == pytest.approx(1.0)
+    assert ndcg_at_k(ranking, relevant, 1) == 0.0
+    assert recall_at_k(ranking, relevant, 10) == 0.5
+    assert recall_at_k(ranking, relevant, 1) == 0.0
+    assert ndcg_at_k([], {"x"}, 10) == 0.0
+
+
+def test_passage_hits_count_for_their_document_by_max_score():
+    assert scifact._doc_ranking([("a", 0.2), ("b", 0.5), ("a", 0.9), ("c", 0.1)]) == [("a", 0.9), ("b", 0.5), ("c", 0.1)]
+
+
+def test_records_go_through_the_projects_cleaning():
+    text, [article] = scifact.article("42", "A title about T cells", "T cells respond to IL-2. They proliferate.")
+    assert article.title == "A title about T cells" and article.source == "42"
+    kept = " ".join(text[s.start : s.end] for s in article.segments)
+    assert "T cells respond to IL-2." in kept
+
+
+@pytest.fixture
+def small_slice(tmp_path):
+    if not (DATA / "corpus.jsonl.gz").is_file():
+        pytest.skip("SciFact data not present (optional benchmark data)")
+    beir = scifact.load(DATA)
+    qids = sorted(beir.qrels["test"])[:8]
+    wanted = set().union(*(beir.qrels["test"][q] for q in qids))
+    docs = [d for d in beir.docs if d[0] in wanted] + [d for d in beir.docs if d[0] not in wanted][:50]
+    out = tmp_path / "slice"
+    (out / "qrels").mkdir(parents=True)
+    with gzip.open(out / "corpus.jsonl.gz", "wt", encoding="utf-8") as f:
+        for doc_id, title, text in docs:
+            f.write(json.dumps({"_id": doc_id, "title": title, "text": text}) + "\n")
+    with gzip.open(out / "queries.jsonl.gz", "wt", encoding="utf-8") as f:
+        for q in qids:
+            f.write(json.dumps({"_id": q, "text": beir.queries[q]}) + "\n")
+    with gzip.open(out / "qrels" / "test.tsv.gz", "wt", encoding="utf-8") as f:
+        f.write("query-id\tcorpus-id\tscore\r\n")
+        for q in qids:
+            for d in sorted(beir.qrels["test"][q]):
+                f.write(f"{q}\t{d}\t1\r\n")
+    return out
+
+
+def test_bench_scifact_runs_end_to_end_on_a_slice(small_slice, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(scifact, "CACHE", tmp_path / "cache")
+    run_file = tmp_path / "run.trec"
+    assert main(["bench", "scifact", "--data", str(small_slice), "--json", "--run-out", str(run_file)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    scores = result["splits"]["test"]["scores"]
+    assert set(scores) == {"dense", "lexical", "hybrid", "langchain FAISS baseline"}
+    for s in scores.values():
+        assert 0 <= s["ndcg@10"] <= 1 and 0 <= s["recall@10"] <= s["recall@100"] <= 1
+    assert scores["hybrid"]["ndcg@10"] > 0.5  # 58 documents: the relevant ones should be near the top
+    lines = run_file.read_text().splitlines()
+    qid, q0, doc, rank, score, tag = lines[0].split()
+    assert q0 == "Q0" and rank == "1" and tag == "dossier-hybrid"
+    float(score)
+    # a second run reuses the cached embeddings
+    assert main(["bench", "scifact", "--data", str(small_slice), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["index_build_s"] < 5
+
+
+def test_missing_data_is_a_clear_error(tmp_path, capsys):
+    assert main(["bench", "scifact", "--data", str(tmp_path)]) == 2
+    assert "SciFact data not found" in capsys.readouterr().err
