@@ -131,7 +131,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
     if answer.abstained:
         st.info(answer.text)
     else:
-        st.markdown(md(answer.text).replace("\\[", "[").replace("\\]", "]"))
+        st.markdown(md(answer.text))
     if answer.notice:
         st.caption(answer.notice)
     if answer.citations:

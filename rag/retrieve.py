@@ -18,7 +18,7 @@ from .lexical import BM25
 from .schema import Hit, Passage
 from .settings import Settings
 from .store import Index
-from .text import normalize
+from .text import STOPWORDS, normalize
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,12 @@ class Retriever:
         self.settings = settings
         self.bm25 = BM25([embedding_text(p) for p in index.passages], settings.bm25_k1, settings.bm25_b)
         self._words = {p.id: frozenset(normalize(p.text).split()) for p in index.passages}
+        # Bottom-2 min-hash sketch of each word set: passages with Jaccard >= 0.8 almost surely share
+        # a sketch value, so collapsing checks a handful of candidates instead of every kept hit.
+        # (Content words only: over all words, unrelated passages would collide on "the".)
+        self._sketch = {
+            pid: tuple(sorted(hash(w) for w in ws if w not in STOPWORDS)[:2]) for pid, ws in self._words.items()
+        }
 
     def embed_query(self, query: str) -> np.ndarray:
         if self.embedder is None:
@@ -141,13 +147,16 @@ class Retriever:
     def _collapse(self, hits: Iterable[Hit], k: int) -> list[Hit]:
         """Drop passages that repeat a better-ranked one (the same text captured twice)."""
         kept: list[Hit] = []
-        kept_words: list[frozenset[str]] = []
+        by_sketch: dict[int, list[frozenset[str]]] = {}
         for hit in hits:
             words = self._words[hit.passage.id]
-            if any(len(words & w) / max(1, len(words | w)) >= 0.8 for w in kept_words):
+            sketch = self._sketch[hit.passage.id]
+            similar = [w for h in sketch for w in by_sketch.get(h, ())]
+            if any(len(words & w) / max(1, len(words | w)) >= 0.8 for w in similar):
                 continue
             kept.append(hit)
-            kept_words.append(words)
+            for h in sketch:
+                by_sketch.setdefault(h, []).append(words)
             if len(kept) >= k:
                 break
         return kept

@@ -113,3 +113,14 @@ def test_answers_are_restricted_to_chosen_articles(assistant):
     assert not answer.abstained and {c.source for c in answer.citations} == {D}
     nothing = assistant.ask("What did Xi Jinping call Putin?", filters=Filters(date_from="2099-01-01"))
     assert nothing.abstained and "widen the filter" in nothing.notice
+
+
+def test_the_same_text_captured_twice_is_shown_once(settings, embedder):
+    import shutil
+
+    shutil.copy(settings.corpus_dir / E, settings.corpus_dir / "copy-of-004.txt")
+    build(settings, lambda: embedder)
+    hits = Assistant(settings, lambda: embedder).retriever.search("ICBC yuan payments rejected", k=6)
+    texts = [h.passage.text for h in hits]
+    assert len(texts) == len(set(texts))
+    assert {E, "copy-of-004.txt"} & {h.passage.source for h in hits}
