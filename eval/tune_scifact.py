@@ -23,7 +23,7 @@ from rag.settings import Settings  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default=str(Path(__file__).resolve().parents[3] / "shared/bench/scifact"))
+    parser.add_argument("--data", default=str(scifact.DEFAULT_DATA))
     parser.add_argument("--test", action="store_true", help="also score each setting on test (for the report)")
     args = parser.parse_args()
     base = Settings.from_env()

@@ -115,7 +115,9 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     if args.target == "scifact":
         from .scifact import run_scifact
 
-        result = run_scifact(settings, Path(args.data), run_out=Path(args.run_out) if args.run_out else None,
+        from .scifact import DEFAULT_DATA
+
+        result = run_scifact(settings, Path(args.data) if args.data else DEFAULT_DATA, run_out=Path(args.run_out) if args.run_out else None,
                              limit=args.limit, splits=tuple(args.split))
     else:
         from .bench import run_bench
@@ -174,8 +176,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("target", nargs="?", choices=["speed", "scifact"], default="speed")
     s.add_argument("--json", action="store_true")
     s.add_argument("--rounds", type=int, default=30, help="questions timed (speed)")
-    s.add_argument("--data", default=str(Path(__file__).resolve().parent.parent.parent / "shared/bench/scifact"),
-                   help="SciFact folder (scifact)")
+    s.add_argument("--data", help="SciFact folder (scifact; default: ../shared/bench/scifact)")
     s.add_argument("--run-out", help="write the hybrid run in TREC format (scifact)")
     s.add_argument("--limit", type=int, help="use only the first N queries (scifact, for smoke tests)")
     s.add_argument("--split", nargs="+", default=["test"], choices=["train", "test"], help="(scifact)")

@@ -11,9 +11,8 @@ import pytest
 from rag import scifact
 from rag.__main__ import main
 from rag.evaluate import ndcg_at_k, recall_at_k
-from rag.settings import PROJECT_DIR
 
-DATA = PROJECT_DIR.parent.parent / "shared" / "bench" / "scifact"
+DATA = scifact.DEFAULT_DATA
 
 
 def test_ndcg_and_recall_by_hand():
