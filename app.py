@@ -85,8 +85,11 @@ state.setdefault("notices", [])
 
 
 def history() -> list[Turn]:
-    return [Turn(m["role"], m["answer"].text if m.get("answer") else m["content"]) for m in state.messages
-            if not m.get("error")]
+    return [
+        Turn(m["role"], m["answer"].text if m.get("answer") else m["content"])
+        for m in state.messages
+        if not m.get("error")
+    ]
 
 
 def md(text: str) -> str:
@@ -105,8 +108,10 @@ def _scrolling_article(assistant: Assistant, source: str, start: int, end: int |
     text = assistant.index.text(source)
     body = article_html(text, article, (start, end) if end is not None else None)
     script = "<script>const m=document.getElementById('cited'); if(m){m.scrollIntoView({block:'center'});}</script>"
-    style = "<style>body{font-family:sans-serif;line-height:1.55;font-size:15px;color:#222} .kind{font-size:.75em;" \
-            "text-transform:uppercase;color:#666;letter-spacing:.05em}</style>"
+    style = (
+        "<style>body{font-family:sans-serif;line-height:1.55;font-size:15px;color:#222} .kind{font-size:.75em;"
+        "text-transform:uppercase;color:#666;letter-spacing:.05em}</style>"
+    )
     components.html(style + body + script, height=520, scrolling=True)
 
 
@@ -114,8 +119,10 @@ def _scrolling_article(assistant: Assistant, source: str, start: int, end: int |
 def show_citation(citation: Citation, generation: str) -> None:
     assistant = assistant_for(generation)
     meta = " · ".join(x for x in (citation.author, citation.date or "undated", KIND_LABELS[citation.kind]) if x)
-    st.markdown(f"**[{citation.n}] {md(citation.title)}**  \n{md(meta)} · `{citation.source}` · characters "
-                f"{citation.start}–{citation.end}")
+    st.markdown(
+        f"**[{citation.n}] {md(citation.title)}**  \n{md(meta)} · `{citation.source}` · characters "
+        f"{citation.start}–{citation.end}"
+    )
     _scrolling_article(assistant, citation.source, citation.start, citation.end)
 
 
@@ -139,7 +146,9 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
         for c in answer.citations:
             cols = st.columns([0.85, 0.15])
             meta = " · ".join(x for x in (c.author, c.date or "undated", KIND_LABELS[c.kind]) if x)
-            cols[0].markdown(f"**[{c.n}]** {md(c.title)} — {md(meta)} · `{c.source}`  \n> {md(' '.join(c.quote.split()))}")
+            cols[0].markdown(
+                f"**[{c.n}]** {md(c.title)} — {md(meta)} · `{c.source}`  \n> {md(' '.join(c.quote.split()))}"
+            )
             if cols[1].button("Open", key=f"open-{key}-{c.n}", help="Show the passage in the article"):
                 show_citation(c, generation)
     label = "Closest passages" if answer.abstained else "Retrieved passages"
@@ -154,8 +163,10 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
                 if hit.lexical is not None:
                     parts.append(f"BM25 {hit.lexical:.2f}")
                 scores = " · " + ", ".join(parts)
-            st.markdown(f"**{rank}.** {md(p.title)} · {KIND_LABELS[p.kind]} · `{p.source}`{scores}  \n"
-                        f"{md(p.text[:400])}{'…' if len(p.text) > 400 else ''}")
+            st.markdown(
+                f"**{rank}.** {md(p.title)} · {KIND_LABELS[p.kind]} · `{p.source}`{scores}  \n"
+                f"{md(p.text[:400])}{'…' if len(p.text) > 400 else ''}"
+            )
     if not answer.abstained:
         with st.expander("Copy as Markdown"):
             st.code(answer_markdown(answer), language="markdown")
@@ -174,8 +185,12 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, bool]:
             st.rerun()
         if state.messages:
             transcript = [(m["role"], m.get("answer") or m["content"]) for m in state.messages]
-            st.download_button("Export conversation (.md)", conversation_markdown(transcript),
-                               file_name="dossier-conversation.md", use_container_width=True)
+            st.download_button(
+                "Export conversation (.md)",
+                conversation_markdown(transcript),
+                file_name="dossier-conversation.md",
+                use_container_width=True,
+            )
 
         catalog = assistant.catalog()
         st.subheader(f"Articles ({len(catalog)})")
@@ -193,13 +208,19 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, bool]:
         for entry in catalog:
             a = entry.article
             with st.expander(a.title):
-                st.caption(" · ".join(x for x in (a.author, a.date or "undated", a.source, f"{entry.passages} passages") if x))
+                st.caption(
+                    " · ".join(x for x in (a.author, a.date or "undated", a.source, f"{entry.passages} passages") if x)
+                )
                 if st.button("Read", key=f"read-{a.id}"):
                     show_article(a.source, a.start, assistant.generation)
 
         st.subheader("Add articles")
-        uploads = st.file_uploader("Text, Markdown, HTML or PDF", type=[s.lstrip(".") for s in ACCEPTED],
-                                   accept_multiple_files=True, key=f"uploader-{state.uploader}")
+        uploads = st.file_uploader(
+            "Text, Markdown, HTML or PDF",
+            type=[s.lstrip(".") for s in ACCEPTED],
+            accept_multiple_files=True,
+            key=f"uploader-{state.uploader}",
+        )
         if uploads and st.button("Add to the corpus", type="primary", use_container_width=True):
             add_files(uploads)
         for kind, text in state.notices:
@@ -207,7 +228,9 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, bool]:
 
         st.subheader("Settings")
         top_k = st.slider("Passages to answer from", 2, 12, SETTINGS.top_k)
-        backend = st.selectbox("Answer backend", ["extractive"], help="Composes the answer from the articles' own sentences.")
+        backend = st.selectbox(
+            "Answer backend", ["extractive"], help="Composes the answer from the articles' own sentences."
+        )
         show_scores = st.toggle("Show retrieval scores", value=False)
 
     filters = Filters(
@@ -254,8 +277,10 @@ def main() -> None:
     filters, top_k, backend, show_scores = sidebar(assistant)
     st.markdown("#### Ask the articles")
     if not state.messages:
-        st.caption("Every sentence of an answer cites the passage it comes from. Try: *What did Zhou Lijian say "
-                   "about Tony Blinken?* or *How much did the ruble fall in 2014?*")
+        st.caption(
+            "Every sentence of an answer cites the passage it comes from. Try: *What did Zhou Lijian say "
+            "about Tony Blinken?* or *How much did the ruble fall in 2014?*"
+        )
 
     for i, message in enumerate(state.messages):
         with st.chat_message(message["role"]):

@@ -32,7 +32,7 @@ def main() -> None:
     embedder = load_embedder(base.embedding_model)
     splits = ["train"] + (["test"] if args.test else [])
     queries = {s: {q: beir.queries[q] for q in beir.qrels[s]} for s in splits}
-    vectors = {s: dict(zip(queries[s], embedder.embed(list(queries[s].values())))) for s in splits}
+    vectors = {s: dict(zip(queries[s], embedder.embed(list(queries[s].values())), strict=True)) for s in splits}
 
     def score(settings: Settings, mode: str) -> list[float]:
         retriever = Retriever(index, embedder, settings.replace(candidates=300))
@@ -50,6 +50,7 @@ def main() -> None:
     for rrf_k, wd in ((60, 1.0), (10, 1.0), (30, 1.0), (100, 1.0), (60, 0.8), (60, 1.25)):
         s = base.replace(rrf_k=rrf_k, dense_weight=wd)
         print(f"hybrid rrf_k={rrf_k} dense_w={wd}".ljust(48), "  ".join(f"{v:.4f}" for v in score(s, "hybrid")))
+
 
 if __name__ == "__main__":
     main()

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .errors import DossierError
 from .schema import KIND_LABELS, Answer, Turn
@@ -23,8 +23,14 @@ class TqdmProgress:
     def start(self, total: int, description: str) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=total, desc=description, unit=" passages" if description == "Embedding" else " files",
-                         file=sys.stderr, leave=False, disable=total == 0)
+        self._bar = tqdm(
+            total=total,
+            desc=description,
+            unit=" passages" if description == "Embedding" else " files",
+            file=sys.stderr,
+            leave=False,
+            disable=total == 0,
+        )
 
     def advance(self, n: int) -> None:
         if self._bar is not None:
@@ -113,12 +119,15 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     if args.target == "scifact":
-        from .scifact import run_scifact
+        from .scifact import DEFAULT_DATA, run_scifact
 
-        from .scifact import DEFAULT_DATA
-
-        result = run_scifact(settings, Path(args.data) if args.data else DEFAULT_DATA, run_out=Path(args.run_out) if args.run_out else None,
-                             limit=args.limit, splits=tuple(args.split))
+        result = run_scifact(
+            settings,
+            Path(args.data) if args.data else DEFAULT_DATA,
+            run_out=Path(args.run_out) if args.run_out else None,
+            limit=args.limit,
+            splits=tuple(args.split),
+        )
     else:
         from .bench import run_bench
 
@@ -139,15 +148,22 @@ def format_answer(answer: Answer, width: int = 100) -> str:
         for c in answer.citations:
             byline = ", ".join(x for x in (c.author, c.date or "undated") if x)
             lines.append(f"[{c.n}] {c.source} · “{c.title}” · {byline} · {KIND_LABELS[c.kind]}")
-            lines.append(textwrap.fill(f"“{' '.join(c.quote.split())}”", width, initial_indent="    ",
-                                       subsequent_indent="    "))
+            lines.append(
+                textwrap.fill(f"“{' '.join(c.quote.split())}”", width, initial_indent="    ", subsequent_indent="    ")
+            )
     elif answer.retrieved:
         lines.append("\nClosest passages:")
         for h in answer.retrieved[:3]:
             p = h.passage
             lines.append(f"- {p.source} · “{p.title}” · {KIND_LABELS[p.kind]}")
-            lines.append(textwrap.fill(p.text[:300] + ("…" if len(p.text) > 300 else ""), width,
-                                       initial_indent="    ", subsequent_indent="    "))
+            lines.append(
+                textwrap.fill(
+                    p.text[:300] + ("…" if len(p.text) > 300 else ""),
+                    width,
+                    initial_indent="    ",
+                    subsequent_indent="    ",
+                )
+            )
     return "\n".join(lines)
 
 
@@ -187,11 +203,18 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        settings = Settings.from_env(corpus_dir=args.corpus and Path(args.corpus), index_dir=args.index and Path(args.index))
+        settings = Settings.from_env(
+            corpus_dir=args.corpus and Path(args.corpus), index_dir=args.index and Path(args.index)
+        )
         if getattr(args, "top_k", None):
             settings = settings.replace(top_k=args.top_k)
         command = {
-            "index": cmd_index, "ask": cmd_ask, "eval": cmd_eval, "bench": cmd_bench, "chat": cmd_chat, None: cmd_chat,
+            "index": cmd_index,
+            "ask": cmd_ask,
+            "eval": cmd_eval,
+            "bench": cmd_bench,
+            "chat": cmd_chat,
+            None: cmd_chat,
         }[args.command]
         return command(args, settings)
     except DossierError as e:

@@ -10,14 +10,16 @@ A backend is one class with one method, `answer`; `make_answerer` picks one by n
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Protocol, Sequence
+from typing import Protocol
 
+from .conversation import asked_voice
 from .errors import BackendError
 from .schema import Answer, Citation, Claim, Hit, Passage
-from .conversation import asked_voice
 from .text import QUESTION_WORDS, STOPWORDS, sentence_spans, spoken_date, stem, terms, words
 
 
@@ -78,11 +80,15 @@ _YEAR_OR_DATE = re.compile(
     r"november|december)\b",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundred|thousand|"
-                     r"million|billion|trillion|percent|half|dozen)\b", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\d(?:[\d.,]*\d)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundred|thousand|"
+    r"million|billion|trillion|percent|half|dozen)\b",
+    re.IGNORECASE,
+)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
 _VOICE_TERMS = frozenset(
-    stem(w) for w in "reader readers comment comments commenter commenters thread translator translator's "
+    stem(w)
+    for w in "reader readers comment comments commenter commenters thread translator translator's "
     "note notes editor editor's".split()
 )
 _MONTH_NAMES = frozenset(
@@ -91,6 +97,7 @@ _MONTH_NAMES = frozenset(
 _PLACE = re.compile(r"\b(in|at|near|off|from)\s+(the\s+)?[A-Z][a-z]")
 _ATTRIBUTES_PREVIOUS = re.compile(rf"[—–-]\s*({_SPEECH})\s+[A-Z]|^[^.]{{0,60}}[,—–]\s*({_SPEECH})\s+[A-Z]")
 _INTRODUCES = re.compile(r"([:;]|\bthe following[:;,.]?|\bas follows[:;,.]?)[\"”’]?$", re.IGNORECASE)
+
 
 @dataclass
 class _Candidate:
@@ -119,14 +126,21 @@ class _Intent:
     def of(cls, question: str) -> _Intent:
         return cls(
             date=bool(re.search(r"\b(when|what year|which year|what date|how long ago|since when)\b", question, re.I)),
-            number=bool(re.search(
-                r"\b(how (many|much|far|large|big|long)|by how much|what (percentage|share|amount|number|price))\b",
-                question, re.I)),
+            number=bool(
+                re.search(
+                    r"\b(how (many|much|far|large|big|long)|by how much|what (percentage|share|amount|number|price))\b",
+                    question,
+                    re.I,
+                )
+            ),
             person=bool(re.search(r"\b(who|whom|whose)\b", question, re.I)),
             place=bool(re.search(r"\b(where|which (city|country|place|region|sea|bay))\b", question, re.I)),
             voice=asked_voice(question),
-            literals=frozenset(m.group().lower() for m in re.finditer(r"\d[\d.,]*|\b[A-Za-z]+\b", question)
-                               if m.group()[0].isdigit() or m.group().lower() in _MONTH_NAMES),
+            literals=frozenset(
+                m.group().lower()
+                for m in re.finditer(r"\d(?:[\d.,]*\d)?|\b[A-Za-z]+\b", question)
+                if m.group()[0].isdigit() or m.group().lower() in _MONTH_NAMES
+            ),
         )
 
     def bonus(self, sentence: str) -> float:
@@ -250,9 +264,13 @@ class ExtractiveAnswerer:
                 support_credit.update({t: 1.0 for t in unit_terms})
                 out.append(
                     _Candidate(
-                        Span(p, start, end), " ".join(sentence.split()), score,
+                        Span(p, start, end),
+                        " ".join(sentence.split()),
+                        score,
                         support=self._coverage(own_terms, support_credit) if own_terms else 0.0,
-                        index=last, first=first, asked=bool(unit_terms & set(own_terms)),
+                        index=last,
+                        first=first,
+                        asked=bool(unit_terms & set(own_terms)),
                         mentions=bool(unit_terms & set(key_terms)),
                     )
                 )
@@ -331,12 +349,11 @@ class ExtractiveAnswerer:
         # Look back through the article (not just this passage) for the sentence that introduces it.
         article_start = int(p.article_id.rsplit("#", 1)[1])
         window = max(article_start, cand.span.start - 1500)
-        previous = [sp for sp in sentence_spans(text, window, cand.span.start)][-3:]
+        previous = sentence_spans(text, window, cand.span.start)[-3:]
         for s, e in reversed(previous):
-            m = None
-            for m in _SPEAKER.finditer(text[s:e]):
-                pass
-            if m is not None:
+            speakers = list(_SPEAKER.finditer(text[s:e]))
+            if speakers:
+                m = speakers[-1]  # the speaker nearest the quotation
                 who = m.group("who").strip()
                 who = re.sub(r"^(in response to [^,]*,\s*|asked about [^,]*,\s*)", "", who, flags=re.I)
                 if who.split()[-1].lower() not in _PRONOUNS and len(who.split()) <= 12:
@@ -360,11 +377,19 @@ class ExtractiveAnswerer:
                 listed = ", ".join(f"“{m}”" for m in missing[:4])
                 text = f"The articles don't say. None of the passages that come closest mentions {listed}."
             else:
-                text = "The articles don't say: the closest passages mention these words but do not answer the question."
+                text = (
+                    "The articles don't say: the closest passages mention these words but do not answer the question."
+                )
             text += " The closest passages are listed below."
         return Answer(
-            question=question, text=text, citations=(), claims=(), abstained=True,
-            retrieved=tuple(hits), search_query=query, backend=self.name,
+            question=question,
+            text=text,
+            citations=(),
+            claims=(),
+            abstained=True,
+            retrieved=tuple(hits),
+            search_query=query,
+            backend=self.name,
         )
 
 
@@ -375,7 +400,7 @@ def _in_order(order: Sequence[str], sentence_terms: Sequence[str]) -> float:
     for i, t in enumerate(sentence_terms):
         position.setdefault(t, i)
     present = [t for t in order if t in position]
-    pairs = list(zip(present, present[1:]))
+    pairs = list(itertools.pairwise(present))
     return sum(position[a] < position[b] for a, b in pairs) / len(pairs) if pairs else 0.0
 
 
@@ -388,7 +413,7 @@ def _surface_forms(query: str) -> dict[str, str]:
 
 
 def _strip_quotes(sentence: str) -> str:
-    return sentence.strip().strip("“”\"")
+    return sentence.strip().strip('“”"')
 
 
 def _lower_first(sentence: str) -> str:
@@ -399,7 +424,9 @@ def _lower_first(sentence: str) -> str:
     return sentence
 
 
-def make_answerer(name: str, idf: Callable[[str], float], max_sentences: int = 3, min_support: float = 0.55) -> Answerer:
+def make_answerer(
+    name: str, idf: Callable[[str], float], max_sentences: int = 3, min_support: float = 0.55
+) -> Answerer:
     """The answer backend called `name` (the `answerer` setting)."""
     match name:
         case "extractive":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from . import store
 from .answer import Answerer, make_answerer
@@ -79,8 +79,14 @@ class Assistant:
         for p in self.index.passages:
             counts[p.article_id] = counts.get(p.article_id, 0) + 1
         entries = [CatalogEntry(a, counts.get(a.id, 0)) for a in self.index.articles]
-        return sorted(entries, key=lambda e: (e.article.date is None, "" if e.article.date is None else
-                                              "".join(chr(255 - ord(ch)) for ch in e.article.date), e.article.title))
+        return sorted(
+            entries,
+            key=lambda e: (
+                e.article.date is None,
+                "" if e.article.date is None else "".join(chr(255 - ord(ch)) for ch in e.article.date),
+                e.article.title,
+            ),
+        )
 
     def answerer(self, name: str | None = None) -> Answerer:
         name = name or self.settings.answerer

@@ -46,7 +46,9 @@ def run_bench(settings: Settings, rounds: int = 30) -> dict[str, Any]:
         embedder.embed(texts, settings.embed_batch_size)
         encode_s = time.perf_counter() - t0
 
-        questions = [json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line]
+        questions = [
+            json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line
+        ]
         questions = (questions * (rounds // max(1, len(questions)) + 1))[:rounds]
         timings: dict[str, list[float]] = {"embed_ms": [], "retrieve_ms": [], "answer_ms": [], "total_ms": []}
         for question in questions:
@@ -81,8 +83,14 @@ def _cold_start(settings: Settings, question: str) -> float:
     """Seconds for a fresh `python -m rag ask` process to print its first answer."""
     env = {**os.environ, "DOSSIER_INDEX_DIR": str(settings.index_dir), "DOSSIER_CORPUS_DIR": str(settings.corpus_dir)}
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rag", "ask", "--json", question], env=env, cwd=PROJECT_DIR,
-                   capture_output=True, check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "rag", "ask", "--json", question],
+        env=env,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
     return time.perf_counter() - t0
 
 

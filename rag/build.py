@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -93,8 +93,10 @@ def build(
         removed = tuple(sorted(set(old_files) - set(hashes)))
         if previous is not None and not plan.embed and not removed:
             return BuildReport(
-                articles=len(previous.articles), passages=len(previous.passages),
-                seconds=time.perf_counter() - began, embedded=0,
+                articles=len(previous.articles),
+                passages=len(previous.passages),
+                seconds=time.perf_counter() - began,
+                embedded=0,
             )
 
         passages: list[Passage] = []

@@ -8,7 +8,7 @@ all-MiniLM-L6-v2 truncates its input at 256 word pieces.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from .schema import Article, Passage, Segment
 from .text import sentence_spans
@@ -20,7 +20,7 @@ def split(article: Article, text: str, chunk_words: int = 120, overlap: int = 1)
     for segment in article.segments:
         streams[(segment.kind, segment.group)].append(segment)
     passages: list[Passage] = []
-    for (kind, _group), segments in streams.items():
+    for segments in streams.values():
         sentences = [span for seg in segments for span in sentence_spans(text, seg.start, seg.end)]
         for window in _windows(text, sentences, chunk_words, overlap):
             start, end = window[0][0], window[-1][1]

@@ -83,9 +83,7 @@ _TRANSLATED_FROM = re.compile(
     re.IGNORECASE,
 )
 _BRACKET_CONVENTION = re.compile(r"(translator|editor)['’]s (comments|notes|remarks) are in square brackets", re.I)
-_POSTED = re.compile(
-    r"^Posted in (?P<categories>.+?) on (?P<date>[A-Z][a-z]+\.? \d{1,2}, \d{4}) by (?P<poster>.+)$"
-)
+_POSTED = re.compile(r"^Posted in (?P<categories>.+?) on (?P<date>[A-Z][a-z]+\.? \d{1,2}, \d{4}) by (?P<poster>.+)$")
 _BYLINE = re.compile(
     r"^by\s+(?P<name>[^\s(,][^(,]{1,80}?)\s*(?:\(.*\))?\s*(?:,\s*(?P<publisher>[^,()]{2,40}))?$", re.IGNORECASE
 )
@@ -99,9 +97,18 @@ _MONTHS = {
     name: i + 1
     for i, names in enumerate(
         [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-            ("october", "oct"), ("november", "nov"), ("december", "dec"),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
         ]
     )
     for name in names
@@ -224,7 +231,7 @@ def parse(source: str, text: str) -> list[Article]:
             headline -= 1
         starts.append(max(headline, 0))
     articles = []
-    for n, (start, posted_i) in enumerate(zip(starts, posted)):
+    for n, (start, posted_i) in enumerate(zip(starts, posted, strict=True)):
         stop = starts[n + 1] if n + 1 < len(starts) else len(lines)
         m = _POSTED.match(lines[posted_i].text)
         assert m is not None
@@ -347,8 +354,7 @@ def _is_duplicate(norm: str, seen: list[str]) -> bool:
         return False
     shingles = _shingles(norm)
     return any(
-        len(s) >= 80 and len(shingles & (other := _shingles(s))) / max(1, len(shingles | other)) >= 0.85
-        for s in seen
+        len(s) >= 80 and len(shingles & (other := _shingles(s))) / max(1, len(shingles | other)) >= 0.85 for s in seen
     )
 
 
@@ -402,9 +408,7 @@ def read_source(path: Path, max_bytes: int) -> str:
 
     Raises CorpusError with a user-facing reason for files that cannot be indexed."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise CorpusError(
-            f"unsupported file type '{path.suffix or '(none)'}': save the article as .txt or .md"
-        )
+        raise CorpusError(f"unsupported file type '{path.suffix or '(none)'}': save the article as .txt or .md")
     size = path.stat().st_size
     if size > max_bytes:
         raise CorpusError(f"too large ({size:,} bytes; the limit is {max_bytes:,}): split it into articles")

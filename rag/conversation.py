@@ -8,7 +8,7 @@ what the pronoun stands for. A self-contained question is left alone.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from .schema import Turn
 from .text import QUESTION_WORDS, STOPWORDS, words

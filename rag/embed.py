@@ -7,9 +7,10 @@ sentence-transformers is imported only when a model is first needed: the import 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -59,9 +60,7 @@ class SentenceTransformerEmbedder:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError:
-            raise ModelError(
-                "sentence-transformers is not installed: run `pip install -r requirements.txt`."
-            ) from None
+            raise ModelError("sentence-transformers is not installed: run `pip install -r requirements.txt`.") from None
         try:
             from transformers.utils import logging as hf_logging
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 from .errors import DossierError
 from .schema import Answer, Turn
@@ -94,8 +95,8 @@ def score(case: Case, answer: Answer) -> dict[str, Any]:
 
 
 def metrics(rows: Sequence[dict[str, Any]], cases: Sequence[Case], latencies: Sequence[float]) -> dict[str, Any]:
-    answerable = [r for r, c in zip(rows, cases) if c.answerable]
-    unanswerable = [r for r, c in zip(rows, cases) if not c.answerable]
+    answerable = [r for r, c in zip(rows, cases, strict=True) if c.answerable]
+    unanswerable = [r for r, c in zip(rows, cases, strict=True) if not c.answerable]
     cited = sum(r["cited"] for r in answerable)
     recalls = [r["recall"] for r in answerable if r["recall"] is not None]
     ordered = sorted(latencies)
@@ -114,7 +115,7 @@ def metrics(rows: Sequence[dict[str, Any]], cases: Sequence[Case], latencies: Se
         "citation_recall": statistics.fmean(recalls) if recalls else None,
         "latency_ms_p50": round(pct(0.5), 1),
         "latency_ms_p95": round(pct(0.95), 1),
-        "failed": [c.id for r, c in zip(rows, cases) if not r["correct"]],
+        "failed": [c.id for r, c in zip(rows, cases, strict=True) if not r["correct"]],
     }
 
 

@@ -39,9 +39,13 @@ def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int) -> 
     name = safe_name(filename)
     suffix = Path(name).suffix
     if suffix not in ACCEPTED:
-        raise CorpusError(f"{filename}: {suffix or 'no extension'} files are not supported; upload .txt, .md, .html or .pdf.")
+        raise CorpusError(
+            f"{filename}: {suffix or 'no extension'} files are not supported; upload .txt, .md, .html or .pdf."
+        )
     if len(data) > max_bytes:
-        raise CorpusError(f"{filename}: {len(data):,} bytes is over the {max_bytes:,}-byte limit; split it into articles.")
+        raise CorpusError(
+            f"{filename}: {len(data):,} bytes is over the {max_bytes:,}-byte limit; split it into articles."
+        )
     if not data.strip():
         raise CorpusError(f"{filename}: the file is empty.")
     converted = suffix in (".html", ".htm", ".pdf")

@@ -4,7 +4,7 @@ and answers/conversations as Markdown for copying and export."""
 from __future__ import annotations
 
 import html
-from typing import Sequence
+from collections.abc import Sequence
 
 from .schema import KIND_LABELS, Answer, Article
 

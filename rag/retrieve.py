@@ -7,8 +7,9 @@ calibrated against the other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -89,8 +90,9 @@ class Retriever:
         if voice is not None:
             if mode != "lexical" and query_vector is None and self.embedder is not None:
                 query_vector = self.embed_query(query)
-            voiced = self.search(query, max(2, k // 2), replace(filters or Filters(), kinds=frozenset([voice])),
-                                 mode, query_vector)
+            voiced = self.search(
+                query, max(2, k // 2), replace(filters or Filters(), kinds=frozenset([voice])), mode, query_vector
+            )
             rest = self.search(query, k, filters, mode, query_vector)
             seen = {h.passage.id for h in voiced}
             return (voiced + [h for h in rest if h.passage.id not in seen])[:k]
@@ -123,7 +125,7 @@ class Retriever:
             n = min(n, len(ids))
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
         scores, rows = self.index.vectors.search(query, n, params=params)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
     def _fuse(self, dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]], mode: str) -> list[Hit]:
         c = self.settings.rrf_k
@@ -140,8 +142,7 @@ class Retriever:
                     fused[row] = fused.get(row, 0.0) + weight / (c + rank + 1)
         order = sorted(fused, key=lambda r: -fused[r])
         return [
-            Hit(self.index.passages[r], fused[r], dense=dense_score.get(r), lexical=lexical_score.get(r))
-            for r in order
+            Hit(self.index.passages[r], fused[r], dense=dense_score.get(r), lexical=lexical_score.get(r)) for r in order
         ]
 
     def _collapse(self, hits: Iterable[Hit], k: int) -> list[Hit]:
@@ -177,17 +178,22 @@ def as_langchain_retriever(retriever: Retriever, k: int | None = None, filters: 
         k: int | None = None
         filters: Any = None
 
-        def _get_relevant_documents(
-            self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-        ) -> list[Document]:
+        def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
             return [
                 Document(
                     page_content=h.passage.text,
                     id=h.passage.id,
                     metadata={
-                        "source": h.passage.source, "title": h.passage.title, "author": h.passage.author,
-                        "date": h.passage.date, "kind": h.passage.kind, "start": h.passage.start,
-                        "end": h.passage.end, "score": h.score, "dense": h.dense, "lexical": h.lexical,
+                        "source": h.passage.source,
+                        "title": h.passage.title,
+                        "author": h.passage.author,
+                        "date": h.passage.date,
+                        "kind": h.passage.kind,
+                        "start": h.passage.start,
+                        "end": h.passage.end,
+                        "score": h.score,
+                        "dense": h.dense,
+                        "lexical": h.lexical,
                     },
                 )
                 for h in self.inner.search(query, k=self.k, filters=self.filters)

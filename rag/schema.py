@@ -148,10 +148,7 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "citations": [c.to_json() for c in self.citations],
-            "claims": [
-                {"text": c.text, "citations": list(c.citations), "supported": c.supported}
-                for c in self.claims
-            ],
+            "claims": [{"text": c.text, "citations": list(c.citations), "supported": c.supported} for c in self.claims],
             "retrieved": [
                 {
                     "source": h.passage.source,

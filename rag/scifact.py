@@ -17,8 +17,9 @@ import hashlib
 import json
 import statistics
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -37,8 +38,13 @@ CACHE = PROJECT_DIR / ".cache" / "scifact"
 DEFAULT_DATA = PROJECT_DIR.parent / "shared" / "bench" / "scifact"
 """Where the public benchmark data sits beside this checkout (optional: only the benchmark reads it)."""
 MODES = ("dense", "lexical", "hybrid")
-PUBLISHED = {"BM25 (BEIR)": 0.665, "all-MiniLM-L6-v2 (MTEB)": 0.645, "BM25 + cross-encoder (BEIR)": 0.688,
-             "SPLADE++ (Anserini)": 0.704, "bge-small-en-v1.5 (MTEB)": 0.713}
+PUBLISHED = {
+    "BM25 (BEIR)": 0.665,
+    "all-MiniLM-L6-v2 (MTEB)": 0.645,
+    "BM25 + cross-encoder (BEIR)": 0.688,
+    "SPLADE++ (Anserini)": 0.704,
+    "bge-small-en-v1.5 (MTEB)": 0.713,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,8 +88,17 @@ def article(doc_id: str, title: str, body: str) -> tuple[str, list[Article]]:
     found = parse(doc_id, text)
     if not found:  # nothing survived cleaning: index the record as it is rather than lose it
         start = len(title) + 2 if title else 0
-        found = [Article(doc_id, title or doc_id, None, None, start, len(text) - 1,
-                         (Segment(start, len(text) - 1, "article", 0),))]
+        found = [
+            Article(
+                doc_id,
+                title or doc_id,
+                None,
+                None,
+                start,
+                len(text) - 1,
+                (Segment(start, len(text) - 1, "article", 0),),
+            )
+        ]
     return text, [dataclasses.replace(a, title=title or a.title) for a in found]
 
 
@@ -129,8 +144,9 @@ def _doc_ranking(hits: Iterable[tuple[str, float]], n: int = 100) -> list[tuple[
     return sorted(best.items(), key=lambda x: -x[1])[:n]
 
 
-def run_modes(retriever: Retriever, queries: dict[str, str], vectors: dict[str, np.ndarray],
-              modes: Iterable[str] = MODES) -> tuple[dict[str, dict[str, list[tuple[str, float]]]], dict[str, float]]:
+def run_modes(
+    retriever: Retriever, queries: dict[str, str], vectors: dict[str, np.ndarray], modes: Iterable[str] = MODES
+) -> tuple[dict[str, dict[str, list[tuple[str, float]]]], dict[str, float]]:
     runs: dict[str, dict[str, list[tuple[str, float]]]] = {m: {} for m in modes}
     latency: dict[str, float] = {}
     for mode in modes:
@@ -144,8 +160,9 @@ def run_modes(retriever: Retriever, queries: dict[str, str], vectors: dict[str, 
     return runs, latency
 
 
-def baseline(settings: Settings, beir: Beir, queries: dict[str, str], progress: Callable[[int, str], Any]
-             ) -> tuple[dict[str, list[tuple[str, float]]], float]:
+def baseline(
+    settings: Settings, beir: Beir, queries: dict[str, str], progress: Callable[[int, str], Any]
+) -> tuple[dict[str, list[tuple[str, float]]], float]:
     """The tutorial pipeline: RecursiveCharacterTextSplitter(1000, 200) chunks of title + abstract
     in langchain's FAISS store, `similarity_search_with_score` (L2 distance: lower is better)."""
     import warnings
@@ -163,7 +180,9 @@ def baseline(settings: Settings, beir: Beir, queries: dict[str, str], progress: 
     docs = splitter.split_documents(
         [Document(page_content=f"{title}\n{body}", metadata={"doc": doc_id}) for doc_id, title, body in beir.docs]
     )
-    key = hashlib.sha256(f"{beir.digest}|{len(beir.docs)}|{settings.embedding_model}|lc-1000-200".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{beir.digest}|{len(beir.docs)}|{settings.embedding_model}|lc-1000-200".encode()).hexdigest()[
+        :16
+    ]
     cache = CACHE / f"baseline-{key}.npy"
     if cache.is_file():
         vectors = np.load(cache)
@@ -179,7 +198,9 @@ def baseline(settings: Settings, beir: Beir, queries: dict[str, str], progress: 
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.save(cache, vectors)
     vectorstore = FAISS.from_embeddings(
-        [(d.page_content, v.tolist()) for d, v in zip(docs, vectors)], embeddings, metadatas=[d.metadata for d in docs]
+        [(d.page_content, v.tolist()) for d, v in zip(docs, vectors, strict=True)],
+        embeddings,
+        metadatas=[d.metadata for d in docs],
     )
     run, times = {}, []
     for qid, text in queries.items():
@@ -215,9 +236,15 @@ def _tqdm(total: int, desc: str) -> Any:
     return tqdm(total=total, desc=desc, file=sys.stderr, unit=" texts")
 
 
-def run_scifact(settings: Settings, data: Path, run_out: Path | None = None, limit: int | None = None,
-                splits: tuple[str, ...] = ("test",), progress: Callable[[int, str], Any] = _tqdm,
-                with_baseline: bool = True) -> dict[str, Any]:
+def run_scifact(
+    settings: Settings,
+    data: Path,
+    run_out: Path | None = None,
+    limit: int | None = None,
+    splits: tuple[str, ...] = ("test",),
+    progress: Callable[[int, str], Any] = _tqdm,
+    with_baseline: bool = True,
+) -> dict[str, Any]:
     beir = load(data)
     t0 = time.perf_counter()
     index_dir = build_index(settings, beir, progress)
@@ -225,20 +252,27 @@ def run_scifact(settings: Settings, data: Path, run_out: Path | None = None, lim
     index = store.load(index_dir, settings.embedding_model)
     embedder = load_embedder(settings.embedding_model)
     retriever = Retriever(index, embedder, settings.replace(candidates=max(settings.candidates, 300)))
-    result: dict[str, Any] = {"documents": len(beir.docs), "passages": len(index.passages),
-                              "index_build_s": round(build_s, 1), "splits": {}}
+    result: dict[str, Any] = {
+        "documents": len(beir.docs),
+        "passages": len(index.passages),
+        "index_build_s": round(build_s, 1),
+        "splits": {},
+    }
     for split_name in splits:
         if split_name not in beir.qrels:
             raise DossierError(f"No qrels/{split_name}.tsv.gz in {data}.")
         qrels = beir.qrels[split_name]
         qids = sorted(qrels)[:limit] if limit else sorted(qrels)
         queries = {q: beir.queries[q] for q in qids}
-        vectors = dict(zip(qids, embedder.embed([queries[q] for q in qids])))
+        vectors = dict(zip(qids, embedder.embed([queries[q] for q in qids]), strict=True))
         runs, latency = run_modes(retriever, queries, vectors)
         scores = {mode: {**score_run(runs[mode], qrels), "latency_ms_p50": round(latency[mode], 2)} for mode in MODES}
         if with_baseline:
             base_run, base_latency = baseline(settings, beir, queries, progress)
-            scores["langchain FAISS baseline"] = {**score_run(base_run, qrels), "latency_ms_p50": round(base_latency, 2)}
+            scores["langchain FAISS baseline"] = {
+                **score_run(base_run, qrels),
+                "latency_ms_p50": round(base_latency, 2),
+            }
         result["splits"][split_name] = {"queries": len(qids), "scores": scores}
         if run_out is not None and split_name == splits[-1]:
             write_trec(runs["hybrid"], run_out, "dossier-hybrid")
@@ -247,12 +281,16 @@ def run_scifact(settings: Settings, data: Path, run_out: Path | None = None, lim
 
 
 def _table(result: dict[str, Any]) -> str:
-    lines = [f"SciFact: {result['documents']} documents, {result['passages']} passages, "
-             f"index {result['index_build_s']} s (cached after the first run)"]
+    lines = [
+        f"SciFact: {result['documents']} documents, {result['passages']} passages, "
+        f"index {result['index_build_s']} s (cached after the first run)"
+    ]
     for split_name, block in result["splits"].items():
         lines.append(f"\n{split_name} ({block['queries']} queries)   nDCG@10  R@10    R@100   p50 ms")
         for name, s in block["scores"].items():
-            lines.append(f"  {name:<28} {s['ndcg@10']:.4f}  {s['recall@10']:.4f}  {s['recall@100']:.4f}  "
-                         f"{s['latency_ms_p50']:.1f}")
+            lines.append(
+                f"  {name:<28} {s['ndcg@10']:.4f}  {s['recall@10']:.4f}  {s['recall@100']:.4f}  "
+                f"{s['latency_ms_p50']:.1f}"
+            )
     lines.append("\npublished nDCG@10 (test): " + ", ".join(f"{k} {v}" for k, v in PUBLISHED.items()))
     return "\n".join(lines)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import DossierError
 
@@ -36,7 +37,8 @@ class Settings:
     top_k: int = field(default=6, metadata=_doc("Passages handed to the answerer."))
     candidates: int = field(default=100, metadata=_doc("Candidates each retriever contributes before fusion."))
     rrf_k: int = field(
-        default=30, metadata=_doc("Reciprocal-rank-fusion constant: larger flattens ranks (30: tuned on SciFact train).")
+        default=30,
+        metadata=_doc("Reciprocal-rank-fusion constant: larger flattens ranks (30: tuned on SciFact train)."),
     )
     dense_weight: float = field(default=1.0, metadata=_doc("Weight of the dense ranking in the fusion."))
     lexical_weight: float = field(default=1.0, metadata=_doc("Weight of the BM25 ranking in the fusion."))
@@ -74,9 +76,7 @@ class Settings:
         object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
         object.__setattr__(self, "index_dir", Path(self.index_dir))
         if self.retrieval_mode not in ("hybrid", "dense", "lexical"):
-            raise DossierError(
-                f"DOSSIER_RETRIEVAL_MODE={self.retrieval_mode!r} is not one of hybrid, dense, lexical."
-            )
+            raise DossierError(f"DOSSIER_RETRIEVAL_MODE={self.retrieval_mode!r} is not one of hybrid, dense, lexical.")
         for name in ("top_k", "candidates", "chunk_words", "embed_batch_size", "max_question_chars"):
             if getattr(self, name) < 1:
                 raise DossierError(f"Setting {name} must be at least 1 (got {getattr(self, name)}).")
@@ -88,8 +88,7 @@ class Settings:
     def describe(cls) -> list[tuple[str, str, str]]:
         """(environment variable, default, description) for every setting: used by `--help`."""
         return [
-            (f"DOSSIER_{f.name.upper()}", str(f.default), f.metadata.get("doc", ""))
-            for f in dataclasses.fields(cls)
+            (f"DOSSIER_{f.name.upper()}", str(f.default), f.metadata.get("doc", "")) for f in dataclasses.fields(cls)
         ]
 
 

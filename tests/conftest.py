@@ -49,7 +49,9 @@ def corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, corpus: Path) -> Settings:
-    return Settings.from_env(environ={}, corpus_dir=corpus, index_dir=tmp_path / "index", embedding_model="hashing-test")
+    return Settings.from_env(
+        environ={}, corpus_dir=corpus, index_dir=tmp_path / "index", embedding_model="hashing-test"
+    )
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rag.ingest import add_upload
 from rag.errors import CorpusError
+from rag.ingest import add_upload
 from rag.settings import PROJECT_DIR
 from tests.conftest import E
 
@@ -108,8 +108,13 @@ def test_uploads_are_validated_and_never_overwrite(tmp_path: Path):
     assert (corpus / "report.txt").read_text().startswith("Report")  # untouched
     again = add_upload(corpus, "report.txt", b"Report\n\nThe SCO met in Astana.\n", 10_000)
     assert again.path == corpus / "report.txt"  # the same article: nothing new
-    page = add_upload(corpus, "page.html", b"<html><head><title>Pipeline deal</title><script>x()</script></head>"
-                      b"<body><nav>Menu</nav><p>Gazprom and CNPC signed a pipeline deal.</p></body></html>", 10_000)
+    page = add_upload(
+        corpus,
+        "page.html",
+        b"<html><head><title>Pipeline deal</title><script>x()</script></head>"
+        b"<body><nav>Menu</nav><p>Gazprom and CNPC signed a pipeline deal.</p></body></html>",
+        10_000,
+    )
     assert page.path.name == "page.txt" and page.converted
     assert page.path.read_text() == "Pipeline deal\n\nGazprom and CNPC signed a pipeline deal.\n"
     for name, data, message in [

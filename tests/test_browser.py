@@ -21,8 +21,14 @@ from rag.settings import PROJECT_DIR
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 if not Path(CHROMIUM).exists():  # pragma: no cover
     pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
@@ -42,10 +48,27 @@ class Server:
         env = {**os.environ, "DOSSIER_CORPUS_DIR": str(corpus), "DOSSIER_INDEX_DIR": str(index)}
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(PROJECT_DIR / "app.py"), "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            env=env, cwd=PROJECT_DIR, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(PROJECT_DIR / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            env=env,
+            cwd=PROJECT_DIR,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -101,7 +124,9 @@ def ask(page, question: str, timeout: float = 240_000) -> float:
     t0 = time.perf_counter()
     box.press("Enter")
     # The timing caption is the last thing an answer renders: the sources are on the page by then.
-    page.locator('[data-testid="stChatMessage"]').nth(count + 1).get_by_text("searched for:").first.wait_for(timeout=timeout)
+    page.locator('[data-testid="stChatMessage"]').nth(count + 1).get_by_text("searched for:").first.wait_for(
+        timeout=timeout
+    )
     return time.perf_counter() - t0
 
 
@@ -125,7 +150,8 @@ def test_ask_open_citation_and_upload(browser, corpus, capsys):
         highlighted = " ".join(frame.locator("mark.cited").all_inner_texts())
         assert " ".join(highlighted.split()) == " ".join(quote.split())
         in_view = frame.locator("mark#cited").evaluate(
-            "m => { const r = m.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }")
+            "m => { const r = m.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }"
+        )
         assert in_view
         page.screenshot(path=str(ARTIFACTS / "source.png"))
         page.keyboard.press("Escape")
@@ -133,8 +159,11 @@ def test_ask_open_citation_and_upload(browser, corpus, capsys):
         warm_latency = ask(page, "Which Chinese bank stopped accepting yuan payments from Russia?")
 
         upload = corpus / "pipeline.md"
-        upload.write_text("# Power of Siberia 2\n\nGazprom and CNPC agreed to build the Power of Siberia 2 pipeline "
-                          "through Mongolia, carrying 50 billion cubic metres of gas a year.\n", encoding="utf-8")
+        upload.write_text(
+            "# Power of Siberia 2\n\nGazprom and CNPC agreed to build the Power of Siberia 2 pipeline "
+            "through Mongolia, carrying 50 billion cubic metres of gas a year.\n",
+            encoding="utf-8",
+        )
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
         page.get_by_role("button", name="Add to the corpus").click()
         page.get_by_text("Added pipeline.md").wait_for(timeout=120_000)
@@ -153,5 +182,7 @@ def test_ask_open_citation_and_upload(browser, corpus, capsys):
     finally:
         warm.stop()
     with capsys.disabled():
-        print(f"\n[e2e] cold start to first answer {cold:.1f} s; warm start to first answer {warm_start:.1f} s; "
-              f"answer latency in the browser {warm_latency:.2f} s")
+        print(
+            f"\n[e2e] cold start to first answer {cold:.1f} s; warm start to first answer {warm_start:.1f} s; "
+            f"answer latency in the browser {warm_latency:.2f} s"
+        )

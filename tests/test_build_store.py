@@ -38,7 +38,9 @@ def test_rerun_on_unchanged_files_embeds_nothing(settings, embedder):
 def test_changed_added_and_deleted_files_are_reindexed_alone(settings, embedder):
     build(settings, lambda: embedder)
     passages_c = [p for p in store.load(settings.index_dir).passages if p.source == C]
-    (settings.corpus_dir / A).write_text("Changed Article\n\nThe SCO met in Astana to discuss rail links.\n", encoding="utf-8")
+    (settings.corpus_dir / A).write_text(
+        "Changed Article\n\nThe SCO met in Astana to discuss rail links.\n", encoding="utf-8"
+    )
     (settings.corpus_dir / "new.md").write_text("# New piece\n\nGazprom signed a pipeline deal.\n", encoding="utf-8")
     (settings.corpus_dir / "004_14ee843bf2aae238.txt").unlink()
     fresh = HashingEmbedder()
@@ -50,7 +52,13 @@ def test_changed_added_and_deleted_files_are_reindexed_alone(settings, embedder)
     assert {p.source for p in index.passages} == {p.name for p in settings.corpus_dir.iterdir()}
     assert index.texts[A].startswith("Changed Article")
     row = next(i for i, p in enumerate(index.passages) if p.source == "new.md")
-    assert abs(float(index.matrix()[row] @ fresh.embed([index.passages[row].title + "\n" + index.passages[row].text])[0]) - 1) < 1e-5
+    assert (
+        abs(
+            float(index.matrix()[row] @ fresh.embed([index.passages[row].title + "\n" + index.passages[row].text])[0])
+            - 1
+        )
+        < 1e-5
+    )
 
 
 def test_bad_files_are_skipped_with_reasons_and_the_rest_indexed(settings, embedder):
@@ -61,7 +69,11 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_indexed(settings, embed
     report = build(settings, lambda: embedder)
     reasons = {s.source: s.reason for s in report.skipped}
     assert set(reasons) == {"latin1.txt", "blob.txt", "chrome.txt"}
-    assert "UTF-8" in reasons["latin1.txt"] and "binary" in reasons["blob.txt"] and "no article text" in reasons["chrome.txt"]
+    assert (
+        "UTF-8" in reasons["latin1.txt"]
+        and "binary" in reasons["blob.txt"]
+        and "no article text" in reasons["chrome.txt"]
+    )
     assert report.articles == 11
 
 

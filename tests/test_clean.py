@@ -6,7 +6,7 @@ import pytest
 
 from rag.clean import load_file, parse, parse_date, read_source
 from rag.errors import CorpusError
-from tests.conftest import A, B, C, D, E, SEEDS
+from tests.conftest import SEEDS, A, B, C, D, E
 
 
 def articles(name):
@@ -33,7 +33,16 @@ def test_segments_are_offsets_into_the_original_file():
 @pytest.mark.parametrize(
     "name, boilerplate",
     [
-        (A, ["Leave a Reply", "You are commenting using", "VISIT MY WEBSITE", "bloggers like this", "Wall Street books"]),
+        (
+            A,
+            [
+                "Leave a Reply",
+                "You are commenting using",
+                "VISIT MY WEBSITE",
+                "bloggers like this",
+                "Wall Street books",
+            ],
+        ),
         (D, ["Leave a Reply", "Connecting to %s", "Banker Occupation"]),
         (E, ["We use cookies", "menu_open", "Get it on Google Play", "Aa Aa Aa", "QOSHE"]),
         (B, ["Article link", "Continue reading", "Archive for the", "Posted in"]),
@@ -75,7 +84,10 @@ def test_single_article_metadata():
     assert a.author == "Stephen Lendman" and a.date is None  # the page states no date: none is invented
     _, [e] = articles(E)
     assert (e.title, e.author, e.date, e.publisher) == (
-        "US tries to turn China against Russia", "Ronju Sarkar", "2024-04-27", "Blitz",
+        "US tries to turn China against Russia",
+        "Ronju Sarkar",
+        "2024-04-27",
+        "Blitz",
     )
     _, [c] = articles(C)
     assert c.title == "The Bear and the Panda Join Forces"

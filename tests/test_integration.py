@@ -15,7 +15,7 @@ from rag.embed import load_embedder
 from rag.evaluate import run
 from rag.schema import Turn
 from rag.settings import PROJECT_DIR, Settings
-from tests.conftest import A, B, C, D, E, SEEDS
+from tests.conftest import SEEDS, A, B, C, D, E
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +105,9 @@ def test_cli_refuses_an_index_built_with_another_model(real, tmp_path, monkeypat
 
 
 def cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, cwd=PROJECT_DIR,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "rag", *args], capture_output=True, text=True, cwd=PROJECT_DIR, env=env, timeout=120
+    )
 
 
 @pytest.mark.parametrize("question, message", [("", "empty"), ("   ", "empty"), ("x" * 102_400, "limit is 2,000")])

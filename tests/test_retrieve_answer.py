@@ -34,7 +34,9 @@ def test_hybrid_search_finds_names_and_respects_filters(assistant):
     assert hits[0].lexical is not None and hits[0].score > 0
     only_b = assistant.retriever.search("Li Shanfu academy", k=5, filters=Filters(sources=frozenset([B])))
     assert only_b and {h.passage.source for h in only_b} == {B}
-    dated = assistant.retriever.search("naval exercise", k=5, filters=Filters(date_from="2013-01-01", date_to="2013-12-31"))
+    dated = assistant.retriever.search(
+        "naval exercise", k=5, filters=Filters(date_from="2013-01-01", date_to="2013-12-31")
+    )
     assert dated and all(h.passage.date.startswith("2013") for h in dated)
     assert assistant.retriever.search("naval", k=5, filters=Filters(date_from="2099-01-01")) == []
     naval = next(a for a in assistant.index.articles if a.title.startswith("China and Russia hold naval"))
@@ -54,7 +56,10 @@ def test_langchain_retriever_adapter(assistant):
 
 
 def test_follow_up_questions_are_expanded_with_the_conversation():
-    history = [Turn("user", "Who is Li Shanfu?"), Turn("assistant", "Chinese Defense Minister Li Shanfu visited Moscow. [1]")]
+    history = [
+        Turn("user", "Who is Li Shanfu?"),
+        Turn("assistant", "Chinese Defense Minister Li Shanfu visited Moscow. [1]"),
+    ]
     assert is_follow_up("Which academy did he visit?")
     assert not is_follow_up("Which academy did Li Shanfu visit?")
     query = contextualize("Which academy did he visit?", history)

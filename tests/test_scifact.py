@@ -4,7 +4,6 @@ the real data (taken from ../shared/bench/scifact when it is there: it is option
 import gzip
 import json
 import math
-from pathlib import Path
 
 import pytest
 
@@ -29,7 +28,11 @@ def test_ndcg_and_recall_by_hand():
 
 
 def test_passage_hits_count_for_their_document_by_max_score():
-    assert scifact._doc_ranking([("a", 0.2), ("b", 0.5), ("a", 0.9), ("c", 0.1)]) == [("a", 0.9), ("b", 0.5), ("c", 0.1)]
+    assert scifact._doc_ranking([("a", 0.2), ("b", 0.5), ("a", 0.9), ("c", 0.1)]) == [
+        ("a", 0.9),
+        ("b", 0.5),
+        ("c", 0.1),
+    ]
 
 
 def test_records_go_through_the_projects_cleaning():

@@ -1,9 +1,11 @@
 """Sentence spans and passages."""
 
+import itertools
+
 from rag.chunk import split
 from rag.clean import load_file
 from rag.text import sentence_spans, terms
-from tests.conftest import B, C, SEEDS
+from tests.conftest import SEEDS, B, C
 
 
 def sentences(text):
@@ -50,5 +52,5 @@ def test_consecutive_passages_overlap_by_one_sentence():
     text, articles = load_file(SEEDS / B, 10**7)
     passages = [p for p in split(articles[0], text, 120, 1) if p.kind == "article"]
     assert len(passages) > 3
-    for a, b in zip(passages, passages[1:]):
+    for a, b in itertools.pairwise(passages):
         assert a.sentences[-1] == b.sentences[0]
