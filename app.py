@@ -138,9 +138,10 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
     if answer.abstained:
         st.info(answer.text)
     else:
-        st.markdown(md(answer.text))
+        flag = md("[not supported by the articles]")
+        st.markdown(md(answer.text).replace(flag, ":red-background[not supported by the articles]"))
     if answer.notice:
-        st.caption(answer.notice)
+        st.warning(answer.notice)
     if answer.citations:
         st.markdown("**Sources**")
         for c in answer.citations:
@@ -177,7 +178,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
 # --- the page -----------------------------------------------------------------------------------
 
 
-def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, bool]:
+def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | None, bool]:
     with st.sidebar:
         st.title("Dossier")
         if st.button("New conversation", use_container_width=True):
@@ -228,15 +229,30 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, bool]:
 
         st.subheader("Settings")
         top_k = st.slider("Passages to answer from", 2, 12, SETTINGS.top_k)
+        backends = ["extractive", "openai"]
         backend = st.selectbox(
-            "Answer backend", ["extractive"], help="Composes the answer from the articles' own sentences."
+            "Answer backend",
+            backends,
+            index=backends.index(SETTINGS.answerer) if SETTINGS.answerer in backends else 0,
+            help="extractive: the articles' own sentences, needs nothing. openai: any OpenAI-compatible server "
+            "(Ollama, vLLM, llama.cpp, LM Studio, a hosted API); every sentence is checked against its citation.",
         )
+        llm = None
+        if backend == "openai":
+            llm = SETTINGS.replace(
+                llm_base_url=st.text_input(
+                    "Server URL", SETTINGS.llm_base_url, placeholder="http://localhost:11434/v1"
+                ),
+                llm_model=st.text_input("Model", SETTINGS.llm_model, placeholder="llama3.2"),
+                llm_api_key=st.text_input("API key", type="password", help="Kept in this session only.")
+                or SETTINGS.llm_api_key,
+            )
         show_scores = st.toggle("Show retrieval scores", value=False)
 
     filters = Filters(
         articles=frozenset(labels[c] for c in chosen) if chosen else None, date_from=date_from, date_to=date_to
     )
-    return (filters if filters else None), top_k, backend, show_scores
+    return (filters if filters else None), top_k, backend, llm, show_scores
 
 
 def add_files(uploads) -> None:  # type: ignore[no-untyped-def]
@@ -274,7 +290,7 @@ def main() -> None:
         st.error(str(e))
         st.stop()
 
-    filters, top_k, backend, show_scores = sidebar(assistant)
+    filters, top_k, backend, llm, show_scores = sidebar(assistant)
     st.markdown("#### Ask the articles")
     if not state.messages:
         st.caption(
@@ -297,9 +313,19 @@ def main() -> None:
         with st.chat_message("user"):
             st.markdown(md(prompt[:2000]) + ("…" if len(prompt) > 2000 else ""))
         with st.chat_message("assistant"):
+            stream = st.empty()
+            streamed: list[str] = []
+
+            def on_token(piece: str) -> None:
+                streamed.append(piece)
+                stream.markdown(md("".join(streamed)) + " ▌")
+
             try:
                 with st.spinner("Reading the articles…"):
-                    answer = assistant.ask(prompt, previous, filters=filters, top_k=top_k, answerer=backend)
+                    answer = assistant.ask(
+                        prompt, previous, filters=filters, top_k=top_k, answerer=backend, llm=llm, on_token=on_token
+                    )
+                stream.empty()
             except DossierError as e:
                 state.messages.append({"role": "assistant", "content": "", "error": str(e)})
                 st.error(str(e))

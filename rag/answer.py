@@ -15,20 +15,30 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from .conversation import asked_voice
 from .errors import BackendError
-from .schema import Answer, Citation, Claim, Hit, Passage
+from .schema import Answer, Citation, Claim, Hit, Passage, Turn
+from .settings import Settings
 from .text import QUESTION_WORDS, STOPWORDS, sentence_spans, spoken_date, stem, terms, words
 
 
 class Answerer(Protocol):
     name: str
 
-    def answer(self, question: str, query: str, hits: Sequence[Hit], texts: Mapping[str, str]) -> Answer:
+    def answer(
+        self,
+        question: str,
+        query: str,
+        hits: Sequence[Hit],
+        texts: Mapping[str, str],
+        history: Sequence[Turn] = (),
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
         """Answer `question` from `hits`; `query` is the question as searched (expanded for follow-ups);
-        `texts` maps each source file to its text, which citation offsets point into."""
+        `texts` maps each source file to its text, which citation offsets point into. A backend that
+        generates text streams it to `on_token`."""
         ...
 
 
@@ -170,7 +180,16 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.min_support = min_support
 
-    def answer(self, question: str, query: str, hits: Sequence[Hit], texts: Mapping[str, str]) -> Answer:
+    def answer(
+        self,
+        question: str,
+        query: str,
+        hits: Sequence[Hit],
+        texts: Mapping[str, str],
+        history: Sequence[Turn] = (),
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        # `history` is already in `query` (the expanded follow-up); nothing is streamed.
         key_terms, own_terms = self._key_terms(question, query)
         candidates = self._candidates(question, key_terms, own_terms, hits, texts) if hits and key_terms else []
         if not candidates or max(c.support for c in candidates) < self.min_support:
@@ -425,11 +444,24 @@ def _lower_first(sentence: str) -> str:
 
 
 def make_answerer(
-    name: str, idf: Callable[[str], float], max_sentences: int = 3, min_support: float = 0.55
+    name: str,
+    idf: Callable[[str], float],
+    settings: Settings | None = None,
+    embed: Callable[[list[str]], Any] | None = None,
 ) -> Answerer:
-    """The answer backend called `name` (the `answerer` setting)."""
+    """The answer backend called `name` (the `answerer` setting). Generative backends are imported
+    only when chosen."""
+    settings = settings or Settings()
+    extractive = ExtractiveAnswerer(idf, settings.max_answer_sentences, settings.min_support)
     match name:
         case "extractive":
-            return ExtractiveAnswerer(idf, max_sentences=max_sentences, min_support=min_support)
+            return extractive
+        case "openai":
+            from .generate import GenerativeAnswerer, chat_model
+            from .verify import Verifier
+
+            if embed is None:
+                raise BackendError("The openai backend verifies claims with the embedding model: pass `embed`.")
+            return GenerativeAnswerer(name, chat_model(settings), Verifier(embed), extractive, settings)
         case _:
-            raise BackendError(f"Unknown answer backend '{name}': set DOSSIER_ANSWERER=extractive.")
+            raise BackendError(f"Unknown answer backend '{name}': set DOSSIER_ANSWERER to extractive or openai.")

@@ -48,7 +48,7 @@ class Assistant:
         self.index = store.load(settings.index_dir, settings.embedding_model)
         self.embedder = self._embedder_factory()
         self.retriever = Retriever(self.index, self.embedder, settings)
-        self._answerers: dict[str, Answerer] = {}
+        self._answerers: dict[tuple[object, ...], Answerer] = {}
 
     @classmethod
     def open(
@@ -88,13 +88,15 @@ class Assistant:
             ),
         )
 
-    def answerer(self, name: str | None = None) -> Answerer:
-        name = name or self.settings.answerer
-        if name not in self._answerers:
-            self._answerers[name] = make_answerer(
-                name, self.retriever.bm25.term_idf, self.settings.max_answer_sentences, self.settings.min_support
-            )
-        return self._answerers[name]
+    def answerer(self, name: str | None = None, settings: Settings | None = None) -> Answerer:
+        """The backend `name`, built once per (name, model server settings); `settings` lets a view
+        override the model server per session."""
+        settings = settings or self.settings
+        name = name or settings.answerer
+        key = (name, settings.llm_base_url, settings.llm_model, hash(settings.llm_api_key), settings.llm_timeout)
+        if key not in self._answerers:
+            self._answerers[key] = make_answerer(name, self.retriever.bm25.term_idf, settings, self.embedder.embed)
+        return self._answerers[key]
 
     def ask(
         self,
@@ -103,17 +105,21 @@ class Assistant:
         filters: Filters | None = None,
         top_k: int | None = None,
         answerer: str | None = None,
+        llm: Settings | None = None,
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer:
+        """Answer `question` in the context of `history`. `answerer` picks the backend and `llm`
+        overrides the model server settings; a generative backend streams text to `on_token`."""
         began = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
         query = contextualize(question, history)
-        backend = self.answerer(answerer)
+        backend = self.answerer(answerer, llm)
         t0 = time.perf_counter()
         vector = self.retriever.embed_query(query) if self.settings.retrieval_mode != "lexical" else None
         t1 = time.perf_counter()
         hits = self.retriever.search(query, k=top_k, filters=filters, query_vector=vector, voice=asked_voice(question))
         t2 = time.perf_counter()
-        result = backend.answer(question, query, hits, self.index.texts)
+        result = backend.answer(question, query, hits, self.index.texts, history, on_token)
         t3 = time.perf_counter()
         timings = {
             "embed_ms": (t1 - t0) * 1000,

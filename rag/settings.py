@@ -45,7 +45,19 @@ class Settings:
     bm25_k1: float = field(default=0.9, metadata=_doc("BM25 term-frequency saturation."))
     bm25_b: float = field(default=0.4, metadata=_doc("BM25 length normalisation."))
     retrieval_mode: str = field(default="hybrid", metadata=_doc("hybrid | dense | lexical"))
-    answerer: str = field(default="extractive", metadata=_doc("Answer backend: extractive (needs nothing)."))
+    answerer: str = field(
+        default="extractive",
+        metadata=_doc("Answer backend: extractive (needs nothing) | openai (any OpenAI-compatible server)."),
+    )
+    llm_base_url: str = field(
+        default="",
+        metadata=_doc("OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (Ollama); empty: api.openai.com."),
+    )
+    llm_model: str = field(default="", metadata=_doc("Model name the server knows, e.g. llama3.2 or gpt-4o-mini."))
+    llm_api_key: str = field(
+        default="", repr=False, metadata=_doc("API key (falls back to OPENAI_API_KEY); never logged or exported.")
+    )
+    llm_timeout: float = field(default=60.0, metadata=_doc("Seconds to wait for the model server."))
     max_answer_sentences: int = field(default=3, metadata=_doc("Sentences in an extractive answer (1-4)."))
     min_support: float = field(
         default=0.55,

@@ -1,0 +1,173 @@
+"""Generative answers from an OpenAI-compatible model server (Ollama, vLLM, llama.cpp, LM Studio, a
+hosted API), streamed token by token, then verified claim by claim (`verify.py`).
+
+The model sees numbered passages and must cite them as [n]; the citations shown to the user are
+rebuilt from the retrieved passages by verification, never taken on the model's word. Whatever
+goes wrong with the server, the user gets the extractive answer and a message naming the setting
+to fix. The API key never appears in a message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .answer import ExtractiveAnswerer
+from .errors import BackendError
+from .schema import KIND_LABELS, Answer, Hit, Turn
+from .settings import Settings
+from .verify import Verifier, cite
+
+INSTRUCTIONS = """You answer questions about news articles, using only the numbered passages below.
+Rules:
+- Use only facts stated in the passages. Do not use outside knowledge.
+- End every sentence with the number of the passage that supports it, like [2]. Cite only passages that say it.
+- Say who said what: the article's reporting, a person it quotes, a reader comment or a translator's note
+  are different voices; name the voice when it is not the article's own reporting.
+- Answer in 1 to 4 short sentences.
+- If the passages do not answer the question, reply exactly: The passages do not say."""
+
+
+def build_prompt(question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> list[tuple[str, str]]:
+    """The whole prompt, as (role, content) messages: instructions with the numbered passages, the
+    recent conversation, and the question."""
+    blocks = []
+    for n, hit in enumerate(hits, 1):
+        p = hit.passage
+        meta = f"{p.title} — {p.author or 'unknown author'}, {p.date or 'undated'} ({KIND_LABELS[p.kind]})"
+        blocks.append(f"[{n}] {meta}\n{p.text}")
+    messages: list[tuple[str, str]] = [("system", INSTRUCTIONS + "\n\nPassages:\n\n" + "\n\n".join(blocks))]
+    for turn in history[-6:]:
+        messages.append(("human" if turn.role == "user" else "ai", turn.content))
+    messages.append(("human", question))
+    return messages
+
+
+def chat_model(settings: Settings) -> Any:
+    """A langchain chat model for the configured OpenAI-compatible server."""
+    import os
+
+    if not settings.llm_model:
+        raise BackendError("The openai backend needs a model name: set DOSSIER_LLM_MODEL (e.g. llama3.2).")
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError:
+        raise BackendError("The openai backend needs langchain-openai: run `pip install langchain-openai`.") from None
+    key = settings.llm_api_key or os.environ.get("OPENAI_API_KEY", "")
+    return ChatOpenAI(
+        model=settings.llm_model,
+        base_url=settings.llm_base_url or None,
+        api_key=key or "not-needed",  # local servers ignore it; the client insists on one
+        timeout=settings.llm_timeout,
+        max_retries=1,
+        temperature=0,
+        streaming=True,
+    )
+
+
+def _kinds(error: BaseException) -> str:
+    """Class names of the error, its ancestors and its causes (clients wrap each other's errors)."""
+    names: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        names += [cls.__name__ for cls in type(current).__mro__]
+        current = current.__cause__ or current.__context__
+    return " ".join(names)
+
+
+def describe_failure(error: Exception, settings: Settings) -> str:
+    """A message naming the setting to fix. Never includes the server's own text (it may echo the key)."""
+    where = settings.llm_base_url or "api.openai.com"
+    kinds = _kinds(error)
+    if "Timeout" in kinds:
+        return (
+            f"The model server at {where} did not answer within {settings.llm_timeout:g} s: raise "
+            "DOSSIER_LLM_TIMEOUT or choose a smaller DOSSIER_LLM_MODEL."
+        )
+    if "Connect" in kinds:
+        return f"Cannot reach the model server at {where}: start it, or fix DOSSIER_LLM_BASE_URL."
+    if "NotFound" in kinds:
+        return f"The server at {where} has no model '{settings.llm_model}': set DOSSIER_LLM_MODEL to one it serves."
+    if "RateLimit" in kinds:
+        return "The model server is rate-limiting requests: wait a minute and retry, or use another DOSSIER_LLM_MODEL."
+    if "Authentication" in kinds or "PermissionDenied" in kinds:
+        return "The model server refused the API key: set DOSSIER_LLM_API_KEY (or OPENAI_API_KEY)."
+    return f"The model server failed ({type(error).__name__}): check DOSSIER_LLM_BASE_URL and DOSSIER_LLM_MODEL."
+
+
+class GenerativeAnswerer:
+    """Any langchain chat model, streamed, verified, with the extractive answer as the fallback."""
+
+    def __init__(self, name: str, model: Any, verifier: Verifier, fallback: ExtractiveAnswerer, settings: Settings):
+        self.name = name
+        self.model = model
+        self.verifier = verifier
+        self.fallback = fallback
+        self.settings = settings
+
+    def answer(
+        self,
+        question: str,
+        query: str,
+        hits: Sequence[Hit],
+        texts: Mapping[str, str],
+        history: Sequence[Turn] = (),
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        if not hits:
+            return self.fallback.answer(question, query, hits, texts)
+        generated = []
+        try:
+            for chunk in self.model.stream(build_prompt(question, hits, history)):
+                piece = chunk.content if isinstance(chunk.content, str) else ""
+                generated.append(piece)
+                if on_token is not None and piece:
+                    on_token(piece)
+        except Exception as e:  # any client or server failure: the user still gets an answer
+            return self._fallback(question, query, hits, texts, describe_failure(e, self.settings))
+        raw = "".join(generated).strip()
+        verified = self.verifier.verify(raw, hits, texts)
+        if verified.refusal:
+            return Answer(
+                question=question,
+                text="The articles don't say (the model found no answer in the passages). "
+                "The closest passages are listed below.",
+                citations=(),
+                claims=(),
+                abstained=True,
+                retrieved=tuple(hits),
+                search_query=query,
+                backend=self.name,
+            )
+        claims, citations, text = cite(verified, texts)
+        unsupported = sum(not c.supported for c in claims)
+        if unsupported * 2 > len(claims):
+            return self._fallback(
+                question,
+                query,
+                hits,
+                texts,
+                f"The model's answer was mostly not supported by the articles ({unsupported} of {len(claims)} "
+                "sentences), so this is the extractive answer instead.",
+            )
+        notice = None
+        if unsupported:
+            notice = f"{unsupported} sentence(s) of the model's answer are not supported by the articles (flagged)."
+        return Answer(
+            question=question,
+            text=text,
+            citations=tuple(citations.items),
+            claims=claims,
+            abstained=False,
+            retrieved=tuple(hits),
+            search_query=query,
+            backend=self.name,
+            notice=notice,
+        )
+
+    def _fallback(self, question: str, query: str, hits: Sequence[Hit], texts: Mapping[str, str], why: str) -> Answer:
+        answer = self.fallback.answer(question, query, hits, texts)
+        return dataclasses.replace(answer, notice=why, backend=f"{self.name} (fell back to extractive)")

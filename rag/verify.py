@@ -1,0 +1,148 @@
+"""Claim-level verification of a generated answer against the passages it cites.
+
+A model's answer is split into sentences (claims). A claim is *supported* when one of its cited
+passages contains every number, date and name the claim states, and a sentence of that passage (or
+two adjacent ones) is semantically close to the claim. The citation then points at that exact span.
+A claim whose citations do not support it is re-cited to another retrieved passage that does; a
+claim no passage supports is marked unsupported. Citations are always built here from retrieved
+passages: a model cannot invent a source, only a number, which is then discarded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .answer import CitationList, Span
+from .schema import Claim, Hit, Passage
+from .text import normalize, sentence_spans
+
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
+_NAME = re.compile(r"\b(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)\b")  # "Wang Yi", "ICBC"
+_REFUSAL = re.compile(
+    r"(passages|articles|sources|context) (do not|don't|does not|doesn't) (say|mention|contain|answer|provide)|"
+    r"\bno (information|mention)\b|\b(cannot|can't|unable to) (answer|find|determine)\b|\bnot (mentioned|stated)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_START_WORDS = frozenset("The A An In On At It This That These Those He She They We According".split())
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Verified:
+    claims: tuple[Claim, ...]
+    spans: tuple[tuple[Span, ...], ...]
+    """For each claim, the spans its citation numbers refer to (empty when unsupported)."""
+    refusal: bool
+    recited: int
+    """Claims whose citation was corrected or added by verification."""
+
+
+def split_claims(answer: str) -> list[tuple[str, tuple[int, ...]]]:
+    """Sentences of a model answer with the citation numbers written after them."""
+    out: list[tuple[str, tuple[int, ...]]] = []
+    for s, e in sentence_spans(answer):
+        sentence = answer[s:e]
+        numbers = tuple(int(n) for m in _MARKER.finditer(sentence) for n in re.split(r"\s*[,;]\s*", m.group(1)))
+        text = " ".join(_MARKER.sub("", sentence).split())
+        if text in {".", ""}:
+            if out and numbers:  # a marker that ended up after the full stop: "... firms. [1]"
+                prev_text, prev_numbers = out[-1]
+                out[-1] = (prev_text, prev_numbers + numbers)
+            continue
+        out.append((text, numbers))
+    return out
+
+
+def facts(claim: str) -> set[str]:
+    """Numbers and names a claim states: each must appear in the passage that supports it."""
+    found = {m.group().rstrip(".,") for m in _NUMBER.finditer(claim)}
+    for m in _NAME.finditer(claim):
+        name = m.group()
+        if " " not in name and not name.isupper() and (m.start() == 0 or name in _SENTENCE_START_WORDS):
+            continue  # a capitalised first word is not a name
+        found.add(name)
+    return found
+
+
+def _contains_facts(claim_facts: set[str], passage: Passage, text: str) -> bool:
+    haystack = normalize(" ".join((passage.title, passage.author or "", passage.date or "", text)))
+    return all(normalize(f) in haystack for f in claim_facts)
+
+
+class Verifier:
+    def __init__(self, embed: Embed, min_similarity: float = 0.55):
+        self.embed = embed
+        self.min_similarity = min_similarity
+
+    def verify(self, answer: str, hits: Sequence[Hit], texts: Mapping[str, str]) -> Verified:
+        claims = split_claims(answer)
+        if not claims or (_REFUSAL.search(answer) and len(claims) <= 2):
+            return Verified((), (), refusal=True, recited=0)
+        # Every sentence (and pair of adjacent sentences) of every retrieved passage is a candidate span.
+        units: list[tuple[int, Span]] = []
+        for i, hit in enumerate(hits):
+            p = hit.passage
+            for j, (s, e) in enumerate(p.sentences):
+                units.append((i, Span(p, s, e)))
+                if j + 1 < len(p.sentences):
+                    units.append((i, Span(p, s, p.sentences[j + 1][1])))
+        unit_texts = [" ".join(texts[u.passage.source][u.start : u.end].split()) for _, u in units]
+        vectors = self.embed([c for c, _ in claims] + unit_texts) if units else np.zeros((len(claims), 1))
+        claim_vectors, unit_vectors = vectors[: len(claims)], vectors[len(claims) :]
+
+        out_claims, out_spans, recited = [], [], 0
+        for (text, numbers), vector in zip(claims, claim_vectors, strict=True):
+            claim_facts = facts(text)
+            similarity = unit_vectors @ vector if len(units) else np.zeros(0)
+            cited = {n - 1 for n in numbers if 1 <= n <= len(hits)}
+
+            def best(
+                allowed: Callable[[int], bool],
+                *,
+                claim_facts: set[str] = claim_facts,
+                similarity: np.ndarray = similarity,
+            ) -> tuple[float, Span | None]:
+                score, span = -1.0, None
+                for k, (i, unit) in enumerate(units):
+                    if allowed(i) and similarity[k] > score:
+                        passage_text = texts[unit.passage.source][unit.passage.start : unit.passage.end]
+                        if _contains_facts(claim_facts, unit.passage, passage_text):
+                            score, span = float(similarity[k]), unit
+                return score, span
+
+            score, span = best(lambda i, cited=cited: i in cited) if cited else (-1.0, None)
+            if span is None or score < self.min_similarity:
+                other_score, other_span = best(lambda i: True)
+                if other_span is not None and other_score >= self.min_similarity + 0.05:
+                    score, span = other_score, other_span
+                    recited += 1
+                else:
+                    span = None
+            out_claims.append((text, span is not None))
+            out_spans.append((span,) if span is not None else ())
+        return Verified(
+            claims=tuple(Claim(t, (), supported) for t, supported in out_claims),
+            spans=tuple(out_spans),
+            refusal=False,
+            recited=recited,
+        )
+
+
+def cite(verified: Verified, texts: Mapping[str, str]) -> tuple[tuple[Claim, ...], CitationList, str]:
+    """Number the supporting spans and write the answer text: supported claims end with their
+    markers, unsupported ones are kept but visibly flagged."""
+    citations = CitationList(texts)
+    claims: list[Claim] = []
+    parts: list[str] = []
+    for claim, spans in zip(verified.claims, verified.spans, strict=True):
+        numbers = tuple(citations.cite(span) for span in spans)
+        claims.append(Claim(claim.text, numbers, claim.supported))
+        markers = " ".join(f"[{n}]" for n in numbers)
+        parts.append(f"{claim.text} {markers}" if numbers else f"{claim.text} [not supported by the articles]")
+    return tuple(claims), citations, " ".join(parts)

@@ -1,0 +1,173 @@
+"""Generative answers: the prompt, claim verification with scripted model output (langchain's fake
+chat model), streaming, refusals, and every kind of server failure falling back to the extractive
+answer. The embedding model is real (verification measures meaning with it)."""
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from rag.answer import ExtractiveAnswerer
+from rag.assistant import Assistant
+from rag.build import build
+from rag.embed import load_embedder
+from rag.generate import INSTRUCTIONS, GenerativeAnswerer, build_prompt, describe_failure
+from rag.schema import Turn
+from rag.settings import Settings
+from rag.verify import Verifier, facts, split_claims
+from tests.conftest import A, E, SEEDS
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    settings = Settings.from_env(environ={}, corpus_dir=SEEDS, index_dir=tmp_path_factory.mktemp("gen") / "index")
+    build(settings, lambda: load_embedder(settings.embedding_model))
+    return Assistant(settings)
+
+
+def scripted(assistant, reply: str) -> GenerativeAnswerer:
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
+    extractive = ExtractiveAnswerer(assistant.retriever.bm25.term_idf)
+    return GenerativeAnswerer("openai", model, Verifier(assistant.embedder.embed), extractive, assistant.settings)
+
+
+def ask(assistant, question, reply, **kwargs):
+    hits = assistant.retriever.search(question, k=6)
+    return hits, scripted(assistant, reply).answer(question, question, hits, assistant.index.texts, **kwargs)
+
+
+def passage_number(hits, needle):
+    return next(i for i, h in enumerate(hits, 1) if needle in h.passage.text)
+
+
+def test_prompt_numbers_passages_with_their_metadata_and_the_rules():
+    from rag.schema import Hit, Passage
+
+    p = Passage(
+        "x:0-5", "x.txt", "x.txt#0", "A title", "Ann Author", "2020-01-02", "comment", 0, 5, "Hello.", ((0, 5),)
+    )
+    messages = build_prompt("What?", [Hit(p, 1.0)], [Turn("user", "Before?"), Turn("assistant", "Earlier [1].")])
+    assert messages[0][0] == "system" and INSTRUCTIONS in messages[0][1]
+    assert "[1] A title — Ann Author, 2020-01-02 (reader comment)\nHello." in messages[0][1]
+    assert messages[1:] == [("human", "Before?"), ("ai", "Earlier [1]."), ("human", "What?")]
+
+
+def test_claims_and_facts_are_read_off_the_answer():
+    assert split_claims("The US targets 89 firms [1]. Zhou objected [2, 3].") == [
+        ("The US targets 89 firms.", (1,)),
+        ("Zhou objected.", (2, 3)),
+    ]
+    assert split_claims("It fell 45 percent. [2]") == [("It fell 45 percent.", (2,))]
+    assert facts("In 2014 Wang Yi offered $100 billion to Russia.") == {"2014", "100", "Wang Yi", "Russia"}
+    assert facts("ICBC refused SU-35 payments.") == {"ICBC", "SU", "35"}
+
+
+def test_a_correct_cited_answer_passes_and_cites_the_exact_span(assistant):
+    question = "How many Chinese firms will face US export restrictions?"
+    hits = assistant.retriever.search(question, k=6)
+    n = passage_number(hits, "89 Chinese firms")
+    streamed = []
+    answer = scripted(assistant, f"The Trump regime plans to restrict exports to 89 Chinese firms [{n}].").answer(
+        question, question, hits, assistant.index.texts, on_token=streamed.append
+    )
+    assert "".join(streamed).startswith("The Trump regime plans")  # streamed token by token
+    assert len(streamed) > 5
+    assert [c.supported for c in answer.claims] == [True] and answer.notice is None
+    [citation] = answer.citations
+    assert citation.source == A and "89 Chinese firms" in citation.quote
+    assert (SEEDS / A).read_text(encoding="utf-8")[citation.start : citation.end] == citation.quote
+
+
+def test_a_number_not_in_the_passage_is_flagged(assistant):
+    question = "How many Chinese firms will face US export restrictions?"
+    hits = assistant.retriever.search(question, k=6)
+    n = passage_number(hits, "89 Chinese firms")
+    answer = scripted(
+        assistant,
+        f"The Trump regime plans to restrict exports to 89 Chinese firms [{n}]. "
+        f"It also blacklisted 412 Russian banks [{n}].",
+    ).answer(question, question, hits, assistant.index.texts)
+    assert [c.supported for c in answer.claims] == [True, False]
+    assert "412 Russian banks. [not supported by the articles]" in answer.text
+    assert "1 sentence(s)" in answer.notice
+
+
+def test_a_sentence_citing_the_wrong_passage_is_recited(assistant):
+    question = "Which Chinese bank stopped accepting yuan payments from Russia?"
+    hits = assistant.retriever.search(question, k=6)
+    right = passage_number(hits, "ICBC")
+    wrong = next(i for i in range(1, len(hits) + 1) if i != right and "ICBC" not in hits[i - 1].passage.text)
+    answer = scripted(
+        assistant, f"ICBC, the largest Chinese bank, stopped accepting yuan payments from Russia [{wrong}]."
+    ).answer(question, question, hits, assistant.index.texts)
+    assert answer.claims[0].supported
+    assert "ICBC" in answer.citations[0].quote and answer.citations[0].source == E
+
+
+def test_a_refusal_is_an_abstention(assistant):
+    _, answer = ask(assistant, "What is the price of Bitcoin?", "The passages do not say.")
+    assert answer.abstained and answer.citations == () and answer.text.startswith("The articles don't say")
+
+
+def test_a_mostly_unsupported_answer_is_replaced_by_the_extractive_one(assistant):
+    _, answer = ask(
+        assistant,
+        "How many Chinese firms will face US export restrictions?",
+        "Exports to 12 firms were banned in 1999 [1]. Angela Merkel approved it [2].",
+    )
+    assert "mostly not supported" in answer.notice and "fell back" in answer.backend
+    assert "89" in answer.text and all(c.supported for c in answer.claims)
+
+
+class Broken:
+    def __init__(self, error):
+        self.error = error
+
+    def stream(self, messages):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error_name, expected",
+    [
+        (
+            "APIConnectionError",
+            "Cannot reach the model server at http://127.0.0.1:9/v1: start it, or fix DOSSIER_LLM_BASE_URL",
+        ),
+        ("APITimeoutError", "raise DOSSIER_LLM_TIMEOUT"),
+        ("NotFoundError", "has no model 'tiny': set DOSSIER_LLM_MODEL"),
+        ("RateLimitError", "rate-limiting"),
+        ("AuthenticationError", "refused the API key: set DOSSIER_LLM_API_KEY"),
+    ],
+)
+def test_server_failures_name_the_setting_and_keep_an_answer(assistant, error_name, expected):
+    settings = assistant.settings.replace(
+        llm_base_url="http://127.0.0.1:9/v1", llm_model="tiny", llm_api_key="sk-secret"
+    )
+    error = type(error_name, (Exception,), {})("Incorrect API key provided: sk-secret")
+    answerer = GenerativeAnswerer(
+        "openai",
+        Broken(error),
+        Verifier(assistant.embedder.embed),
+        ExtractiveAnswerer(assistant.retriever.bm25.term_idf),
+        settings,
+    )
+    question = "Which Chinese bank stopped accepting yuan payments from Russia?"
+    answer = answerer.answer(question, question, assistant.retriever.search(question, k=6), assistant.index.texts)
+    assert expected in answer.notice and "sk-secret" not in answer.notice
+    assert "ICBC" in answer.text and answer.citations  # the extractive answer, so never nothing
+    assert "sk-secret" not in describe_failure(error, settings)
+
+
+def test_unreachable_real_server_through_the_assistant(assistant):
+    llm = assistant.settings.replace(llm_base_url="http://127.0.0.1:9/v1", llm_model="tiny", llm_timeout=5)
+    answer = assistant.ask(
+        "Which Chinese bank stopped accepting yuan payments from Russia?", answerer="openai", llm=llm
+    )
+    assert "Cannot reach the model server" in answer.notice and "ICBC" in answer.text
+
+
+def test_openai_backend_without_a_model_name_says_which_setting(assistant):
+    from rag.errors import BackendError
+
+    with pytest.raises(BackendError, match="DOSSIER_LLM_MODEL"):
+        assistant.ask("What is the SCO?", answerer="openai", llm=assistant.settings.replace(llm_model=""))
