@@ -14,7 +14,7 @@ from rag.generate import INSTRUCTIONS, GenerativeAnswerer, build_prompt, describ
 from rag.schema import Turn
 from rag.settings import Settings
 from rag.verify import Verifier, facts, split_claims
-from tests.conftest import A, E, SEEDS
+from tests.conftest import SEEDS, A, E
 
 
 @pytest.fixture(scope="module")
