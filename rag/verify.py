@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer import CitationList, Span
-from .schema import Claim, Hit, Passage
-from .text import normalize, sentence_spans
+from .schema import Claim, Hit
+from .text import normalize, sentence_spans, terms
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
@@ -31,6 +31,13 @@ _REFUSAL = re.compile(
 _SENTENCE_START_WORDS = frozenset("The A An In On At It This That These Those He She They We According".split())
 
 Embed = Callable[[list[str]], np.ndarray]
+# Words about the text rather than in it ("the article states", "the translator mentions").
+_VOICE_WORDS = frozenset(
+    terms(
+        "article author translator editor reader readers comment comments commenter mentions "
+        "states writes notes reports passage passages reference refers"
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -70,15 +77,47 @@ def facts(claim: str) -> set[str]:
     return found
 
 
-def _contains_facts(claim_facts: set[str], passage: Passage, text: str) -> bool:
-    haystack = normalize(" ".join((passage.title, passage.author or "", passage.date or "", text)))
-    return all(normalize(f) in haystack for f in claim_facts)
+_CLAIMED_VOICE = [
+    ("note", re.compile(r"\b(translator|editor)(['’]s)?\b", re.IGNORECASE)),
+    ("comment", re.compile(r"\b(reader|commenter|comment)s?\b", re.IGNORECASE)),
+]
+
+
+def claimed_voice(claim: str) -> str | None:
+    """The voice a claim attributes itself to ("the translator mentions ..."), if any."""
+    return next((kind for kind, pattern in _CLAIMED_VOICE if pattern.search(claim)), None)
+
+
+def _grounded(
+    claim_facts: set[str],
+    claim_terms: set[str],
+    voice: str | None,
+    span: Span,
+    texts: Mapping[str, str],
+    min_terms: float,
+) -> bool:
+    """Every number and name of the claim is in the span's passage; most of its content words are in the
+    span itself (so an invented clause tacked onto a supported one fails); and a claim that names a voice
+    ("the translator says") is supported by a span in that voice."""
+    passage = span.passage
+    if voice is not None and passage.kind != voice:
+        return False
+    text = texts[passage.source]
+    meta = " ".join((passage.title, passage.author or "", passage.date or ""))
+    haystack = normalize(meta + " " + text[passage.start : passage.end])
+    if not all(normalize(f) in haystack for f in claim_facts):
+        return False
+    if not claim_terms:
+        return True
+    present = set(terms(meta + " " + text[span.start : span.end]))
+    return len(claim_terms & present) / len(claim_terms) >= min_terms
 
 
 class Verifier:
-    def __init__(self, embed: Embed, min_similarity: float = 0.55):
+    def __init__(self, embed: Embed, min_similarity: float = 0.55, min_terms: float = 0.6):
         self.embed = embed
         self.min_similarity = min_similarity
+        self.min_terms = min_terms
 
     def verify(self, answer: str, hits: Sequence[Hit], texts: Mapping[str, str]) -> Verified:
         claims = split_claims(answer)
@@ -99,6 +138,8 @@ class Verifier:
         out_claims, out_spans, recited = [], [], 0
         for (text, numbers), vector in zip(claims, claim_vectors, strict=True):
             claim_facts = facts(text)
+            claim_terms = set(terms(text)) - _VOICE_WORDS
+            voice = claimed_voice(text)
             similarity = unit_vectors @ vector if len(units) else np.zeros(0)
             cited = {n - 1 for n in numbers if 1 <= n <= len(hits)}
 
@@ -106,13 +147,14 @@ class Verifier:
                 allowed: Callable[[int], bool],
                 *,
                 claim_facts: set[str] = claim_facts,
+                claim_terms: set[str] = claim_terms,
+                voice: str | None = voice,
                 similarity: np.ndarray = similarity,
             ) -> tuple[float, Span | None]:
                 score, span = -1.0, None
                 for k, (i, unit) in enumerate(units):
                     if allowed(i) and similarity[k] > score:
-                        passage_text = texts[unit.passage.source][unit.passage.start : unit.passage.end]
-                        if _contains_facts(claim_facts, unit.passage, passage_text):
+                        if _grounded(claim_facts, claim_terms, voice, unit, texts, self.min_terms):
                             score, span = float(similarity[k]), unit
                 return score, span
 

@@ -91,6 +91,26 @@ def test_a_number_not_in_the_passage_is_flagged(assistant):
     assert "1 sentence(s)" in answer.notice
 
 
+def test_an_invented_clause_on_a_supported_sentence_is_flagged(assistant):
+    question = "How many Chinese firms will face US export restrictions?"
+    hits = assistant.retriever.search(question, k=6)
+    n = passage_number(hits, "89 Chinese firms")
+    reply = (f"The Trump regime plans to restrict exports to 89 Chinese firms [{n}]. The Trump administration plans to "
+             f"ban tech exports to China, which is a key part of China's domestic policy agenda [{n}].")
+    answer = scripted(assistant, reply).answer(question, question, hits, assistant.index.texts)
+    assert [c.supported for c in answer.claims] == [True, False]
+
+
+def test_a_claim_in_the_wrong_voice_is_flagged(assistant):
+    question = "Were Chinese components found in Russian weapons?"
+    hits = assistant.retriever.search(question, k=6)
+    n = passage_number(hits, "Josep Borrell")
+    right = f"Josep Borrell stated that Chinese components were allegedly found in Russian weapons in Ukraine [{n}]."
+    wrong = f"The translator mentions that Chinese components were allegedly found in Russian weapons [{n}]."
+    answer = scripted(assistant, f"{right} {wrong}").answer(question, question, hits, assistant.index.texts)
+    assert [c.supported for c in answer.claims] == [True, False]  # Borrell said it, not the translator
+
+
 def test_a_sentence_citing_the_wrong_passage_is_recited(assistant):
     question = "Which Chinese bank stopped accepting yuan payments from Russia?"
     hits = assistant.retriever.search(question, k=6)

@@ -88,3 +88,15 @@ def test_bench_scifact_runs_end_to_end_on_a_slice(small_slice, tmp_path, monkeyp
 def test_missing_data_is_a_clear_error(tmp_path, capsys):
     assert main(["bench", "scifact", "--data", str(tmp_path)]) == 2
     assert "SciFact data not found" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_full_scifact_hybrid_beats_its_components_and_the_bar():
+    """The whole test split (about 12 minutes on 2 cores the first time, then cached)."""
+    if not (DATA / "corpus.jsonl.gz").is_file():
+        pytest.skip("SciFact data not present (optional benchmark data)")
+    from rag.settings import Settings
+
+    scores = scifact.run_scifact(Settings.from_env(), DATA, with_baseline=False)["splits"]["test"]["scores"]
+    assert scores["hybrid"]["ndcg@10"] >= 0.70
+    assert scores["hybrid"]["ndcg@10"] >= max(scores["dense"]["ndcg@10"], scores["lexical"]["ndcg@10"])
