@@ -78,15 +78,10 @@ class Assistant:
         counts: dict[str, int] = {}
         for p in self.index.passages:
             counts[p.article_id] = counts.get(p.article_id, 0) + 1
-        entries = [CatalogEntry(a, counts.get(a.id, 0)) for a in self.index.articles]
-        return sorted(
-            entries,
-            key=lambda e: (
-                e.article.date is None,
-                "" if e.article.date is None else "".join(chr(255 - ord(ch)) for ch in e.article.date),
-                e.article.title,
-            ),
+        entries = sorted(
+            (CatalogEntry(a, counts.get(a.id, 0)) for a in self.index.articles), key=lambda e: e.article.title
         )
+        return sorted(entries, key=lambda e: e.article.date or "", reverse=True)  # stable: undated ("") last
 
     def answerer(self, name: str | None = None, settings: Settings | None = None) -> Answerer:
         """The backend `name`, built once per (name, model server settings); `settings` lets a view

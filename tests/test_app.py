@@ -137,3 +137,21 @@ def test_questions_can_be_restricted_to_chosen_articles(app):
     app.chat_input[0].set_value("What did Xi Jinping call Putin?").run()
     answer = messages(app)[-1][1]
     assert "003_066a89326e82b11e.txt" in answer and "000_9d35a1c2c466dc39.txt" not in answer
+
+
+def test_openai_backend_without_a_model_says_which_setting(app):
+    app.sidebar.selectbox[0].select("openai").run()
+    assert [t.label for t in app.sidebar.text_input] == ["Server URL", "Model", "API key"]
+    app.chat_input[0].set_value("What is the SCO?").run()
+    assert not app.exception
+    assert any("DOSSIER_LLM_MODEL" in e.value for e in app.error)
+
+
+def test_unreachable_model_server_still_answers(app):
+    app.sidebar.selectbox[0].select("openai").run()
+    app.sidebar.text_input[0].input("http://127.0.0.1:9/v1")
+    app.sidebar.text_input[1].input("tiny").run()
+    app.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
+    assert not app.exception
+    assert any("Cannot reach the model server at http://127.0.0.1:9/v1" in w.value for w in app.warning)
+    assert "ICBC" in messages(app)[-1][1]

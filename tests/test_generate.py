@@ -95,8 +95,10 @@ def test_an_invented_clause_on_a_supported_sentence_is_flagged(assistant):
     question = "How many Chinese firms will face US export restrictions?"
     hits = assistant.retriever.search(question, k=6)
     n = passage_number(hits, "89 Chinese firms")
-    reply = (f"The Trump regime plans to restrict exports to 89 Chinese firms [{n}]. The Trump administration plans to "
-             f"ban tech exports to China, which is a key part of China's domestic policy agenda [{n}].")
+    reply = (
+        f"The Trump regime plans to restrict exports to 89 Chinese firms [{n}]. The Trump administration plans to "
+        f"ban tech exports to China, which is a key part of China's domestic policy agenda [{n}]."
+    )
     answer = scripted(assistant, reply).answer(question, question, hits, assistant.index.texts)
     assert [c.supported for c in answer.claims] == [True, False]
 
