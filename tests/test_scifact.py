@@ -4,6 +4,7 @@ the real data (taken from ../shared/bench/scifact when it is there: it is option
 import gzip
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -42,28 +43,52 @@ def test_records_go_through_the_projects_cleaning():
     assert "T cells respond to IL-2." in kept
 
 
-@pytest.fixture
-def small_slice(tmp_path):
+SYNTHETIC = [  # always available, so the command runs end to end even without the real data
+    ("d1", "Vitamin D and bone density", "Vitamin D supplements increased bone mineral density in older women."),
+    ("d2", "Statins and muscle pain", "Statin therapy was associated with muscle pain in a minority of patients."),
+    ("d3", "Sleep and memory", "Slow-wave sleep consolidates declarative memory in young adults."),
+    ("d4", "Aspirin and colorectal cancer", "Daily aspirin reduced the incidence of colorectal cancer over 20 years."),
+    ("d5", "Exercise and depression", "Aerobic exercise reduced symptoms of depression compared with controls."),
+    ("d6", "Coffee and liver disease", "Coffee consumption was linked to lower rates of liver cirrhosis."),
+]
+SYNTHETIC_QUERIES = {
+    "q1": ("Vitamin D improves bone density.", "d1"),
+    "q2": ("Aspirin prevents colon cancer.", "d4"),
+    "q3": ("Sleep helps memory consolidation.", "d3"),
+}
+
+
+def write_beir(out: Path, docs, queries: dict[str, str], qrels: dict[str, set[str]]) -> Path:
+    (out / "qrels").mkdir(parents=True)
+    with gzip.open(out / "corpus.jsonl.gz", "wt", encoding="utf-8") as f:
+        for doc_id, title, text in docs:
+            f.write(json.dumps({"_id": doc_id, "title": title, "text": text}) + "\n")
+    with gzip.open(out / "queries.jsonl.gz", "wt", encoding="utf-8") as f:
+        for q, text in queries.items():
+            f.write(json.dumps({"_id": q, "text": text}) + "\n")
+    with gzip.open(out / "qrels" / "test.tsv.gz", "wt", encoding="utf-8") as f:
+        f.write("query-id\tcorpus-id\tscore\r\n")
+        for q, docs_ in qrels.items():
+            for d in sorted(docs_):
+                f.write(f"{q}\t{d}\t1\r\n")
+    return out
+
+
+@pytest.fixture(params=["real", "synthetic"])
+def small_slice(request, tmp_path):
+    """Eight real test queries with their documents and 50 others (when the data is beside the
+    checkout), and a synthetic set that always exists."""
+    if request.param == "synthetic":
+        queries = {q: text for q, (text, _) in SYNTHETIC_QUERIES.items()}
+        return write_beir(tmp_path / "slice", SYNTHETIC, queries, {q: {d} for q, (_, d) in SYNTHETIC_QUERIES.items()})
     if not (DATA / "corpus.jsonl.gz").is_file():
         pytest.skip("SciFact data not present (optional benchmark data)")
     beir = scifact.load(DATA)
     qids = sorted(beir.qrels["test"])[:8]
     wanted = set().union(*(beir.qrels["test"][q] for q in qids))
     docs = [d for d in beir.docs if d[0] in wanted] + [d for d in beir.docs if d[0] not in wanted][:50]
-    out = tmp_path / "slice"
-    (out / "qrels").mkdir(parents=True)
-    with gzip.open(out / "corpus.jsonl.gz", "wt", encoding="utf-8") as f:
-        for doc_id, title, text in docs:
-            f.write(json.dumps({"_id": doc_id, "title": title, "text": text}) + "\n")
-    with gzip.open(out / "queries.jsonl.gz", "wt", encoding="utf-8") as f:
-        for q in qids:
-            f.write(json.dumps({"_id": q, "text": beir.queries[q]}) + "\n")
-    with gzip.open(out / "qrels" / "test.tsv.gz", "wt", encoding="utf-8") as f:
-        f.write("query-id\tcorpus-id\tscore\r\n")
-        for q in qids:
-            for d in sorted(beir.qrels["test"][q]):
-                f.write(f"{q}\t{d}\t1\r\n")
-    return out
+    qrels = {q: beir.qrels["test"][q] for q in qids}
+    return write_beir(tmp_path / "slice", docs, {q: beir.queries[q] for q in qids}, qrels)
 
 
 def test_bench_scifact_runs_end_to_end_on_a_slice(small_slice, tmp_path, monkeypatch, capsys):
@@ -75,7 +100,7 @@ def test_bench_scifact_runs_end_to_end_on_a_slice(small_slice, tmp_path, monkeyp
     assert set(scores) == {"dense", "lexical", "hybrid", "langchain FAISS baseline"}
     for s in scores.values():
         assert 0 <= s["ndcg@10"] <= 1 and 0 <= s["recall@10"] <= s["recall@100"] <= 1
-    assert scores["hybrid"]["ndcg@10"] > 0.5  # 58 documents: the relevant ones should be near the top
+    assert scores["hybrid"]["ndcg@10"] > 0.5  # a small corpus: the relevant documents should be near the top
     lines = run_file.read_text().splitlines()
     qid, q0, doc, rank, score, tag = lines[0].split()
     assert q0 == "Q0" and rank == "1" and tag == "dossier-hybrid"
