@@ -15,7 +15,7 @@ from rag.build import build
 from rag.embed import load_embedder
 from rag.errors import DossierError, IndexError_, IndexMissing
 from rag.ingest import ACCEPTED, add_upload
-from rag.render import answer_markdown, article_html, conversation_markdown
+from rag.render import answer_markdown, article_html, byline, conversation_markdown
 from rag.retrieve import Filters
 from rag.schema import KIND_LABELS, Answer, Citation, Turn
 from rag.settings import Settings
@@ -118,7 +118,7 @@ def _scrolling_article(assistant: Assistant, source: str, start: int, end: int |
 @st.dialog("Source", width="large")
 def show_citation(citation: Citation, generation: str) -> None:
     assistant = assistant_for(generation)
-    meta = " · ".join(x for x in (citation.author, citation.date or "undated", KIND_LABELS[citation.kind]) if x)
+    meta = byline(citation.author, citation.date, KIND_LABELS[citation.kind])
     st.markdown(
         f"**[{citation.n}] {md(citation.title)}**  \n{md(meta)} · `{citation.source}` · characters "
         f"{citation.start}–{citation.end}"
@@ -146,7 +146,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
         st.markdown("**Sources**")
         for c in answer.citations:
             cols = st.columns([0.85, 0.15])
-            meta = " · ".join(x for x in (c.author, c.date or "undated", KIND_LABELS[c.kind]) if x)
+            meta = byline(c.author, c.date, KIND_LABELS[c.kind])
             cols[0].markdown(
                 f"**[{c.n}]** {md(c.title)} — {md(meta)} · `{c.source}`  \n> {md(' '.join(c.quote.split()))}"
             )
@@ -209,9 +209,7 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | 
         for entry in catalog:
             a = entry.article
             with st.expander(a.title):
-                st.caption(
-                    " · ".join(x for x in (a.author, a.date or "undated", a.source, f"{entry.passages} passages") if x)
-                )
+                st.caption(byline(a.author, a.date, a.source, f"{entry.passages} passages"))
                 if st.button("Read", key=f"read-{a.id}"):
                     show_article(a.source, a.start, assistant.generation)
 

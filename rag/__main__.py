@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import DossierError
+from .render import byline
 from .schema import KIND_LABELS, Answer, Turn
 from .settings import Settings
 
@@ -146,8 +147,9 @@ def format_answer(answer: Answer, width: int = 100) -> str:
     if answer.citations:
         lines.append("\nSources:")
         for c in answer.citations:
-            byline = ", ".join(x for x in (c.author, c.date or "undated") if x)
-            lines.append(f"[{c.n}] {c.source} · “{c.title}” · {byline} · {KIND_LABELS[c.kind]}")
+            lines.append(
+                f"[{c.n}] {c.source} · “{c.title}” · {byline(c.author, c.date, sep=', ')} · {KIND_LABELS[c.kind]}"
+            )
             lines.append(
                 textwrap.fill(f"“{' '.join(c.quote.split())}”", width, initial_indent="    ", subsequent_indent="    ")
             )

@@ -193,7 +193,7 @@ class ExtractiveAnswerer:
         key_terms, own_terms = self._key_terms(question, query)
         candidates = self._candidates(question, key_terms, own_terms, hits, texts) if hits and key_terms else []
         if not candidates or max(c.support for c in candidates) < self.min_support:
-            return self._abstain(question, query, hits, key_terms, texts)
+            return self._abstain(question, query, hits, key_terms)
         chosen = self._select(candidates)
         citations = CitationList(texts)
         claims: list[Claim] = []
@@ -381,9 +381,11 @@ class ExtractiveAnswerer:
 
     # -- abstaining --
 
-    def _abstain(
-        self, question: str, query: str, hits: Sequence[Hit], key_terms: Mapping[str, float], texts: Mapping[str, str]
-    ) -> Answer:
+    def abstain(self, question: str, query: str, hits: Sequence[Hit]) -> Answer:
+        """An abstention that names the key terms no retrieved passage mentions."""
+        return self._abstain(question, query, hits, self._key_terms(question, query)[0])
+
+    def _abstain(self, question: str, query: str, hits: Sequence[Hit], key_terms: Mapping[str, float]) -> Answer:
         if not key_terms:
             text = "The question has no searchable terms; ask about a person, place, event or topic in the articles."
         else:

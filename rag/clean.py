@@ -305,7 +305,7 @@ def _label(lines: list[_Line], meta: _Meta, text: str) -> None:
     """Decide, line by line, what to drop and whose voice the rest is."""
     title_norm = normalize(meta.title or "\0")
     poster_names = [p.strip() for p in (meta.poster or "").split("/") if p.strip()]
-    seen: list[str] = []
+    kept = _Kept()
     mode: Kind = "article"
     footer = False
     group = 0
@@ -330,10 +330,10 @@ def _label(lines: list[_Line], meta: _Meta, text: str) -> None:
             mode, line.role = "note", "drop"
             group += 1
             continue
-        if _is_duplicate(norm, seen):
+        if kept.repeats(norm):
             line.role = "drop"
             continue
-        seen.append(norm)
+        kept.add(norm)
         line.kind = mode
         if mode == "article" and (
             _TRANSLATED_FROM.search(line.text) or (poster_names and line.text.endswith(tuple(poster_names)))
@@ -343,19 +343,31 @@ def _label(lines: list[_Line], meta: _Meta, text: str) -> None:
         line.group = group if line.kind != "article" else 0
 
 
-def _is_duplicate(norm: str, seen: list[str]) -> bool:
-    """Exact or near duplicate of a kept line, including a truncated copy ("... have already........")."""
-    if norm in seen:
-        return True
-    stripped = norm.rstrip(". …")
-    if len(stripped) >= 60 and any(s.startswith(stripped) for s in seen):
-        return True
-    if len(norm) < 80:
-        return False
-    shingles = _shingles(norm)
-    return any(
-        len(s) >= 80 and len(shingles & (other := _shingles(s))) / max(1, len(shingles | other)) >= 0.85 for s in seen
-    )
+class _Kept:
+    """Lines kept so far, for duplicate detection: exact set, and the shingles of long lines (made once)."""
+
+    def __init__(self) -> None:
+        self.exact: set[str] = set()
+        self.lines: list[str] = []
+        self.shingles: list[set[tuple[str, ...]]] = []
+
+    def add(self, norm: str) -> None:
+        self.exact.add(norm)
+        self.lines.append(norm)
+        if len(norm) >= 80:
+            self.shingles.append(_shingles(norm))
+
+    def repeats(self, norm: str) -> bool:
+        """Exact or near duplicate of a kept line, including a truncated copy ("... have already........")."""
+        if norm in self.exact:
+            return True
+        stripped = norm.rstrip(". …")
+        if len(stripped) >= 60 and any(s.startswith(stripped) for s in self.lines):
+            return True
+        if len(norm) < 80:
+            return False
+        mine = _shingles(norm)
+        return any(len(mine & other) / max(1, len(mine | other)) >= 0.85 for other in self.shingles)
 
 
 def _shingles(norm: str, n: int = 3) -> set[tuple[str, ...]]:

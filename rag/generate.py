@@ -131,17 +131,7 @@ class GenerativeAnswerer:
         raw = "".join(generated).strip()
         verified = self.verifier.verify(raw, hits, texts)
         if verified.refusal:
-            return Answer(
-                question=question,
-                text="The articles don't say (the model found no answer in the passages). "
-                "The closest passages are listed below.",
-                citations=(),
-                claims=(),
-                abstained=True,
-                retrieved=tuple(hits),
-                search_query=query,
-                backend=self.name,
-            )
+            return dataclasses.replace(self.fallback.abstain(question, query, hits), backend=self.name)
         claims, citations, text = cite(verified, texts)
         unsupported = sum(not c.supported for c in claims)
         if unsupported * 2 > len(claims):

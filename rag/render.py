@@ -15,6 +15,11 @@ _KIND_STYLE = {
 }
 
 
+def byline(author: str | None, date: str | None, *extra: str, sep: str = " · ") -> str:
+    """ "Author · date · ..." with "undated" for an article whose page states no date."""
+    return sep.join(x for x in (author, date or "undated", *extra) if x)
+
+
 def article_html(text: str, article: Article, highlight: tuple[int, int] | None = None) -> str:
     """The article's kept text, paragraph by paragraph, comments and notes styled and labelled, the
     span `highlight` (offsets into `text`) wrapped in <mark id="cited">."""
@@ -27,10 +32,10 @@ def article_html(text: str, article: Article, highlight: tuple[int, int] | None 
             label = f'<span class="kind">{KIND_LABELS[seg.kind]}</span> '
         parts.append(f'<p class="{seg.kind}" style="{_KIND_STYLE[seg.kind]}">{label}{body}</p>')
         previous_kind = seg.kind
-    byline = " · ".join(html.escape(x) for x in (article.author, article.date or "undated", article.source) if x)
+    credit = html.escape(byline(article.author, article.date, article.source))
     return (
         f'<article><h3 style="margin-top:0">{html.escape(article.title)}</h3>'
-        f'<p style="color:#666;font-size:.9em">{byline}</p>{"".join(parts)}</article>'
+        f'<p style="color:#666;font-size:.9em">{credit}</p>{"".join(parts)}</article>'
     )
 
 
@@ -52,7 +57,7 @@ def answer_markdown(answer: Answer) -> str:
         lines.append("**Sources**")
         lines.append("")
         for c in answer.citations:
-            meta = ", ".join(x for x in (c.author, c.date or "undated", KIND_LABELS[c.kind]) if x)
+            meta = byline(c.author, c.date, KIND_LABELS[c.kind], sep=", ")
             quote = " ".join(c.quote.split())
             lines.append(f"[{c.n}] *{c.title}* ({meta}), `{c.source}` chars {c.start}-{c.end}: “{quote}”")
     return "\n".join(lines).rstrip() + "\n"

@@ -88,29 +88,48 @@ def claimed_voice(claim: str) -> str | None:
     return next((kind for kind, pattern in _CLAIMED_VOICE if pattern.search(claim)), None)
 
 
-def _grounded(
-    claim_facts: set[str],
-    claim_terms: set[str],
-    voice: str | None,
-    span: Span,
-    texts: Mapping[str, str],
-    min_terms: float,
-) -> bool:
+@dataclass(frozen=True)
+class _Unit:
+    """A candidate supporting span with its evidence prepared once per answer."""
+
+    hit: int  # index of its passage in the retrieved hits
+    span: Span
+    passage_text: str  # normalised title, author, date and passage: where facts must appear
+    span_terms: frozenset[str]  # content terms of the title, author, date and the span itself
+
+
+@dataclass(frozen=True)
+class _ClaimEvidence:
+    facts: frozenset[str]  # normalised numbers and names
+    terms: frozenset[str]
+    voice: str | None
+
+
+def _units(hits: Sequence[Hit], texts: Mapping[str, str]) -> list[_Unit]:
+    """Every sentence, and every pair of adjacent sentences, of every retrieved passage."""
+    units = []
+    for i, hit in enumerate(hits):
+        p = hit.passage
+        text = texts[p.source]
+        meta = " ".join((p.title, p.author or "", p.date or ""))
+        passage_text = normalize(meta + " " + text[p.start : p.end])
+        for j, (s, e) in enumerate(p.sentences):
+            ends = [e] + ([p.sentences[j + 1][1]] if j + 1 < len(p.sentences) else [])
+            for end in ends:
+                span_terms = frozenset(terms(meta + " " + text[s:end]))
+                units.append(_Unit(i, Span(p, s, end), passage_text, span_terms))
+    return units
+
+
+def _grounded(claim: _ClaimEvidence, unit: _Unit, min_terms: float) -> bool:
     """Every number and name of the claim is in the span's passage; most of its content words are in the
     span itself (so an invented clause tacked onto a supported one fails); and a claim that names a voice
     ("the translator says") is supported by a span in that voice."""
-    passage = span.passage
-    if voice is not None and passage.kind != voice:
+    if claim.voice is not None and unit.span.passage.kind != claim.voice:
         return False
-    text = texts[passage.source]
-    meta = " ".join((passage.title, passage.author or "", passage.date or ""))
-    haystack = normalize(meta + " " + text[passage.start : passage.end])
-    if not all(normalize(f) in haystack for f in claim_facts):
+    if not all(f in unit.passage_text for f in claim.facts):
         return False
-    if not claim_terms:
-        return True
-    present = set(terms(meta + " " + text[span.start : span.end]))
-    return len(claim_terms & present) / len(claim_terms) >= min_terms
+    return not claim.terms or len(claim.terms & unit.span_terms) / len(claim.terms) >= min_terms
 
 
 class Verifier:
@@ -123,44 +142,21 @@ class Verifier:
         claims = split_claims(answer)
         if not claims or (_REFUSAL.search(answer) and len(claims) <= 2):
             return Verified((), (), refusal=True, recited=0)
-        # Every sentence (and pair of adjacent sentences) of every retrieved passage is a candidate span.
-        units: list[tuple[int, Span]] = []
-        for i, hit in enumerate(hits):
-            p = hit.passage
-            for j, (s, e) in enumerate(p.sentences):
-                units.append((i, Span(p, s, e)))
-                if j + 1 < len(p.sentences):
-                    units.append((i, Span(p, s, p.sentences[j + 1][1])))
-        unit_texts = [" ".join(texts[u.passage.source][u.start : u.end].split()) for _, u in units]
-        vectors = self.embed([c for c, _ in claims] + unit_texts) if units else np.zeros((len(claims), 1))
+        units = _units(hits, texts)
+        unit_texts = [" ".join(texts[u.span.passage.source][u.span.start : u.span.end].split()) for u in units]
+        vectors = self.embed([c for c, _ in claims] + unit_texts)
         claim_vectors, unit_vectors = vectors[: len(claims)], vectors[len(claims) :]
 
         out_claims, out_spans, recited = [], [], 0
         for (text, numbers), vector in zip(claims, claim_vectors, strict=True):
-            claim_facts = facts(text)
-            claim_terms = set(terms(text)) - _VOICE_WORDS
-            voice = claimed_voice(text)
-            similarity = unit_vectors @ vector if len(units) else np.zeros(0)
+            claim = _ClaimEvidence(
+                frozenset(normalize(f) for f in facts(text)), frozenset(terms(text)) - _VOICE_WORDS, claimed_voice(text)
+            )
+            similarity = unit_vectors @ vector if units else np.zeros(0)
             cited = {n - 1 for n in numbers if 1 <= n <= len(hits)}
-
-            def best(
-                allowed: Callable[[int], bool],
-                *,
-                claim_facts: set[str] = claim_facts,
-                claim_terms: set[str] = claim_terms,
-                voice: str | None = voice,
-                similarity: np.ndarray = similarity,
-            ) -> tuple[float, Span | None]:
-                score, span = -1.0, None
-                for k, (i, unit) in enumerate(units):
-                    if allowed(i) and similarity[k] > score:
-                        if _grounded(claim_facts, claim_terms, voice, unit, texts, self.min_terms):
-                            score, span = float(similarity[k]), unit
-                return score, span
-
-            score, span = best(lambda i, cited=cited: i in cited) if cited else (-1.0, None)
+            score, span = self._best(claim, units, similarity, cited) if cited else (-1.0, None)
             if span is None or score < self.min_similarity:
-                other_score, other_span = best(lambda i: True)
+                other_score, other_span = self._best(claim, units, similarity, None)
                 if other_span is not None and other_score >= self.min_similarity + 0.05:
                     score, span = other_score, other_span
                     recited += 1
@@ -174,6 +170,16 @@ class Verifier:
             refusal=False,
             recited=recited,
         )
+
+    def _best(
+        self, claim: _ClaimEvidence, units: list[_Unit], similarity: np.ndarray, allowed: set[int] | None
+    ) -> tuple[float, Span | None]:
+        """The most similar grounded span among the passages `allowed` (all when None)."""
+        score, span = -1.0, None
+        for unit, sim in zip(units, similarity, strict=True):
+            if (allowed is None or unit.hit in allowed) and sim > score and _grounded(claim, unit, self.min_terms):
+                score, span = float(sim), unit.span
+        return score, span
 
 
 def cite(verified: Verified, texts: Mapping[str, str]) -> tuple[tuple[Claim, ...], CitationList, str]:
