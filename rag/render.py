@@ -16,7 +16,7 @@ _KIND_STYLE = {
 
 
 def byline(author: str | None, date: str | None, *extra: str, sep: str = " · ") -> str:
-    """ "Author · date · ..." with "undated" for an article whose page states no date."""
+    """The credit line of an article or citation; "undated" when the page states no date."""
     return sep.join(x for x in (author, date or "undated", *extra) if x)
 
 
