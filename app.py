@@ -18,7 +18,7 @@ from rag.ingest import ACCEPTED, add_upload
 from rag.render import answer_markdown, article_html, byline, conversation_markdown
 from rag.retrieve import Filters
 from rag.schema import KIND_LABELS, Answer, Citation, Turn
-from rag.settings import Settings
+from rag.settings import ANSWERERS, Settings
 
 st.set_page_config(page_title="Dossier", page_icon="🗞️", layout="wide")
 SETTINGS = Settings.from_env()
@@ -227,13 +227,13 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | 
 
         st.subheader("Settings")
         top_k = st.slider("Passages to answer from", 2, 12, SETTINGS.top_k)
-        backends = ["extractive", "openai"]
         backend = st.selectbox(
             "Answer backend",
-            backends,
-            index=backends.index(SETTINGS.answerer) if SETTINGS.answerer in backends else 0,
+            ANSWERERS,
+            index=ANSWERERS.index(SETTINGS.answerer),
             help="extractive: the articles' own sentences, needs nothing. openai: any OpenAI-compatible server "
-            "(Ollama, vLLM, llama.cpp, LM Studio, a hosted API); every sentence is checked against its citation.",
+            "(Ollama, vLLM, llama.cpp, LM Studio, a hosted API). local: a GGUF model file run inside Dossier "
+            "(experimental). Every generated sentence is checked against its citation.",
         )
         llm = None
         if backend == "openai":
@@ -244,6 +244,16 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | 
                 llm_model=st.text_input("Model", SETTINGS.llm_model, placeholder="llama3.2"),
                 llm_api_key=st.text_input("API key", type="password", help="Kept in this session only.")
                 or SETTINGS.llm_api_key,
+            )
+        elif backend == "local":
+            llm = SETTINGS.replace(
+                local_model=st.text_input(
+                    "GGUF model file",
+                    SETTINGS.local_model,
+                    placeholder="empty: SmolLM2-135M (experimental)",
+                    help="Path on this machine. The tiny default model often answers wrongly; Dossier flags "
+                    "what the articles do not support and falls back to the extractive answer.",
+                )
             )
         show_scores = st.toggle("Show retrieval scores", value=False)
 

@@ -1,14 +1,17 @@
 """How claim verification judges a real model's answers on the question set.
 
-    .venv/bin/python eval/verify_report.py BASE_URL MODEL [--out claims.jsonl]
+    DOSSIER_ANSWERER=local .venv/bin/python eval/verify_report.py [--out claims.jsonl]
+    DOSSIER_ANSWERER=openai DOSSIER_LLM_BASE_URL=... DOSSIER_LLM_MODEL=... .venv/bin/python eval/verify_report.py
 
-Prints, for every answerable question, each sentence of the model's answer with verification's
-verdict, and the totals (accepted / rejected / fell back / refused), for checking by hand.
+The backend comes from the usual settings. Prints, for every question, the model's raw answer and
+each of its sentences with verification's verdict (also for answers that then fell back to the
+extractive one), and the totals, for checking by hand.
 """
 
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -16,35 +19,43 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rag.assistant import Assistant  # noqa: E402
 from rag.evaluate import load_cases  # noqa: E402
 from rag.settings import PROJECT_DIR, Settings  # noqa: E402
+from rag.verify import cite  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("base_url")
-    parser.add_argument("model")
     parser.add_argument("--out")
+    parser.add_argument("--limit", type=int, help="only the first N questions")
     args = parser.parse_args()
     settings = Settings.from_env()
+    if settings.answerer == "extractive":
+        sys.exit("Choose a generative backend: DOSSIER_ANSWERER=local or openai (with its DOSSIER_LLM_* settings).")
     assistant = Assistant.open(settings)
-    llm = settings.replace(llm_base_url=args.base_url, llm_model=args.model, llm_timeout=120)
-    totals = {"accepted": 0, "rejected": 0, "fell_back": 0, "refused": 0}
-    records = []
-    for case in load_cases(PROJECT_DIR / "eval" / "questions.jsonl"):
+    backend = assistant.answerer()
+    totals = {"accepted": 0, "rejected": 0, "answers_kept": 0, "fell_back": 0, "refused": 0, "failed": 0}
+    records, seconds = [], []
+    for case in load_cases(PROJECT_DIR / "eval" / "questions.jsonl")[: args.limit]:
         raw: list[str] = []
-        answer = assistant.ask(case.question, case.history, answerer="openai", llm=llm, on_token=raw.append)
-        print(f"\n## {case.id}: {case.question}\nmodel: {''.join(raw).strip()[:300]}")
-        if answer.abstained:
-            totals["refused"] += 1
-            print("-> refusal / abstention")
-        elif answer.backend != "openai":
-            totals["fell_back"] += 1
-            print(f"-> {answer.notice}")
+        began = time.perf_counter()
+        answer = assistant.ask(case.question, case.history, on_token=raw.append)
+        seconds.append(time.perf_counter() - began)
+        print(f"\n## {case.id} ({'answerable' if case.answerable else 'unanswerable'}): {case.question}")
+        print(f"model: {''.join(raw).strip()[:400]}")
+        verified = backend.verifier.verify("".join(raw).strip(), answer.retrieved, assistant.index.texts)
+        if verified.refusal or not raw:
+            totals["failed" if not raw else "refused"] += 1
+            print(f"-> {'no output: ' + (answer.notice or '') if not raw else 'refusal'}")
         else:
-            for claim in answer.claims:
+            claims = cite(verified, assistant.index.texts)[0]
+            for claim in claims:
                 totals["accepted" if claim.supported else "rejected"] += 1
                 print(f"   [{'ok' if claim.supported else 'REJECTED'}] {claim.text}")
+            totals["answers_kept" if answer.backend == settings.answerer else "fell_back"] += 1
+            if answer.notice:
+                print(f"-> {answer.notice}")
         records.append({"id": case.id, "model": "".join(raw), **answer.to_json()})
-    print("\n" + json.dumps(totals))
+    seconds.sort()
+    print("\n" + json.dumps({**totals, "seconds_p50": round(seconds[len(seconds) // 2], 1)}))
     if args.out:
         Path(args.out).write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
 

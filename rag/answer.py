@@ -458,12 +458,12 @@ def make_answerer(
     match name:
         case "extractive":
             return extractive
-        case "openai":
+        case "openai" | "local":
             from .generate import GenerativeAnswerer, chat_model
             from .verify import Verifier
 
             if embed is None:
-                raise BackendError("The openai backend verifies claims with the embedding model: pass `embed`.")
-            return GenerativeAnswerer(name, chat_model(settings), Verifier(embed), extractive, settings)
+                raise BackendError(f"The {name} backend verifies claims with the embedding model: pass `embed`.")
+            return GenerativeAnswerer(name, chat_model(name, settings), Verifier(embed), extractive, settings)
         case _:
-            raise BackendError(f"Unknown answer backend '{name}': set DOSSIER_ANSWERER to extractive or openai.")
+            raise BackendError(f"Unknown answer backend '{name}': set DOSSIER_ANSWERER to extractive, openai or local.")

@@ -88,7 +88,14 @@ class Assistant:
         override the model server per session."""
         settings = settings or self.settings
         name = name or settings.answerer
-        key = (name, settings.llm_base_url, settings.llm_model, hash(settings.llm_api_key), settings.llm_timeout)
+        key = (
+            name,
+            settings.llm_base_url,
+            settings.llm_model,
+            hash(settings.llm_api_key),
+            settings.llm_timeout,
+            settings.local_model,
+        )
         if key not in self._answerers:
             self._answerers[key] = make_answerer(name, self.retriever.bm25.term_idf, settings, self.embedder.embed)
         return self._answerers[key]

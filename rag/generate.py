@@ -1,5 +1,6 @@
 """Generative answers from an OpenAI-compatible model server (Ollama, vLLM, llama.cpp, LM Studio, a
-hosted API), streamed token by token, then verified claim by claim (`verify.py`).
+hosted API) or a GGUF file run in-process (`local.py`), streamed token by token, then verified
+claim by claim (`verify.py`).
 
 The model sees numbered passages and must cite them as [n]; the citations shown to the user are
 rebuilt from the retrieved passages by verification, never taken on the model's word. Whatever
@@ -14,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .answer import ExtractiveAnswerer
-from .errors import BackendError
+from .errors import BackendError, DossierError
 from .schema import KIND_LABELS, Answer, Hit, Turn
 from .settings import Settings
 from .verify import Verifier, cite
@@ -44,10 +45,15 @@ def build_prompt(question: str, hits: Sequence[Hit], history: Sequence[Turn] = (
     return messages
 
 
-def chat_model(settings: Settings) -> Any:
-    """A langchain chat model for the configured OpenAI-compatible server."""
+def chat_model(backend: str, settings: Settings) -> Any:
+    """The langchain chat model behind a generative backend: `openai` (the configured
+    OpenAI-compatible server) or `local` (a GGUF file in this process, loaded at first use)."""
     import os
 
+    if backend == "local":
+        from .local import LocalChatModel
+
+        return LocalChatModel(model_path=settings.local_model)
     if not settings.llm_model:
         raise BackendError("The openai backend needs a model name: set DOSSIER_LLM_MODEL (e.g. llama3.2).")
     try:
@@ -79,7 +85,10 @@ def _kinds(error: BaseException) -> str:
 
 
 def describe_failure(error: Exception, settings: Settings) -> str:
-    """A message naming the setting to fix. Never includes the server's own text (it may echo the key)."""
+    """A message naming the setting to fix. Never includes the server's own text (it may echo the key);
+    our own errors already are such messages."""
+    if isinstance(error, DossierError):
+        return str(error)
     where = settings.llm_base_url or "api.openai.com"
     kinds = _kinds(error)
     if "Timeout" in kinds:

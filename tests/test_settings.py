@@ -1,0 +1,33 @@
+"""The one settings object: defaults, `DOSSIER_*` overrides, and bad values as messages."""
+
+from pathlib import Path
+
+import pytest
+
+from rag.errors import DossierError
+from rag.settings import Settings
+
+
+def test_environment_overrides_are_typed():
+    s = Settings.from_env(
+        environ={"DOSSIER_TOP_K": "8", "DOSSIER_LLM_TIMEOUT": "2.5", "DOSSIER_INDEX_DIR": "~/x", "DOSSIER_ANSWERER": ""}
+    )
+    assert (s.top_k, s.llm_timeout, s.index_dir, s.answerer) == (8, 2.5, Path("~/x").expanduser(), "extractive")
+
+
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("DOSSIER_TOP_K", "many", "DOSSIER_TOP_K='many' is not a valid int"),
+        ("DOSSIER_TOP_K", "0", "top_k must be at least 1"),
+        ("DOSSIER_ANSWERER", "gpt", "DOSSIER_ANSWERER='gpt' is not one of extractive, openai, local"),
+        ("DOSSIER_RETRIEVAL_MODE", "magic", "is not one of hybrid, dense, lexical"),
+    ],
+)
+def test_bad_values_are_messages_naming_the_variable(variable, value, message):
+    with pytest.raises(DossierError, match=message.replace("(", r"\(")):
+        Settings.from_env(environ={variable: value})
+
+
+def test_the_api_key_never_shows_in_the_settings_repr():
+    assert "sk-secret" not in repr(Settings.from_env(environ={"DOSSIER_LLM_API_KEY": "sk-secret"}))
