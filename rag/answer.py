@@ -10,6 +10,7 @@ A backend is one class with one method, `answer`; `make_answerer` picks one by n
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .clean import parse_date
 from .conversation import asked_voice
 from .errors import BackendError
 from .schema import Answer, Citation, Claim, Hit, Passage, Turn
@@ -107,6 +109,18 @@ _MONTH_NAMES = frozenset(
 _PLACE = re.compile(r"\b(in|at|near|off|from)\s+(the\s+)?[A-Z][a-z]")
 _ATTRIBUTES_PREVIOUS = re.compile(rf"[—–-]\s*({_SPEECH})\s+[A-Z]|^[^.]{{0,60}}[,—–]\s*({_SPEECH})\s+[A-Z]")
 _INTRODUCES = re.compile(r"([:;]|\bthe following[:;,.]?|\bas follows[:;,.]?)[\"”’]?$", re.IGNORECASE)
+_ASKS_CREDIT = re.compile(
+    # "Who wrote that China must not copy the Kaiser's errors?" asks about a quote, not a byline.
+    r"\b(who (wrote|writes|authored|penned|posted) (about|(the|this|that|an?) (article|piece|story|report|post))|"
+    r"who translated|authors? of|written by|translated by|by whom|whose (article|piece|story|report)|byline|"
+    r"when was (\S+\s+){0,15}?(published|posted|written)|publication date|date of publication)\b",
+    re.IGNORECASE,
+)
+_CREDIT_TERMS = frozenset(
+    stem(w)
+    for w in "wrote write writes written author authors authored penned translated translate posted post published "
+    "publish article articles piece story report byline publication date".split()
+)
 
 
 @dataclass
@@ -191,6 +205,8 @@ class ExtractiveAnswerer:
     ) -> Answer:
         # `history` is already in `query` (the expanded follow-up); nothing is streamed.
         key_terms, own_terms = self._key_terms(question, query)
+        if _ASKS_CREDIT.search(question) and (credited := self._credit(question, query, hits, texts, key_terms)):
+            return credited
         candidates = self._candidates(question, key_terms, own_terms, hits, texts) if hits and key_terms else []
         if not candidates or max(c.support for c in candidates) < self.min_support:
             return self._abstain(question, query, hits, key_terms)
@@ -200,9 +216,14 @@ class ExtractiveAnswerer:
         for cand in chosen:
             text, span = self._attribute(cand, texts)
             claims.append(Claim(text=text, citations=(citations.cite(span),)))
+        return self._answer(question, query, hits, claims, citations)
+
+    def _answer(
+        self, question: str, query: str, hits: Sequence[Hit], claims: Sequence[Claim], citations: CitationList
+    ) -> Answer:
         return Answer(
             question=question,
-            text=" ".join(f"{c.text} [{c.citations[0]}]" for c in claims),
+            text=" ".join(f"{c.text} " + " ".join(f"[{n}]" for n in c.citations) for c in claims),
             citations=tuple(citations.items),
             claims=tuple(claims),
             abstained=False,
@@ -210,6 +231,45 @@ class ExtractiveAnswerer:
             search_query=query,
             backend=self.name,
         )
+
+    # -- who wrote it, and when --
+
+    def _credit(
+        self,
+        question: str,
+        query: str,
+        hits: Sequence[Hit],
+        texts: Mapping[str, str],
+        key_terms: Mapping[str, float],
+    ) -> Answer | None:
+        """ "Who wrote the article about X?" / "When was it published?": the article the rest of the
+        question is about, answered from its own credit lines (byline, "Posted ... by", dateline),
+        which are cited like any sentence. None when no retrieved article is clearly about it."""
+        subject = {t: w for t, w in key_terms.items() if t not in _CREDIT_TERMS}
+        best: tuple[float, Passage] | None = None
+        for hit in hits:
+            p = hit.passage
+            if not p.credits or not subject:
+                continue
+            coverage = self._coverage(subject, {t: 1.0 for t in terms(f"{p.title} {p.text}")})
+            if best is None or coverage > best[0]:
+                best = (coverage, p)
+        if best is None or best[0] < self.min_support:
+            return None
+        p = dataclasses.replace(best[1], kind="article")  # credit lines are the article's own
+        text = texts[p.source]
+        names = [w for w in re.findall(r"\w+", p.author or "") if w[:1].isupper()]
+        year = int(p.date[:4]) if p.date else None
+        by = next((s for s in p.credits if names and all(n in text[s[0] : s[1]] for n in names)), None)
+        dated = next((s for s in p.credits if p.date and parse_date(text[s[0] : s[1]], year) == p.date), None)
+        if by is None and dated is None:
+            return None
+        sentence = f"“{p.title}” is " + (f"credited to {p.author}" if by else "")
+        if dated:
+            sentence += (", dated " if by else "dated ") + spoken_date(p.date)
+        citations = CitationList(texts)
+        numbers = tuple(dict.fromkeys(citations.cite(Span(p, *s)) for s in (by, dated) if s is not None))
+        return self._answer(question, query, hits, [Claim(sentence + ".", numbers)], citations)
 
     # -- scoring --
 

@@ -38,6 +38,7 @@ def split(article: Article, text: str, chunk_words: int = 120, overlap: int = 1)
                     text=" ".join(text[s:e] for s, e in window),
                     sentences=tuple(window),
                     publisher=article.publisher,
+                    credits=article.credits,
                 )
             )
     passages.sort(key=lambda p: (p.start, p.end))

@@ -163,6 +163,7 @@ class _Meta:
     posted_date: str | None = None
     translator: str | None = None
     notes: list[str] = field(default_factory=list)
+    credits: list[tuple[int, int]] = field(default_factory=list)  # lines that gave the author or date
 
 
 def _lines(text: str) -> list[_Line]:
@@ -236,6 +237,7 @@ def parse(source: str, text: str) -> list[Article]:
         m = _POSTED.match(lines[posted_i].text)
         assert m is not None
         meta = _Meta(poster=m.group("poster").strip(), posted_date=parse_date(m.group("date")))
+        meta.credits.append((lines[posted_i].start, lines[posted_i].end))
         meta.title = lines[start].text if start != posted_i else None
         lines[start].role = "title"
         lines[posted_i].role = "posted"
@@ -266,6 +268,7 @@ def _article(source: str, text: str, lines: list[_Line], meta: _Meta) -> Article
         end=max(s.end for s in segments),
         segments=tuple(segments),
         publisher=publisher,
+        credits=tuple(sorted(meta.credits)),
     )
 
 
@@ -274,6 +277,7 @@ def _find_metadata(lines: list[_Line], meta: _Meta, text: str) -> None:
     for line in lines:
         if line.role != "text":
             continue
+        credited = (meta.author, meta.date)
         if (m := _SITE_TITLE.match(line.text)) is not None:
             line.role = "site_title"
             meta.title = meta.title or m.group("title").strip()
@@ -290,6 +294,8 @@ def _find_metadata(lines: list[_Line], meta: _Meta, text: str) -> None:
         elif (m := _TRANSLATED_FROM.search(line.text)) is not None:
             meta.translator = m.group("translator").strip()
             meta.author = meta.author or f"{m.group('source').strip()} (translated by {meta.translator})"
+        if (meta.author, meta.date) != credited:
+            meta.credits.append((line.start, line.end))
     if meta.title is None:
         # The first heading-like line near the top, if any.
         for line in lines[:6]:

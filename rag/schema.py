@@ -44,6 +44,9 @@ class Article:
     end: int
     segments: tuple[Segment, ...]
     publisher: str | None = None
+    credits: tuple[tuple[int, int], ...] = ()
+    """Offsets of the lines that state who wrote or posted the article and when (byline, "Posted …
+    by", dateline, translator's credit): the evidence for its author and date."""
 
     @property
     def id(self) -> str:
@@ -68,16 +71,20 @@ class Passage:
     sentences: tuple[tuple[int, int], ...]
     """Offsets of each sentence in the source file, in order."""
     publisher: str | None = None
+    credits: tuple[tuple[int, int], ...] = ()
+    """The article's credit lines (see `Article.credits`), so an answer can cite its author and date."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["sentences"] = [list(s) for s in self.sentences]
+        data["credits"] = [list(s) for s in self.credits]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Passage:
         data = dict(data)
         data["sentences"] = tuple((int(a), int(b)) for a, b in data["sentences"])
+        data["credits"] = tuple((int(a), int(b)) for a, b in data.get("credits", ()))
         return cls(**data)
 
 

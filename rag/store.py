@@ -36,7 +36,7 @@ from .errors import IndexError_, IndexMismatch, IndexMissing
 from .schema import Article, Passage, Segment
 
 FORMAT = "dossier-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: articles and passages carry their credit lines
 REBUILD = "run `python -m rag index --rebuild`"
 
 
@@ -163,6 +163,7 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 def _article_from_json(data: dict[str, Any]) -> Article:
     data = dict(data)
     data["segments"] = tuple(Segment(s[0], s[1], s[2], s[3]) for s in data["segments"])
+    data["credits"] = tuple((int(a), int(b)) for a, b in data.get("credits", ()))
     return Article(**data)
 
 

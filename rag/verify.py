@@ -10,6 +10,7 @@ passages: a model cannot invent a source, only a number, which is then discarded
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,8 +52,10 @@ class Verified:
 
 
 def split_claims(answer: str) -> list[tuple[str, tuple[int, ...]]]:
-    """Sentences of a model answer with the citation numbers written after them."""
+    """Sentences of a model answer with the citation numbers written after them. A sentence the
+    model repeats (small models loop) is kept once."""
     out: list[tuple[str, tuple[int, ...]]] = []
+    seen: set[str] = set()
     for s, e in sentence_spans(answer):
         sentence = answer[s:e]
         numbers = tuple(int(n) for m in _MARKER.finditer(sentence) for n in re.split(r"\s*[,;]\s*", m.group(1)))
@@ -62,7 +65,9 @@ def split_claims(answer: str) -> list[tuple[str, tuple[int, ...]]]:
                 prev_text, prev_numbers = out[-1]
                 out[-1] = (prev_text, prev_numbers + numbers)
             continue
-        out.append((text, numbers))
+        if normalize(text) not in seen:
+            seen.add(normalize(text))
+            out.append((text, numbers))
     return out
 
 
@@ -106,18 +111,22 @@ class _ClaimEvidence:
 
 
 def _units(hits: Sequence[Hit], texts: Mapping[str, str]) -> list[_Unit]:
-    """Every sentence, and every pair of adjacent sentences, of every retrieved passage."""
+    """Every sentence, and every pair of adjacent sentences, of every retrieved passage, and the
+    credit lines of its article ("By Ben McGrath"), which support claims about who wrote it and when."""
     units = []
     for i, hit in enumerate(hits):
         p = hit.passage
         text = texts[p.source]
         meta = " ".join((p.title, p.author or "", p.date or ""))
-        passage_text = normalize(meta + " " + text[p.start : p.end])
+        passage_text = normalize(" ".join([meta, text[p.start : p.end], *(text[s:e] for s, e in p.credits)]))
         for j, (s, e) in enumerate(p.sentences):
             ends = [e] + ([p.sentences[j + 1][1]] if j + 1 < len(p.sentences) else [])
             for end in ends:
                 span_terms = frozenset(terms(meta + " " + text[s:end]))
                 units.append(_Unit(i, Span(p, s, end), passage_text, span_terms))
+        article_voice = dataclasses.replace(p, kind="article")  # credit lines are the article's own
+        for s, e in p.credits:
+            units.append(_Unit(i, Span(article_voice, s, e), passage_text, frozenset(terms(meta + " " + text[s:e]))))
     return units
 
 
@@ -149,6 +158,10 @@ class Verifier:
 
         out_claims, out_spans, recited = [], [], 0
         for (text, numbers), vector in zip(claims, claim_vectors, strict=True):
+            if _REFUSAL.search(text):  # "the article does not say how many ...": no passage can support it
+                out_claims.append((text, False))
+                out_spans.append(())
+                continue
             claim = _ClaimEvidence(
                 frozenset(normalize(f) for f in facts(text)), frozenset(terms(text)) - _VOICE_WORDS, claimed_voice(text)
             )

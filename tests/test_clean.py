@@ -78,6 +78,17 @@ def test_archive_page_is_split_into_articles_with_their_own_metadata():
     assert arts[4].date == "2011-01-23"  # "Beijing, Jan 23": the year comes from the post date
 
 
+def test_credit_lines_are_kept_as_evidence_for_author_and_date():
+    text, arts = articles(B)
+    naval = arts[2]
+    lines = [text[s:e] for s, e in naval.credits]
+    assert "By Ben McGrath" in lines and "16 July 2013" in lines
+    assert any(line.startswith("Posted in") for line in lines)
+    assert all(not (s < seg.end and seg.start < e) for s, e in naval.credits for seg in naval.segments)
+    text, [c] = articles(C)
+    assert [text[s:e] for s, e in c.credits][0].startswith("Many thanks to Hellequin GB for translating")
+
+
 def test_single_article_metadata():
     _, [a] = articles(A)
     assert a.title == "Trump Regime Hellbent to Wreck Relations with China and Russia"

@@ -57,6 +57,7 @@ def test_claims_and_facts_are_read_off_the_answer():
         ("Zhou objected.", (2, 3)),
     ]
     assert split_claims("It fell 45 percent. [2]") == [("It fell 45 percent.", (2,))]
+    assert split_claims("It grew [1]. It grew [1]. It  grew [1].") == [("It grew.", (1,))]  # a loop, said once
     assert facts("In 2014 Wang Yi offered $100 billion to Russia.") == {"2014", "100", "Wang Yi", "Russia"}
     assert facts("ICBC refused SU-35 payments.") == {"ICBC", "SU", "35"}
 
@@ -123,6 +124,20 @@ def test_a_sentence_citing_the_wrong_passage_is_recited(assistant):
     ).answer(question, question, hits, assistant.index.texts)
     assert answer.claims[0].supported
     assert "ICBC" in answer.citations[0].quote and answer.citations[0].source == E
+
+
+def test_a_sentence_saying_the_articles_do_not_say_is_never_supported(assistant):
+    question = "How many Chinese firms will face US export restrictions?"
+    hits = assistant.retriever.search(question, k=6)
+    n = passage_number(hits, "89 Chinese firms")
+    _, answer = ask(
+        assistant,
+        question,
+        f"The Trump regime plans to restrict exports to 89 Chinese firms [{n}]. "
+        f"US export restrictions were also imposed on 28 Russian entities [{n}]. "
+        f"The article does not provide any information about Chinese firms [{n}].",
+    )
+    assert [c.supported for c in answer.claims] == [True, True, False]
 
 
 def test_a_refusal_is_an_abstention(assistant):
@@ -193,3 +208,20 @@ def test_openai_backend_without_a_model_name_says_which_setting(assistant):
 
     with pytest.raises(BackendError, match="DOSSIER_LLM_MODEL"):
         assistant.ask("What is the SCO?", answerer="openai", llm=assistant.settings.replace(llm_model=""))
+
+
+def test_a_claim_about_who_wrote_the_article_cites_its_byline(assistant):
+    question = "Who wrote the article about the Joint Sea 2013 naval exercise?"
+    hits = assistant.retriever.search(question, k=6)
+    n = passage_number(hits, "Joint-Sea")
+    answer = scripted(assistant, f"The article was written by Ben McGrath [{n}].").answer(
+        question, question, hits, assistant.index.texts
+    )
+    assert [c.supported for c in answer.claims] == [True]
+    [citation] = answer.citations
+    assert citation.quote == "By Ben McGrath" and citation.kind == "article"
+    wrong = scripted(assistant, f"The article was written by John Chan [{n}].").answer(
+        question, question, hits, assistant.index.texts
+    )
+    assert wrong.backend == "openai (fell back to extractive)"  # John Chan wrote another article
+    assert wrong.text.startswith("“China and Russia hold naval exercise in Sea of Japan” is credited to Ben McGrath")

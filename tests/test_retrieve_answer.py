@@ -93,8 +93,50 @@ def test_reader_comments_are_labelled(assistant):
 
 
 @pytest.mark.parametrize(
+    "question, title, credit, quotes",
+    [
+        (
+            "Who wrote the article about the Joint Sea 2013 naval exercise?",
+            "China and Russia hold naval exercise in Sea of Japan",
+            "Ben McGrath, dated July 16, 2013",
+            ["By Ben McGrath", "16 July 2013"],
+        ),
+        (
+            "When was the article on China and Russia quitting the dollar in trade settlement published?",
+            "China, Russia quit dollar in trade settlement",
+            "Su Qiang and Li Xiaokun, dated November 24, 2010",
+            ["By Su Qiang and Li Xiaokun, China Daily", "November 24, 2010"],
+        ),
+        (
+            "Who translated The Bear and the Panda Join Forces?",
+            "The Bear and the Panda Join Forces",
+            "Uncut News (translated by Hellequin GB)",
+            ["Many thanks to Hellequin GB for translating this article from Uncut News."],
+        ),
+    ],
+)
+def test_who_wrote_an_article_is_answered_from_its_credit_lines(assistant, settings, question, title, credit, quotes):
+    answer = assistant.ask(question)
+    assert answer.text.startswith(f"“{title}” is credited to {credit}")
+    assert [c.quote.split(" The translator")[0] for c in answer.citations] == quotes
+    for c in answer.citations:
+        assert Path(settings.corpus_dir / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.quote
+        assert c.kind == "article"
+
+
+def test_who_wrote_a_quote_is_not_a_byline_question(assistant):
+    answer = assistant.ask("Who wrote that China must not copy the Kaiser's errors?")
+    assert "credited to" not in answer.text and "Martin Wolf" in answer.text
+
+
+@pytest.mark.parametrize(
     "question",
-    ["What is the population of Brazil?", "What is the price of Bitcoin?", "Who won the football World Cup?"],
+    [
+        "Who wrote the article about the price of Bitcoin?",
+        "What is the population of Brazil?",
+        "What is the price of Bitcoin?",
+        "Who won the football World Cup?",
+    ],
 )
 def test_abstains_when_the_articles_do_not_say(assistant, question):
     answer = assistant.ask(question)
