@@ -23,7 +23,7 @@ from .conversation import asked_voice
 from .errors import BackendError
 from .schema import Answer, Citation, Claim, Hit, Passage, Turn
 from .settings import Settings
-from .text import QUESTION_WORDS, STOPWORDS, sentence_spans, spoken_date, stem, terms, words
+from .text import QUESTION_WORDS, STOPWORDS, iter_lines, sentence_spans, spoken_date, stem, terms, words
 
 
 class Answerer(Protocol):
@@ -428,7 +428,9 @@ class ExtractiveAnswerer:
         # Look back through the article (not just this passage) for the sentence that introduces it.
         article_start = int(p.article_id.rsplit("#", 1)[1])
         window = max(article_start, cand.span.start - 1500)
-        previous = sentence_spans(text, window, cand.span.start)[-3:]
+        # Line by line: a headline or dateline has no full stop and must not run into the sentence after it.
+        lines = iter_lines(text, window, cand.span.start)
+        previous = [sentence for a, b in lines for sentence in sentence_spans(text, a, b)][-3:]
         for s, e in reversed(previous):
             speakers = list(_SPEAKER.finditer(text[s:e]))
             if speakers:

@@ -265,7 +265,7 @@ def _article(source: str, text: str, lines: list[_Line], meta: _Meta) -> Article
         author=meta.author,
         date=meta.date or meta.posted_date,
         start=lines[0].start if lines else 0,
-        end=max(s.end for s in segments),
+        end=max([s.end for s in segments] + [e for _, e in meta.credits]),  # a byline may close the article
         segments=tuple(segments),
         publisher=publisher,
         credits=tuple(sorted(meta.credits)),

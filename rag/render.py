@@ -33,9 +33,18 @@ def article_html(text: str, article: Article, highlight: tuple[int, int] | None 
         parts.append(f'<p class="{seg.kind}" style="{_KIND_STYLE[seg.kind]}">{label}{body}</p>')
         previous_kind = seg.kind
     credit = html.escape(byline(article.author, article.date, article.source))
+    # The lines the author and date were read from, verbatim: a citation of "who wrote it" points here.
+    in_body = [(seg.start, seg.end) for seg in article.segments]
+    credits = "<br>".join(
+        _marked(text, s, e, highlight)
+        for s, e in article.credits
+        if not any(a < e and s < b for a, b in in_body)  # a credit kept as text is shown there
+    )
+    if credits:
+        credits = f'<p class="credits" style="color:#888;font-size:.8em">{credits}</p>'
     return (
         f'<article><h3 style="margin-top:0">{html.escape(article.title)}</h3>'
-        f'<p style="color:#666;font-size:.9em">{credit}</p>{"".join(parts)}</article>'
+        f'<p style="color:#666;font-size:.9em">{credit}</p>{credits}{"".join(parts)}</article>'
     )
 
 

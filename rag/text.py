@@ -112,10 +112,10 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
 
 
-def iter_lines(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of every non-blank line, trimmed."""
-    pos = 0
-    for line in text.splitlines(keepends=True):
+def iter_lines(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """(start, end) of every non-blank line of `text[start:end]`, trimmed, as absolute offsets."""
+    pos = start
+    for line in text[start:end].splitlines(keepends=True):
         s, e = trim(text, pos, pos + len(line))
         if e > s:
             yield s, e

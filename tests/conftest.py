@@ -4,6 +4,8 @@ plumbing; the real model is exercised by test_integration.py (module-scoped, loa
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 import shutil
 from pathlib import Path
 
@@ -57,3 +59,17 @@ def settings(tmp_path: Path, corpus: Path) -> Settings:
 @pytest.fixture
 def embedder() -> HashingEmbedder:
     return HashingEmbedder()
+
+
+def squeeze(text: str) -> str:
+    """Text without whitespace: a quote across paragraphs is marked in each, without the breaks."""
+    return re.sub(r"\s", "", text)
+
+
+def highlighted(index, source: str, start: int, end: int) -> str:
+    """What the source view marks for a citation: its article rendered with the span highlighted."""
+    from rag.render import article_html
+
+    article = next(a for a in index.articles if a.source == source and a.start <= start <= a.end)
+    page = article_html(index.text(source), article, (start, end))
+    return squeeze(html.unescape("".join(re.findall(r'<mark[^>]*class="cited"[^>]*>(.*?)</mark>', page, flags=re.S))))

@@ -15,7 +15,7 @@ from rag.embed import load_embedder
 from rag.evaluate import run
 from rag.schema import Turn
 from rag.settings import PROJECT_DIR, Settings
-from tests.conftest import SEEDS, A, B, C, D, E
+from tests.conftest import SEEDS, A, B, C, D, E, highlighted, squeeze
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +78,9 @@ def test_question_set_meets_the_targets(real, tmp_path):
     assert m["hit_at_5"] >= 0.95 and m["citation_precision"] >= 0.95
     lines = (tmp_path / "answers.jsonl").read_text().splitlines()
     assert len(lines) == m["questions"] and {"id", "answer", "citations", "retrieved"} <= set(json.loads(lines[0]))
+    for line in lines:  # every citation opens on exactly its quote, highlighted in the article
+        for c in json.loads(line)["citations"]:
+            assert highlighted(assistant.index, c["source"], c["start"], c["end"]) == squeeze(c["quote"]), c
 
 
 def test_cli_ask_json(real, monkeypatch, capsys):

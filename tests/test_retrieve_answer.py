@@ -12,7 +12,7 @@ from rag.errors import QuestionError
 from rag.lexical import BM25
 from rag.retrieve import Filters, as_langchain_retriever
 from rag.schema import Turn
-from tests.conftest import A, B, C, D, E
+from tests.conftest import A, B, C, D, E, highlighted, squeeze
 
 
 @pytest.fixture
@@ -171,3 +171,13 @@ def test_the_same_text_captured_twice_is_shown_once(settings, embedder):
     texts = [h.passage.text for h in hits]
     assert len(texts) == len(set(texts))
     assert {E, "copy-of-004.txt"} & {h.passage.source for h in hits}
+
+
+@pytest.mark.parametrize(
+    "question", ["Who wrote the article about the Joint Sea 2013 naval exercise?", "What did Xi Jinping call Putin?"]
+)
+def test_every_citation_is_highlighted_in_its_article(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.citations
+    for c in answer.citations:
+        assert highlighted(assistant.index, c.source, c.start, c.end) == squeeze(c.quote)
