@@ -51,6 +51,35 @@ def _print_build(report) -> None:  # type: ignore[no-untyped-def]
     print(f"Index: {report.summary()}", file=sys.stderr)
 
 
+class DraftPrinter:
+    """Shows a generative backend's tokens on a terminal as they arrive, marked as a draft: the
+    verified answer, with its citations checked, is printed after it."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def __call__(self, piece: str) -> None:
+        if not self.started:
+            sys.stderr.write("(draft, being checked against the articles)\n")
+            self.started = True
+        sys.stderr.write(piece)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.started:
+            sys.stderr.write("\n\n")
+            self.started = False
+
+
+def _ask(assistant, question: str, history: Sequence[Turn] = (), json_out: bool = False) -> Answer:  # type: ignore[no-untyped-def]
+    draft = DraftPrinter() if sys.stderr.isatty() and not json_out else None
+    try:
+        return assistant.ask(question, history, on_token=draft)
+    finally:
+        if draft is not None:
+            draft.close()
+
+
 def _open(settings: Settings):  # type: ignore[no-untyped-def]
     from .assistant import Assistant
 
@@ -74,7 +103,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     question = clean_question(" ".join(args.question), settings.max_question_chars)  # fail before loading
     assistant = _open(settings)
-    answer = assistant.ask(question)
+    answer = _ask(assistant, question, json_out=args.json)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -101,7 +130,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         if not question:
             continue
         try:
-            answer = assistant.ask(question, history)
+            answer = _ask(assistant, question, history)
         except DossierError as e:
             print(f"! {e}")
             continue

@@ -225,3 +225,21 @@ def test_a_claim_about_who_wrote_the_article_cites_its_byline(assistant):
     )
     assert wrong.backend == "openai (fell back to extractive)"  # John Chan wrote another article
     assert wrong.text.startswith("“China and Russia hold naval exercise in Sea of Japan” is credited to Ben McGrath")
+
+
+def test_the_terminal_shows_the_draft_as_it_streams(monkeypatch, capsys):
+    import sys
+
+    from rag.__main__ import _ask
+
+    class Streaming:
+        def ask(self, question, history, on_token=None):
+            for piece in ("The ruble ", "fell.") if on_token else ():
+                on_token(piece)
+            return "verified answer"
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert _ask(Streaming(), "How much did the ruble fall?") == "verified answer"
+    assert capsys.readouterr().err == "(draft, being checked against the articles)\nThe ruble fell.\n\n"
+    _ask(Streaming(), "How much did the ruble fall?", json_out=True)
+    assert capsys.readouterr().err == ""  # --json keeps the terminal quiet
