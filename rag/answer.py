@@ -83,7 +83,7 @@ _SPEECH = (
 )
 _SPEECH_VERB = re.compile(rf"\b({_SPEECH})\b|\baccording to\b", re.IGNORECASE)
 _SPEAKER = re.compile(
-    rf"(?:^|[,;]\s+|\bthat\s+)(?P<who>[^,;:“”\"]{{2,120}}?)\s+(?:earlier\s+|also\s+|later\s+)?(?:{_SPEECH})\b"
+    rf"(?:^|[,;][”\"’]?\s+|\bthat\s+)(?P<who>[^,;:“”\"]{{2,120}}?)\s+(?:earlier\s+|also\s+|later\s+)?(?:{_SPEECH})\b"
 )
 _QUOTE_OPEN = ("“", '"', "‘")
 _PRONOUNS = frozenset("he she they it we i this".split())
@@ -242,9 +242,9 @@ class ExtractiveAnswerer:
         texts: Mapping[str, str],
         key_terms: Mapping[str, float],
     ) -> Answer | None:
-        """ "Who wrote the article about X?" / "When was it published?": the article the rest of the
-        question is about, answered from its own credit lines (byline, "Posted ... by", dateline),
-        which are cited like any sentence. None when no retrieved article is clearly about it."""
+        """Answers "Who wrote the article about X?" or "When was it published?" for the article the
+        rest of the question is about, from its own credit lines (byline, "Posted ... by", dateline),
+        cited like any sentence. None when no retrieved article is clearly about it."""
         subject = {t: w for t, w in key_terms.items() if t not in _CREDIT_TERMS}
         best: tuple[float, Passage] | None = None
         for hit in hits:

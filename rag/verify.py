@@ -25,8 +25,9 @@ _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
 _NAME = re.compile(r"\b(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)\b")  # "Wang Yi", "ICBC"
 _REFUSAL = re.compile(
-    r"(passages|articles|sources|context) (do not|don't|does not|doesn't) (say|mention|contain|answer|provide)|"
-    r"\bno (information|mention)\b|\b(cannot|can't|unable to) (answer|find|determine)\b|\bnot (mentioned|stated)\b",
+    r"\b(passages?|articles?|sources?|context|texts?|documents?) (do not|don't|does not|doesn't|did not) "
+    r"(say|mention|contain|answer|provide|specify|state|give|include)|\bno (information|mention|details)\b|"
+    r"\b(cannot|can't|unable to) (answer|find|determine)\b|\bnot (mentioned|stated|specified|provided)\b",
     re.IGNORECASE,
 )
 _SENTENCE_START_WORDS = frozenset("The A An In On At It This That These Those He She They We According".split())
@@ -76,6 +77,10 @@ def facts(claim: str) -> set[str]:
     found = {m.group().rstrip(".,") for m in _NUMBER.finditer(claim)}
     for m in _NAME.finditer(claim):
         name = m.group()
+        first, _, rest = name.partition(" ")
+        if rest and first in _SENTENCE_START_WORDS:
+            found.add(rest)  # "The Peking University professor": the name is "Peking University"
+            continue
         if " " not in name and not name.isupper() and (m.start() == 0 or name in _SENTENCE_START_WORDS):
             continue  # a capitalised first word is not a name
         found.add(name)

@@ -60,6 +60,8 @@ def test_claims_and_facts_are_read_off_the_answer():
     assert split_claims("It grew [1]. It grew [1]. It  grew [1].") == [("It grew.", (1,))]  # a loop, said once
     assert facts("In 2014 Wang Yi offered $100 billion to Russia.") == {"2014", "100", "Wang Yi", "Russia"}
     assert facts("ICBC refused SU-35 payments.") == {"ICBC", "SU", "35"}
+    assert facts("The Peking University professor is Feng Yujun.") == {"Peking University", "Feng Yujun"}
+    assert facts("The Economist ran it.") == {"Economist"}
 
 
 def test_a_correct_cited_answer_passes_and_cites_the_exact_span(assistant):
@@ -140,8 +142,11 @@ def test_a_sentence_saying_the_articles_do_not_say_is_never_supported(assistant)
     assert [c.supported for c in answer.claims] == [True, True, False]
 
 
-def test_a_refusal_is_an_abstention(assistant):
-    _, answer = ask(assistant, "What is the price of Bitcoin?", "The passages do not say.")
+@pytest.mark.parametrize(
+    "reply", ["The passages do not say.", "The article does not provide any information about the price of Bitcoin."]
+)
+def test_a_refusal_is_an_abstention(assistant, reply):
+    _, answer = ask(assistant, "What is the price of Bitcoin?", reply)
     assert answer.abstained and answer.citations == () and answer.text.startswith("The articles don't say")
 
 

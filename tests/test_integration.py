@@ -2,6 +2,7 @@
 from seeds/, real questions, and the CLI. The model is loaded once for the module."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,8 +80,11 @@ def test_question_set_meets_the_targets(real, tmp_path):
     lines = (tmp_path / "answers.jsonl").read_text().splitlines()
     assert len(lines) == m["questions"] and {"id", "answer", "citations", "retrieved"} <= set(json.loads(lines[0]))
     for line in lines:  # every citation opens on exactly its quote, highlighted in the article
-        for c in json.loads(line)["citations"]:
+        answer = json.loads(line)
+        for c in answer["citations"]:
             assert highlighted(assistant.index, c["source"], c["start"], c["end"]) == squeeze(c["quote"]), c
+        for claim in answer["claims"]:  # a quote that names its speaker is not attributed twice
+            assert not re.match(r"According to .*[,;][”\"’]\s+(\S+\s+){1,3}(said|says)\b", claim["text"]), claim
 
 
 def test_cli_ask_json(real, monkeypatch, capsys):
