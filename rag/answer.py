@@ -111,9 +111,11 @@ _ATTRIBUTES_PREVIOUS = re.compile(rf"[—–-]\s*({_SPEECH})\s+[A-Z]|^[^.]{{0,60
 _INTRODUCES = re.compile(r"([:;]|\bthe following[:;,.]?|\bas follows[:;,.]?)[\"”’]?$", re.IGNORECASE)
 _ASKS_CREDIT = re.compile(
     # "Who wrote that China must not copy the Kaiser's errors?" asks about a quote, not a byline.
-    r"\b(who (wrote|writes|authored|penned|posted) (about|(the|this|that|an?) (article|piece|story|report|post))|"
+    r"\b(who (wrote|writes|authored|penned|posted|published) "
+    r"(about|(the|this|that|an?) (article|piece|story|report|post))|"
     r"who translated|authors? of|written by|translated by|by whom|whose (article|piece|story|report)|byline|"
-    r"when was (\S+\s+){0,15}?(published|posted|written)|publication date|date of publication)\b",
+    r"(when|what (date|day|year)|which (date|day|year)) (was|were) (\S+\s+){0,15}?(published|posted|written)|"
+    r"publication date|date of publication)\b",
     re.IGNORECASE,
 )
 _CREDIT_TERMS = frozenset(

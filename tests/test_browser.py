@@ -130,6 +130,25 @@ def ask(page, question: str, timeout: float = 240_000) -> float:
     return time.perf_counter() - t0
 
 
+def open_first_citation(page, answer, screenshot: str) -> str:
+    """Open the answer's first source; the highlighted text must be its quote, scrolled into view."""
+    quote = answer.locator("blockquote").first.inner_text()
+    answer.get_by_role("button", name="Open").first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    frame = dialog.frame_locator("iframe")
+    frame.locator("mark.cited").first.wait_for()
+    highlighted = " ".join(frame.locator("mark.cited").all_inner_texts())
+    assert " ".join(highlighted.split()) == " ".join(quote.split())
+    in_view = frame.locator("mark#cited").evaluate(
+        "m => { const r = m.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }"
+    )
+    assert in_view
+    page.screenshot(path=str(ARTIFACTS / screenshot))
+    page.keyboard.press("Escape")
+    return " ".join(quote.split())
+
+
 def test_ask_open_citation_and_upload(browser, corpus, capsys):
     ARTIFACTS.mkdir(exist_ok=True)
     server = Server(corpus / "corpus", corpus / "index")  # no index yet: a cold first start
@@ -140,21 +159,7 @@ def test_ask_open_citation_and_upload(browser, corpus, capsys):
         page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
         answer = page.locator('[data-testid="stChatMessage"]').nth(1)
         assert "internal affairs" in answer.inner_text()
-        quote = answer.locator("blockquote").first.inner_text()
-
-        answer.get_by_role("button", name="Open").first.click()
-        dialog = page.get_by_role("dialog")
-        dialog.wait_for()
-        frame = dialog.frame_locator("iframe")
-        frame.locator("mark.cited").first.wait_for()
-        highlighted = " ".join(frame.locator("mark.cited").all_inner_texts())
-        assert " ".join(highlighted.split()) == " ".join(quote.split())
-        in_view = frame.locator("mark#cited").evaluate(
-            "m => { const r = m.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }"
-        )
-        assert in_view
-        page.screenshot(path=str(ARTIFACTS / "source.png"))
-        page.keyboard.press("Escape")
+        open_first_citation(page, answer, "source.png")
 
         warm_latency = ask(page, "Which Chinese bank stopped accepting yuan payments from Russia?")
 
@@ -179,6 +184,10 @@ def test_ask_open_citation_and_upload(browser, corpus, capsys):
         page = open_chat(browser, warm, timeout=120_000)
         ask(page, "How much did the ruble fall against the dollar?")
         warm_start = time.perf_counter() - warm.started
+        ask(page, "Who wrote the article about the Joint-Sea 2013 naval exercise?")
+        answer = page.locator('[data-testid="stChatMessage"]').last
+        assert "credited to Ben McGrath" in answer.inner_text()
+        assert open_first_citation(page, answer, "credit.png") == "By Ben McGrath"  # the byline, highlighted
     finally:
         warm.stop()
     with capsys.disabled():

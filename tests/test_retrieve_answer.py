@@ -108,6 +108,12 @@ def test_reader_comments_are_labelled(assistant):
             ["By Su Qiang and Li Xiaokun, China Daily", "November 24, 2010"],
         ),
         (
+            "What date was the article about the Joint Sea 2013 naval exercise published?",
+            "China and Russia hold naval exercise in Sea of Japan",
+            "Ben McGrath, dated July 16, 2013",
+            ["By Ben McGrath", "16 July 2013"],
+        ),
+        (
             "Who translated The Bear and the Panda Join Forces?",
             "The Bear and the Panda Join Forces",
             "Uncut News (translated by Hellequin GB)",
