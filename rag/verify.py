@@ -1,11 +1,12 @@
 """Claim-level verification of a generated answer against the passages it cites.
 
 A model's answer is split into sentences (claims). A claim is *supported* when one of its cited
-passages contains every number, date and name the claim states, and a sentence of that passage (or
-two adjacent ones) is semantically close to the claim. The citation then points at that exact span.
-A claim whose citations do not support it is re-cited to another retrieved passage that does; a
-claim no passage supports is marked unsupported. Citations are always built here from retrieved
-passages: a model cannot invent a source, only a number, which is then discarded.
+passages contains every number, date and name the claim states and, verbatim, whatever it quotes,
+and a sentence of that passage (or two adjacent ones) is semantically close to the claim. The
+citation then points at that exact span. A claim whose citations do not support it is re-cited to
+another retrieved passage that does; a claim no passage supports is marked unsupported. Citations
+are always built here from retrieved passages: a model cannot invent a source, only a number,
+which is then discarded.
 """
 
 from __future__ import annotations
@@ -87,6 +88,14 @@ def facts(claim: str) -> set[str]:
     return found
 
 
+_QUOTATION = re.compile(r"[“\"]([^“”\"]{3,})[”\"]")
+
+
+def quotations(claim: str) -> set[str]:
+    """What a claim puts in quotation marks: a quotation must be the passage's own words, verbatim."""
+    return {normalize(m.group(1)).strip(" .,;:!?'") for m in _QUOTATION.finditer(claim)} - {""}
+
+
 _CLAIMED_VOICE = [
     ("note", re.compile(r"\b(translator|editor)(['’]s)?\b", re.IGNORECASE)),
     ("comment", re.compile(r"\b(reader|commenter|comment)s?\b", re.IGNORECASE)),
@@ -110,7 +119,7 @@ class _Unit:
 
 @dataclass(frozen=True)
 class _ClaimEvidence:
-    facts: frozenset[str]  # normalised numbers and names
+    facts: frozenset[str]  # normalised numbers, names and quotations
     terms: frozenset[str]
     voice: str | None
 
@@ -168,7 +177,9 @@ class Verifier:
                 out_spans.append(())
                 continue
             claim = _ClaimEvidence(
-                frozenset(normalize(f) for f in facts(text)), frozenset(terms(text)) - _VOICE_WORDS, claimed_voice(text)
+                frozenset(normalize(f) for f in facts(text)) | quotations(text),
+                frozenset(terms(text)) - _VOICE_WORDS,
+                claimed_voice(text),
             )
             similarity = unit_vectors @ vector if units else np.zeros(0)
             cited = {n - 1 for n in numbers if 1 <= n <= len(hits)}

@@ -13,7 +13,7 @@ from rag.embed import load_embedder
 from rag.generate import INSTRUCTIONS, GenerativeAnswerer, build_prompt, describe_failure
 from rag.schema import Turn
 from rag.settings import Settings
-from rag.verify import Verifier, facts, split_claims
+from rag.verify import Verifier, facts, quotations, split_claims
 from tests.conftest import SEEDS, A, E
 
 
@@ -62,6 +62,7 @@ def test_claims_and_facts_are_read_off_the_answer():
     assert facts("ICBC refused SU-35 payments.") == {"ICBC", "SU", "35"}
     assert facts("The Peking University professor is Feng Yujun.") == {"Peking University", "Feng Yujun"}
     assert facts("The Economist ran it.") == {"Economist"}
+    assert quotations('Xi called him his “best and bosom friend.” He said "no".') == {"best and bosom friend"}
 
 
 def test_a_correct_cited_answer_passes_and_cites_the_exact_span(assistant):
@@ -103,6 +104,18 @@ def test_an_invented_clause_on_a_supported_sentence_is_flagged(assistant):
         f"ban tech exports to China, which is a key part of China's domestic policy agenda [{n}]."
     )
     answer = scripted(assistant, reply).answer(question, question, hits, assistant.index.texts)
+    assert [c.supported for c in answer.claims] == [True, False]
+
+
+def test_a_quotation_must_be_the_passage_own_words(assistant):
+    question = "What did Xi Jinping call Vladimir Putin?"
+    hits = assistant.retriever.search(question, k=6)
+    n = passage_number(hits, "bosom friend")
+    answer = scripted(
+        assistant,
+        f"Xi Jinping called Vladimir Putin his “best and bosom friend” [{n}]. "
+        f"Xi Jinping called Vladimir Putin his “closest and dearest brother” [{n}].",
+    ).answer(question, question, hits, assistant.index.texts)
     assert [c.supported for c in answer.claims] == [True, False]
 
 
