@@ -13,7 +13,7 @@ from rag import store
 from rag.assistant import Assistant
 from rag.build import build
 from rag.embed import load_embedder
-from rag.errors import DossierError, IndexError_, IndexMissing
+from rag.errors import DossierError, IndexError_, IndexMissing, IndexOutdated
 from rag.ingest import ACCEPTED, add_upload
 from rag.render import answer_markdown, article_html, byline, conversation_markdown
 from rag.retrieve import Filters
@@ -73,7 +73,12 @@ def current_assistant() -> Assistant:
         st.info("First start: building the search index from the articles. This takes a minute, once.")
         rebuild("Building the index…")
         generation = store.live_generation(SETTINGS.index_dir).name
-    return assistant_for(generation)
+    try:
+        return assistant_for(generation)
+    except IndexOutdated:
+        st.info("This version of Dossier stores the index differently: rebuilding it from the articles, once.")
+        rebuild("Rebuilding the index…", full=True)
+        return assistant_for(store.live_generation(SETTINGS.index_dir).name)
 
 
 # --- per-session state --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from .answer import Answerer, make_answerer
 from .build import BuildReport, Progress, build
 from .conversation import asked_voice, contextualize
 from .embed import Embedder, load_embedder
-from .errors import IndexMissing, QuestionError
+from .errors import IndexMissing, IndexOutdated, QuestionError
 from .retrieve import Filters, Retriever
 from .schema import Answer, Article, Turn
 from .settings import Settings
@@ -58,12 +58,13 @@ class Assistant:
         progress: Progress | None = None,
         on_build: Callable[[BuildReport], None] | None = None,
     ) -> Assistant:
-        """Load the index, building it first if there is none yet (a damaged or mismatched index is
-        reported, never silently replaced)."""
+        """Load the index, building it first if there is none yet or it is in an older format (the
+        corpus is the source of truth). A damaged index, or one built with another model, is
+        reported, never silently replaced."""
         factory = embedder_factory or (lambda: load_embedder(settings.embedding_model))
         try:
             return cls(settings, factory)
-        except IndexMissing:
+        except (IndexMissing, IndexOutdated):
             report = build(settings, factory, progress)
             if on_build is not None:
                 on_build(report)

@@ -6,6 +6,7 @@
     ├── IndexError_        the index is missing, damaged, or built with another model/format
     │   ├── IndexMissing
     │   └── IndexMismatch
+    │       └── IndexOutdated  written by an older Dossier: rebuilt from the corpus without asking
     ├── ModelError         the embedding model cannot be loaded
     └── BackendError       an answer backend failed (server unreachable, bad setting)
 
@@ -34,6 +35,10 @@ class IndexMissing(IndexError_):
 
 
 class IndexMismatch(IndexError_):
+    pass
+
+
+class IndexOutdated(IndexMismatch):
     pass
 
 

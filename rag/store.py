@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import IndexError_, IndexMismatch, IndexMissing
+from .errors import IndexError_, IndexMismatch, IndexMissing, IndexOutdated
 from .schema import Article, Passage, Segment
 
 FORMAT = "dossier-index"
@@ -108,7 +108,7 @@ def read_manifest(index_dir: Path) -> Manifest:
             raise ValueError("not a Dossier index")
         version = int(data["format_version"])
         if version != FORMAT_VERSION:
-            raise IndexMismatch(
+            raise (IndexOutdated if version < FORMAT_VERSION else IndexMismatch)(
                 f"The index in {index_dir} has format version {version}; this version of Dossier reads "
                 f"version {FORMAT_VERSION}: {REBUILD}."
             )

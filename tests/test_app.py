@@ -165,3 +165,23 @@ def test_local_backend_with_a_missing_model_file_still_answers(app, tmp_path):
     assert not app.exception
     assert any("DOSSIER_LOCAL_MODEL" in w.value for w in app.warning)
     assert "ICBC" in messages(app)[-1][1]
+
+
+def test_an_index_from_an_older_dossier_is_rebuilt_in_the_page(app, app_env, monkeypatch):
+    import json
+
+    import streamlit as st
+
+    from rag import store
+
+    st.cache_resource.clear()  # as after an upgrade: a fresh process, nothing loaded yet
+    manifest = store.live_generation(app_env / "index") / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format_version": 1}))
+    monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(app_env / "corpus"))
+    monkeypatch.setenv("DOSSIER_INDEX_DIR", str(app_env / "index"))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception and not at.error
+    assert any("stores the index differently" in i.value for i in at.info)
+    at.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
+    assert "ICBC" in messages(at)[-1][1]

@@ -6,8 +6,9 @@ import shutil
 import pytest
 
 from rag import store
+from rag.assistant import Assistant
 from rag.build import build
-from rag.errors import CorpusError, IndexError_, IndexMismatch, IndexMissing
+from rag.errors import CorpusError, IndexError_, IndexMismatch, IndexMissing, IndexOutdated
 from tests.conftest import A, C, HashingEmbedder
 
 
@@ -114,6 +115,26 @@ def test_damaged_index_is_refused_with_the_fix(settings, embedder, damage):
     report = build(settings, lambda: embedder)
     assert report.written and report.rebuilt_reason
     store.load(settings.index_dir)
+
+
+def set_format_version(index_dir, version: int) -> None:
+    manifest = store.live_generation(index_dir) / "manifest.json"
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "format_version": version}))
+
+
+def test_an_index_from_an_older_dossier_is_rebuilt_by_the_assistant(settings, embedder):
+    build(settings, lambda: embedder)
+    set_format_version(settings.index_dir, store.FORMAT_VERSION - 1)
+    with pytest.raises(IndexOutdated, match="format version"):
+        store.load(settings.index_dir)
+    reports = []
+    assistant = Assistant.open(settings, lambda: embedder, on_build=reports.append)
+    assert reports[0].rebuilt_reason and assistant.index.passages
+    set_format_version(settings.index_dir, store.FORMAT_VERSION + 1)  # from a newer Dossier: reported, kept
+    with pytest.raises(IndexMismatch, match="format version") as refused:
+        Assistant.open(settings, lambda: embedder)
+    assert not isinstance(refused.value, IndexOutdated)
 
 
 def test_index_built_with_another_model_is_refused(settings, embedder):
