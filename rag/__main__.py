@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import DossierError
 from .render import byline
 from .schema import KIND_LABELS, Answer, Turn
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .assistant import Assistant
 
 
 class TqdmProgress:
@@ -71,7 +76,7 @@ class DraftPrinter:
             self.started = False
 
 
-def _ask(assistant, question: str, history: Sequence[Turn] = (), json_out: bool = False) -> Answer:  # type: ignore[no-untyped-def]
+def _ask(assistant: Assistant, question: str, history: Sequence[Turn] = (), json_out: bool = False) -> Answer:
     draft = DraftPrinter() if sys.stderr.isatty() and not json_out else None
     try:
         return assistant.ask(question, history, on_token=draft)
@@ -254,6 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the output was piped into `head` or a pager that quit early
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush does not fail too
+        return 0
 
 
 if __name__ == "__main__":

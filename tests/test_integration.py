@@ -2,6 +2,7 @@
 from seeds/, real questions, and the CLI. The model is loaded once for the module."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -121,6 +122,22 @@ def cli(*args, env=None):
 def test_cli_bad_questions_exit_cleanly(question, message):
     result = cli("ask", question)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_output_into_a_closed_pipe_exits_quietly(real):
+    """`python -m rag ask ... | head -1`: the reader is gone before the answer is printed."""
+    settings, _ = real
+    env = {**os.environ, "DOSSIER_INDEX_DIR": str(settings.index_dir), "DOSSIER_CORPUS_DIR": str(SEEDS)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rag", "ask", "What is the SCO?"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=PROJECT_DIR,
+        env=env,
+    )
+    process.stdout.close()
+    assert process.wait(120) == 0 and b"Traceback" not in process.stderr.read()
+    process.stderr.close()
 
 
 def test_cli_damaged_index_exits_cleanly(tmp_path):
