@@ -53,21 +53,35 @@ class Verified:
     """Claims whose citation was corrected or added by verification."""
 
 
+_LEADING_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    return tuple(int(n) for m in _MARKER.finditer(text) for n in re.split(r"\s*[,;]\s*", m.group(1)))
+
+
 def split_claims(answer: str) -> list[tuple[str, tuple[int, ...]]]:
     """Sentences of a model answer with the citation numbers written after them. A sentence the
     model repeats (small models loop) is kept once."""
     out: list[tuple[str, tuple[int, ...]]] = []
     seen: set[str] = set()
+    repeated = False
     for s, e in sentence_spans(answer):
         sentence = answer[s:e]
-        numbers = tuple(int(n) for m in _MARKER.finditer(sentence) for n in re.split(r"\s*[,;]\s*", m.group(1)))
+        # Markers written after the full stop ("... firms. [1] Zhou said ...") open the next span but
+        # belong to the sentence before.
+        leading = _LEADING_MARKERS.match(sentence)
+        if leading and out and not repeated:
+            prev_text, prev_numbers = out[-1]
+            out[-1] = (prev_text, prev_numbers + _numbers(leading.group()))
+        if leading:
+            sentence = sentence[leading.end() :]
+        numbers = _numbers(sentence)
         text = " ".join(_MARKER.sub("", sentence).split())
         if text in {".", ""}:
-            if out and numbers:  # a marker that ended up after the full stop: "... firms. [1]"
-                prev_text, prev_numbers = out[-1]
-                out[-1] = (prev_text, prev_numbers + numbers)
             continue
-        if normalize(text) not in seen:
+        repeated = normalize(text) in seen
+        if not repeated:
             seen.add(normalize(text))
             out.append((text, numbers))
     return out

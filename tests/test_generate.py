@@ -57,7 +57,14 @@ def test_claims_and_facts_are_read_off_the_answer():
         ("Zhou objected.", (2, 3)),
     ]
     assert split_claims("It fell 45 percent. [2]") == [("It fell 45 percent.", (2,))]
-    assert split_claims("It grew [1]. It grew [1]. It  grew [1].") == [("It grew.", (1,))]  # a loop, said once
+    assert split_claims("The US targets 89 firms. [1] Zhou objected. [2, 3]") == [
+        ("The US targets 89 firms.", (1,)),
+        ("Zhou objected.", (2, 3)),
+    ]
+    assert split_claims("It grew [1]. It grew [1]. It  grew. [2] It fell. [3]") == [  # a loop is said once
+        ("It grew.", (1,)),
+        ("It fell.", (3,)),
+    ]
     assert facts("In 2014 Wang Yi offered $100 billion to Russia.") == {"2014", "100", "Wang Yi", "Russia"}
     assert facts("ICBC refused SU-35 payments.") == {"ICBC", "SU", "35"}
     assert facts("The Peking University professor is Feng Yujun.") == {"Peking University", "Feng Yujun"}
