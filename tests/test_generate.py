@@ -39,6 +39,15 @@ def passage_number(hits, needle):
     return next(i for i, h in enumerate(hits, 1) if needle in h.passage.text)
 
 
+def verdicts(assistant, question, needle, *sentences):
+    """Verification's verdict on each scripted sentence; `{n}` is the passage that contains `needle`."""
+    hits = assistant.retriever.search(question, k=6)
+    n = passage_number(hits, needle)
+    reply = " ".join(sentence.format(n=n) for sentence in sentences)
+    answer = scripted(assistant, reply).answer(question, question, hits, assistant.index.texts)
+    return [c.supported for c in answer.claims]
+
+
 def test_prompt_numbers_passages_with_their_metadata_and_the_rules():
     from rag.schema import Hit, Passage
 
@@ -103,37 +112,34 @@ def test_a_number_not_in_the_passage_is_flagged(assistant):
 
 
 def test_an_invented_clause_on_a_supported_sentence_is_flagged(assistant):
-    question = "How many Chinese firms will face US export restrictions?"
-    hits = assistant.retriever.search(question, k=6)
-    n = passage_number(hits, "89 Chinese firms")
-    reply = (
-        f"The Trump regime plans to restrict exports to 89 Chinese firms [{n}]. The Trump administration plans to "
-        f"ban tech exports to China, which is a key part of China's domestic policy agenda [{n}]."
-    )
-    answer = scripted(assistant, reply).answer(question, question, hits, assistant.index.texts)
-    assert [c.supported for c in answer.claims] == [True, False]
+    assert verdicts(
+        assistant,
+        "How many Chinese firms will face US export restrictions?",
+        "89 Chinese firms",
+        "The Trump regime plans to restrict exports to 89 Chinese firms [{n}].",
+        "The Trump administration plans to ban tech exports to China, which is a key part of China's domestic "
+        "policy agenda [{n}].",
+    ) == [True, False]
 
 
 def test_a_quotation_must_be_the_passage_own_words(assistant):
-    question = "What did Xi Jinping call Vladimir Putin?"
-    hits = assistant.retriever.search(question, k=6)
-    n = passage_number(hits, "bosom friend")
-    answer = scripted(
+    assert verdicts(
         assistant,
-        f"Xi Jinping called Vladimir Putin his “best and bosom friend” [{n}]. "
-        f"Xi Jinping called Vladimir Putin his “closest and dearest brother” [{n}].",
-    ).answer(question, question, hits, assistant.index.texts)
-    assert [c.supported for c in answer.claims] == [True, False]
+        "What did Xi Jinping call Vladimir Putin?",
+        "bosom friend",
+        "Xi Jinping called Vladimir Putin his “best and bosom friend” [{n}].",
+        "Xi Jinping called Vladimir Putin his “closest and dearest brother” [{n}].",
+    ) == [True, False]
 
 
 def test_a_claim_in_the_wrong_voice_is_flagged(assistant):
-    question = "Were Chinese components found in Russian weapons?"
-    hits = assistant.retriever.search(question, k=6)
-    n = passage_number(hits, "Josep Borrell")
-    right = f"Josep Borrell stated that Chinese components were allegedly found in Russian weapons in Ukraine [{n}]."
-    wrong = f"The translator mentions that Chinese components were allegedly found in Russian weapons [{n}]."
-    answer = scripted(assistant, f"{right} {wrong}").answer(question, question, hits, assistant.index.texts)
-    assert [c.supported for c in answer.claims] == [True, False]  # Borrell said it, not the translator
+    assert verdicts(
+        assistant,
+        "Were Chinese components found in Russian weapons?",
+        "Josep Borrell",
+        "Josep Borrell stated that Chinese components were allegedly found in Russian weapons in Ukraine [{n}].",
+        "The translator mentions that Chinese components were allegedly found in Russian weapons [{n}].",
+    ) == [True, False]  # Borrell said it, not the translator
 
 
 def test_a_sentence_citing_the_wrong_passage_is_recited(assistant):
@@ -149,17 +155,14 @@ def test_a_sentence_citing_the_wrong_passage_is_recited(assistant):
 
 
 def test_a_sentence_saying_the_articles_do_not_say_is_never_supported(assistant):
-    question = "How many Chinese firms will face US export restrictions?"
-    hits = assistant.retriever.search(question, k=6)
-    n = passage_number(hits, "89 Chinese firms")
-    _, answer = ask(
+    assert verdicts(
         assistant,
-        question,
-        f"The Trump regime plans to restrict exports to 89 Chinese firms [{n}]. "
-        f"US export restrictions were also imposed on 28 Russian entities [{n}]. "
-        f"The article does not provide any information about Chinese firms [{n}].",
-    )
-    assert [c.supported for c in answer.claims] == [True, True, False]
+        "How many Chinese firms will face US export restrictions?",
+        "89 Chinese firms",
+        "The Trump regime plans to restrict exports to 89 Chinese firms [{n}].",
+        "US export restrictions were also imposed on 28 Russian entities [{n}].",
+        "The article does not provide any information about Chinese firms [{n}].",
+    ) == [True, True, False]
 
 
 @pytest.mark.parametrize(
