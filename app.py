@@ -106,7 +106,7 @@ def md(text: str) -> str:
 
 
 def _scrolling_article(assistant: Assistant, source: str, start: int, end: int | None) -> None:
-    article = next((a for a in assistant.index.articles if a.source == source and a.start <= start <= a.end), None)
+    article = assistant.index.article_at(source, start)
     if article is None:
         st.error(f"{source} is no longer in the index: it was removed or changed. Re-run the question.")
         return

@@ -80,6 +80,10 @@ class Index:
     def quote(self, source: str, start: int, end: int) -> str:
         return self.texts[source][start:end]
 
+    def article_at(self, source: str, offset: int) -> Article | None:
+        """The article of `source` that spans `offset` (a citation's start), if it is still indexed."""
+        return next((a for a in self.articles if a.source == source and a.start <= offset <= a.end), None)
+
     def matrix(self) -> np.ndarray:
         """All vectors, row i for passage i."""
         n = self.vectors.ntotal

@@ -181,8 +181,13 @@ class Verifier:
             return Verified((), (), refusal=True, recited=0)
         units = _units(hits, texts)
         unit_texts = [" ".join(texts[u.span.passage.source][u.span.start : u.span.end].split()) for u in units]
-        vectors = self.embed([c for c, _ in claims] + unit_texts)
-        claim_vectors, unit_vectors = vectors[: len(claims)], vectors[len(claims) :]
+        # Overlapping passages share sentences and an article's passages share its credit lines:
+        # embed each distinct text once.
+        distinct = list(dict.fromkeys(unit_texts))
+        vectors = self.embed([c for c, _ in claims] + distinct)
+        claim_vectors = vectors[: len(claims)]
+        row = {t: len(claims) + i for i, t in enumerate(distinct)}
+        unit_vectors = vectors[np.array([row[t] for t in unit_texts], dtype=np.int64)]
 
         out_claims, out_spans, recited = [], [], 0
         for (text, numbers), vector in zip(claims, claim_vectors, strict=True):

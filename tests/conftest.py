@@ -70,6 +70,6 @@ def highlighted(index, source: str, start: int, end: int) -> str:
     """What the source view marks for a citation: its article rendered with the span highlighted."""
     from rag.render import article_html
 
-    article = next(a for a in index.articles if a.source == source and a.start <= start <= a.end)
+    article = index.article_at(source, start)
     page = article_html(index.text(source), article, (start, end))
     return squeeze(html.unescape("".join(re.findall(r'<mark[^>]*class="cited"[^>]*>(.*?)</mark>', page, flags=re.S))))
