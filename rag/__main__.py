@@ -98,7 +98,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from .build import build
     from .embed import load_embedder
 
-    report = build(settings, lambda: load_embedder(settings.embedding_model), TqdmProgress(), rebuild=args.rebuild)
+    report = build(settings, lambda: load_embedder(settings.embedding_model, settings.threads), TqdmProgress(), rebuild=args.rebuild)
     _print_build(report)
     return 0
 
@@ -163,6 +163,21 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             limit=args.limit,
             splits=tuple(args.split),
         )
+    elif args.target == "multihop":
+        from .multihop import DEFAULT_DATA as MULTIHOP_DATA
+        from .multihop import run_multihop
+
+        if len(args.split) != 1 or args.split[0] not in ("dev", "test", "all"):
+            raise DossierError("bench multihop takes one --split: dev, test or all.")
+        result = run_multihop(
+            settings.replace(top_k=args.top_k or 10),
+            Path(args.data) if args.data else MULTIHOP_DATA,
+            split=args.split[0],
+            limit=args.limit,
+            out=Path(args.out) if args.out else None,
+            progress=lambda n, total: print(f"\r{n}/{total} questions", end="", file=sys.stderr, flush=True),
+        )
+        print(file=sys.stderr)
     else:
         from .bench import run_bench
 
@@ -225,13 +240,21 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="write one JSON line per question here")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("bench", help="speed benchmark, or `bench scifact` for retrieval quality")
-    s.add_argument("target", nargs="?", choices=["speed", "scifact"], default="speed")
+    s.add_argument("target", nargs="?", choices=["speed", "scifact", "multihop"], default="speed")
     s.add_argument("--json", action="store_true")
     s.add_argument("--rounds", type=int, default=30, help="questions timed (speed)")
-    s.add_argument("--data", help="SciFact folder (scifact; default: ../shared/bench/scifact)")
+    s.add_argument("--data", help="benchmark folder (default: ../shared/bench/scifact or ../shared/bench/multihop)")
+    s.add_argument("--out", help="write one JSON line per question here, as it goes (multihop)")
+    s.add_argument("-k", "--top-k", type=int, help="passages retrieved per question (multihop; default 10)")
     s.add_argument("--run-out", help="write the hybrid run in TREC format (scifact)")
-    s.add_argument("--limit", type=int, help="use only the first N queries (scifact, for smoke tests)")
-    s.add_argument("--split", nargs="+", default=["test"], choices=["train", "test"], help="(scifact)")
+    s.add_argument("--limit", type=int, help="use only the first N queries (for smoke tests)")
+    s.add_argument(
+        "--split",
+        nargs="+",
+        default=["test"],
+        choices=["train", "test", "dev", "all"],
+        help="scifact: train and/or test; multihop: dev, test or all (tune on dev only)",
+    )
     sub.add_parser("chat", help="interactive chat in the terminal (the default)")
     return p
 

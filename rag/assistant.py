@@ -16,9 +16,11 @@ from .build import BuildReport, Progress, build
 from .conversation import asked_voice, contextualize
 from .embed import Embedder, load_embedder
 from .errors import IndexMissing, IndexOutdated, QuestionError
+from .rerank import load_reranker
 from .retrieve import Filters, Retriever
-from .schema import Answer, Article, Turn
+from .schema import Answer, Article, Passage, Turn
 from .settings import Settings
+from .spelling import Speller
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,11 +46,17 @@ def clean_question(question: str, max_chars: int) -> str:
 class Assistant:
     def __init__(self, settings: Settings, embedder_factory: Callable[[], Embedder] | None = None):
         self.settings = settings
-        self._embedder_factory = embedder_factory or (lambda: load_embedder(settings.embedding_model))
+        self._embedder_factory = embedder_factory or (lambda: load_embedder(settings.embedding_model, settings.threads))
         self.index = store.load(settings.index_dir, settings.embedding_model)
         self.embedder = self._embedder_factory()
-        self.retriever = Retriever(self.index, self.embedder, settings)
+        self.reranker = load_reranker(settings.reranker, settings.threads)
+        self.retriever = Retriever(self.index, self.embedder, settings, self.reranker)
         self._answerers: dict[tuple[object, ...], Answerer] = {}
+        self.speller = Speller(p.text for p in self.index.passages)
+        self.leads: dict[str, Passage] = {}  # each article's first passage: its lead, for overviews
+        for p in self.index.passages:
+            if p.kind == "article" and (p.article_id not in self.leads or p.start < self.leads[p.article_id].start):
+                self.leads[p.article_id] = p
 
     @classmethod
     def open(
@@ -61,7 +69,7 @@ class Assistant:
         """Load the index, building it first if there is none yet or it is in an older format (the
         corpus is the source of truth). A damaged index, or one built with another model, is
         reported, never silently replaced."""
-        factory = embedder_factory or (lambda: load_embedder(settings.embedding_model))
+        factory = embedder_factory or (lambda: load_embedder(settings.embedding_model, settings.threads))
         try:
             return cls(settings, factory)
         except (IndexMissing, IndexOutdated):
@@ -98,7 +106,15 @@ class Assistant:
             settings.local_model,
         )
         if key not in self._answerers:
-            self._answerers[key] = make_answerer(name, self.retriever.bm25.term_idf, settings, self.embedder.embed)
+            self._answerers[key] = make_answerer(
+                name,
+                settings,
+                self.reranker,
+                self.retriever.bm25.term_idf,
+                self.index.articles,
+                self.leads,
+                self.embedder.embed,
+            )
         return self._answerers[key]
 
     def ask(
@@ -114,7 +130,8 @@ class Assistant:
         """Answer `question` in the context of `history`. `answerer` picks the backend and `llm`
         overrides the model server settings; a generative backend streams text to `on_token`."""
         began = time.perf_counter()
-        question = clean_question(question, self.settings.max_question_chars)
+        asked = clean_question(question, self.settings.max_question_chars)
+        question, fixes = self.speller.correct(asked)
         query = contextualize(question, history)
         backend = self.answerer(answerer, llm)
         t0 = time.perf_counter()
@@ -131,6 +148,9 @@ class Assistant:
             "total_ms": (t3 - began) * 1000,
         }
         notice = result.notice
+        if fixes:
+            read = ", ".join(f"“{a}” as “{b}”" for a, b in fixes.items())
+            notice = f"Read {read} (the articles' spelling)." + (f" {notice}" if notice else "")
         if filters and not hits:
             notice = "No article matches the chosen articles/date range: widen the filter."
-        return dataclasses.replace(result, timings_ms=timings, notice=notice)
+        return dataclasses.replace(result, question=asked, timings_ms=timings, notice=notice)

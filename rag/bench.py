@@ -34,7 +34,7 @@ def _pct(values: list[float], q: float) -> float:
 
 def run_bench(settings: Settings, rounds: int = 30) -> dict[str, Any]:
     t0 = time.perf_counter()
-    embedder = load_embedder(settings.embedding_model)
+    embedder = load_embedder(settings.embedding_model, settings.threads)
     model_load_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         bench_settings = settings.replace(index_dir=Path(tmp) / "index")

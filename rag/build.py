@@ -17,7 +17,7 @@ import numpy as np
 from . import store
 from .chunk import split_all
 from .clean import Skipped, corpus_files, load_file
-from .embed import Embedder
+from .embed import Embedder, torch_threads
 from .errors import CorpusError, IndexError_
 from .schema import Article, Passage
 from .settings import Settings
@@ -145,9 +145,9 @@ def build(
             embedder = embedder_factory()
             dimension = embedder.dimension
             progress.start(len(new_passages), "Embedding")
-            vectors.append(
-                embedder.embed([embedding_text(p) for p in new_passages], settings.embed_batch_size, progress.advance)
-            )
+            with torch_threads(settings.build_threads):
+                texts_to_embed = [embedding_text(p) for p in new_passages]
+                vectors.append(embedder.embed(texts_to_embed, settings.embed_batch_size, progress.advance))
             progress.finish()
             embedded = len(new_passages)
             passages += new_passages
@@ -193,7 +193,7 @@ def _previous(settings: Settings, rebuild: bool) -> tuple[store.Index | None, st
 
 
 def embedding_text(passage: Passage) -> str:
-    """What gets embedded and BM25-indexed: the title gives a short passage its topic, the date lets
-    "in January 2011" match."""
-    dated = f" ({spoken_date(passage.date)})" if passage.date else ""
-    return f"{passage.title}{dated}\n{passage.text}"
+    """What gets embedded, BM25-indexed and reranked: the title gives a short passage its topic, the
+    outlet lets "as reported by TechCrunch" match, the date "in January 2011"."""
+    about = ", ".join(filter(None, (passage.publisher, spoken_date(passage.date))))
+    return f"{passage.title} ({about})\n{passage.text}" if about else f"{passage.title}\n{passage.text}"

@@ -91,6 +91,10 @@ _SITE_TITLE = re.compile(r"^(?P<site>[A-Z][\w.]{1,30}) - (?P<title>.{8,200}) - (
 _COPYRIGHT = re.compile(r"^(?:©|copyright\b)\s*(?:\d{4}\s*)?(?P<holder>.{2,60})$", re.IGNORECASE)
 _LIST_MARKER = re.compile(r"(\d{1,3}\.|[•*·▪‣◦-])\s+")
 _BRACKETED = re.compile(r"\[[^\[\]\n]{2,600}\]")
+_OUTLET_DATE = re.compile(
+    # "The Sydney Morning Herald — September 26, 2023": the outlet that published it, and when.
+    r"^(?P<outlet>[^—–]{2,80}?)\s+(?:—|–|--?)\s+(?P<date>[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})$"
+)
 _TITLE_PUBLISHER = re.compile(r"\s*\[(?P<publisher>[^\[\]]{2,60})\]\s*$")
 
 _MONTHS = {
@@ -286,6 +290,10 @@ def _find_metadata(lines: list[_Line], meta: _Meta, text: str) -> None:
             line.role = "byline"
             meta.author = meta.author or by[0]
             meta.publisher = meta.publisher or by[1]
+        elif (m := _OUTLET_DATE.match(line.text)) is not None and (d := parse_date(m.group("date"))) is not None:
+            line.role = "dateline"
+            meta.date = meta.date or d
+            meta.publisher = m.group("outlet").strip()  # the page's outlet, over a byline's agency
         elif (d := _dateline(line.text, posted_year)) is not None:
             line.role = "dateline"
             meta.date = meta.date or d
@@ -296,6 +304,11 @@ def _find_metadata(lines: list[_Line], meta: _Meta, text: str) -> None:
             meta.author = meta.author or f"{m.group('source').strip()} (translated by {meta.translator})"
         if (meta.author, meta.date) != credited:
             meta.credits.append((line.start, line.end))
+    if meta.title is None and len(lines) > 2 and lines[0].role == "text" and len(lines[0].text) <= 300:
+        # A headline directly above its byline or "Outlet — date" line, whatever punctuation it ends with.
+        if lines[1].role in ("byline", "dateline") and not _is_boilerplate(lines[0].text):
+            meta.title = lines[0].text
+            lines[0].role = "title"
     if meta.title is None:
         # The first heading-like line near the top, if any.
         for line in lines[:6]:

@@ -17,7 +17,7 @@ _ANAPHORA = frozenset(
     "he she him his her hers they them their theirs it its this that these those there then "
     "former latter same such other".split()
 )
-_CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what|why|when|where)\b", re.I)
+_CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what)\b", re.I)
 _ENTITY = re.compile(r"[A-Z][\w’'.-]*(?:\s+(?:of|the|de|al|bin|von|van)?\s*[A-Z][\w’'.-]*)*")
 _MARKERS = re.compile(r"\[\d+\]")
 _NOT_NAMES = STOPWORDS | QUESTION_WORDS | frozenset("i yes no".split())
@@ -50,11 +50,17 @@ def asked_voice(question: str) -> str | None:
 
 
 def is_follow_up(question: str) -> bool:
-    tokens = words(question)
-    if any(t in _ANAPHORA for t in tokens) or _CONTINUATION.match(question):
+    """A question that needs the conversation: it opens as a continuation ("And in 2015?"), or it
+    names nothing itself and points back ("Which academy did he visit?") or is too short to stand
+    alone. A question that names its own subject ("Who is Li Shanfu and what did he do?") stands
+    alone, whatever came before."""
+    if _CONTINUATION.match(question):
         return True
+    if entities(question):
+        return False
+    tokens = words(question)
     content = [t for t in tokens if t not in STOPWORDS and t not in QUESTION_WORDS]
-    return not entities(question) and len(content) <= 2
+    return any(t in _ANAPHORA for t in tokens) or len(content) <= 2
 
 
 def contextualize(question: str, history: Sequence[Turn], turns: int = 2) -> str:

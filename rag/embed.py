@@ -7,7 +7,9 @@ sentence-transformers is imported only when a model is first needed: the import 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -50,7 +52,7 @@ def resolve_model(name: str) -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, loaded offline."""
 
-    def __init__(self, name: str = PACKAGED_MODEL):
+    def __init__(self, name: str = PACKAGED_MODEL, threads: int = 1):
         # Never reach for the network: a hub name without these hangs ~70 s before failing.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -68,6 +70,9 @@ class SentenceTransformerEmbedder:
         except ImportError:  # pragma: no cover
             pass
         path = resolve_model(name)
+        import torch
+
+        torch.set_num_threads(threads)  # process-wide: the `threads` setting (see Settings)
         try:
             self._model = SentenceTransformer(path, device="cpu")
         except Exception as e:  # the library raises OSError, ValueError, HF errors...
@@ -102,10 +107,26 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
 
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run a bulk embedding on `n` threads (0: every core), then restore the per-query setting: one
+    thread answers a single query fastest, but a build of thousands of passages wants them all."""
+    torch = sys.modules.get("torch")  # only a torch model needs it (and importing torch costs seconds)
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n or os.cpu_count() or 1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 @lru_cache(maxsize=4)
-def load_embedder(name: str) -> SentenceTransformerEmbedder:
+def load_embedder(name: str, threads: int = 1) -> SentenceTransformerEmbedder:
     """One model per name per process: loading is the expensive part."""
-    return SentenceTransformerEmbedder(name)
+    return SentenceTransformerEmbedder(name, threads)
 
 
 def as_langchain(embedder: Embedder):  # type: ignore[no-untyped-def]

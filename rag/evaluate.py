@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,6 +33,11 @@ class Case:
     sources: frozenset[str]
     answer_contains: tuple[tuple[str, ...], ...]
     answerable: bool
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    """Any other fields of the line (a benchmark's question type, gold evidence)."""
+
+
+_FIELDS = frozenset("id question history sources answer_contains answerable".split())
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -53,6 +59,7 @@ def load_cases(path: Path) -> list[Case]:
                     sources=frozenset(d.get("sources", [])),
                     answer_contains=tuple(tuple(g) for g in d.get("answer_contains", [])),
                     answerable=bool(d.get("answerable", True)),
+                    extra={k: v for k, v in d.items() if k not in _FIELDS},
                 )
             )
         except (ValueError, KeyError, TypeError) as e:
@@ -125,19 +132,26 @@ def _mean(values: Any) -> float | None:
 
 
 def run(assistant: Asks, path: Path, out: Path | None = None) -> dict[str, Any]:
+    """Ask every question of the set; with `out`, one JSON line per answer is written (and flushed)
+    as soon as it is judged, so a crash at question 2,500 keeps the 2,499 before it."""
     cases = load_cases(path)
-    rows, latencies, records = [], [], []
-    for case in cases:
-        answer = assistant.ask(case.question, case.history)
-        latencies.append(answer.timings_ms.get("total_ms", 0.0))
-        row = score(case, answer)
-        rows.append(row)
-        records.append({"id": case.id, "question": case.question, **answer.to_json(), "judged": row})
-    if out is not None:
-        with open(out, "w", encoding="utf-8") as f:
-            for record in records:
+    rows, latencies = [], []
+    with open(out, "w", encoding="utf-8") if out is not None else _nowhere() as f:
+        for case in cases:
+            answer = assistant.ask(case.question, case.history)
+            latencies.append(answer.timings_ms.get("total_ms", 0.0))
+            row = score(case, answer)
+            rows.append(row)
+            if f is not None:
+                record = {"id": case.id, "question": case.question, **answer.to_json(), "judged": row}
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                f.flush()
     return metrics(rows, cases, latencies)
+
+
+@contextmanager
+def _nowhere() -> Iterator[None]:
+    yield None
 
 
 def format_metrics(m: dict[str, Any]) -> str:

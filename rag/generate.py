@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .answer import ExtractiveAnswerer
+from .extractive import ExtractiveAnswerer
 from .errors import BackendError, DossierError
 from .schema import KIND_LABELS, Answer, Hit, Turn
 from .settings import Settings

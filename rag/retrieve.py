@@ -1,8 +1,10 @@
-"""Retrieval: dense (FAISS cosine) + lexical (BM25), fused by reciprocal rank, near-duplicates collapsed.
+"""Retrieval: dense (FAISS cosine) + lexical (BM25), fused by reciprocal rank, near-duplicates
+collapsed, then reranked by a cross-encoder.
 
 Dense retrieval finds paraphrases; BM25 finds the rare names, numbers and terms that small embedding
 models blur. Reciprocal rank fusion combines their *ranks*, so neither score scale has to be
-calibrated against the other.
+calibrated against the other. The cross-encoder (`rerank.py`) rereads the best `rerank_candidates`
+with the question and orders them by how well they answer it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 from .build import embedding_text
 from .embed import Embedder
 from .lexical import BM25
+from .rerank import Reranker
 from .schema import Hit, Passage
 from .settings import Settings
 from .store import Index
@@ -56,10 +59,13 @@ class Filters:
 class Retriever:
     """Hybrid search over one loaded index. Build once per index: it holds the BM25 tables."""
 
-    def __init__(self, index: Index, embedder: Embedder | None, settings: Settings):
+    def __init__(
+        self, index: Index, embedder: Embedder | None, settings: Settings, reranker: Reranker | None = None
+    ):
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self.reranker = reranker
         self.bm25 = BM25([embedding_text(p) for p in index.passages], settings.bm25_k1, settings.bm25_b)
         self._words = {p.id: frozenset(normalize(p.text).split()) for p in index.passages}
         # Bottom-2 min-hash sketch of each word set: passages with Jaccard >= 0.8 almost surely share
@@ -82,6 +88,7 @@ class Retriever:
         mode: str | None = None,
         query_vector: np.ndarray | None = None,
         voice: str | None = None,
+        rerank: bool = True,
     ) -> list[Hit]:
         """The `k` best passages for `query`. With `voice` ("comment", "note"), at least half of them
         are of that kind, so "what do readers say about X" finds the comments even when the article
@@ -91,9 +98,14 @@ class Retriever:
             if mode != "lexical" and query_vector is None and self.embedder is not None:
                 query_vector = self.embed_query(query)
             voiced = self.search(
-                query, max(2, k // 2), replace(filters or Filters(), kinds=frozenset([voice])), mode, query_vector
+                query,
+                max(2, k // 2),
+                replace(filters or Filters(), kinds=frozenset([voice])),
+                mode,
+                query_vector,
+                rerank=rerank,
             )
-            rest = self.search(query, k, filters, mode, query_vector)
+            rest = self.search(query, k, filters, mode, query_vector, rerank=rerank)
             seen = {h.passage.id for h in voiced}
             return (voiced + [h for h in rest if h.passage.id not in seen])[:k]
         mode = mode or self.settings.retrieval_mode
@@ -109,7 +121,19 @@ class Retriever:
         if mode in ("hybrid", "lexical"):
             lexical = self.bm25.search(query, n, allowed)
         fused = self._fuse(dense, lexical, mode)
-        return self._collapse(fused, k)
+        if not rerank or self.reranker is None:
+            return self._collapse(fused, k)
+        return self.rerank(query, self._collapse(fused, max(k, self.settings.rerank_candidates)), k)
+
+    def rerank(self, query: str, hits: Sequence[Hit], k: int) -> list[Hit]:
+        """The cross-encoder's order (optionally fused with the hybrid order by reciprocal rank)."""
+        assert self.reranker is not None
+        logits = self.reranker.score(query, [embedding_text(h.passage) for h in hits])
+        order = sorted(range(len(hits)), key=lambda i: -logits[i])
+        c, w = self.settings.rrf_k, self.settings.rerank_hybrid_weight
+        fused = {i: 1.0 / (c + rank + 1) + w / (c + i + 1) for rank, i in enumerate(order)}
+        ranked = sorted(order, key=lambda i: -fused[i])[:k]
+        return [replace(hits[i], rerank=float(logits[i])) for i in ranked]
 
     def _mask(self, filters: Filters) -> np.ndarray:
         return np.fromiter((filters.admits(p) for p in self.index.passages), dtype=bool, count=len(self.index.passages))

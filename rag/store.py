@@ -36,7 +36,7 @@ from .errors import IndexError_, IndexMismatch, IndexMissing, IndexOutdated
 from .schema import Article, Passage, Segment
 
 FORMAT = "dossier-index"
-FORMAT_VERSION = 2  # 2: articles and passages carry their credit lines
+FORMAT_VERSION = 3  # 2: articles and passages carry their credit lines; 3: outlets, embedded with the text
 REBUILD = "run `python -m rag index --rebuild`"
 
 

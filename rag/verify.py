@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer import CitationList, Span
+from .citations import CitationList, Span
 from .schema import Claim, Hit
 from .text import normalize, sentence_spans, terms
 

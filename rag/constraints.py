@@ -1,0 +1,141 @@
+"""Does a candidate sentence meet what the question asks for?
+
+Two checks, both on the articles' own text: the *answer type* (a "who" question needs a person in
+the sentence, "how much" an amount the question did not already state, "when" a date...), and the
+question's *constraints* (the names and numbers it states must be about this sentence's article, so
+a question about the yuan is not answered by a sentence about the ruble, nor "what did Putin say
+about India" by a list of BRICS members). Names match despite small typos ("Shangfu", "rubel").
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .candidates import SPEECH_VERB, Candidate
+from .question import Question
+from .text import normalize, spoken_date, words
+
+_UNIT = (
+    r"%|percent|per cent|percentage points?|billion|million|trillion|thousand|hundred|bn|mn|"
+    r"yuan|rubles?|roubles?|dollars?|euros?|pounds?|yen|rupees?|people|troops|soldiers|ships|vessels|aircraft|"
+    r"tons?|tonnes?|barrels?|km|kilometers?|kilometres?|miles?|meters?|metres?|years?|months?|days?|hours?|"
+    r"companies|firms|entities|countries|points?|times"
+)
+_AMOUNT = re.compile(
+    rf"(?:[$€£¥₽]\s?)?\b\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:{_UNIT})\b)*(?:\s?(?:{_UNIT})\b)?"
+    rf"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds|"
+    rf"thousands|millions|billions|half|a third|a quarter|dozens?)\b(?:\s(?:{_UNIT})\b)?",
+    re.IGNORECASE,
+)
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|"
+    rf"(?:early|mid|late)[- ]\d{{4}}s?|(?:in|since|by|until|from)\s+\d{{4}}s?|\d{{4}}|"
+    rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{_MONTH}(?=\s))",
+)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_NAME = re.compile(r"\b[A-Z][a-z’'.-]+(?:\s+(?:de |van |von |al-|bin )?[A-Z][a-z’'.-]+)+|\b[A-Z]{2,}\b")
+_PLACE = re.compile(r"\b(?:in|at|near|off|from|to)\s+(?:the\s+)?((?:[A-Z][\w’'-]+)(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)")
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
+
+
+@dataclass(frozen=True)
+class Fit:
+    typed: bool
+    """The sentence holds the kind of answer the question wants."""
+    phrase: tuple[int, int] | None
+    """Where in the candidate's text that answer is (to emphasise), when it is one phrase."""
+    missing: int
+    """Names/numbers of the question its article does not mention at all."""
+    distant: int
+    """Names/numbers its article mentions, but not this sentence, its neighbours or the title."""
+
+
+def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[str] = frozenset()) -> Fit:
+    """How `cand` meets `question`; `article` is its article's text, `normalize`d (the caller keeps it
+    per article), `outlets` the known outlet names, lower-cased."""
+    typed, phrase = answer_phrase(question, cand.text)
+    p = cand.passage
+    local = normalize(f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {cand.context} {cand.text}")
+    missing = distant = 0
+    for name in question.names:
+        if is_outlet(name, outlets):
+            continue  # an outlet picks articles; it is not something a sentence must name
+        if mentions(local, name):
+            continue
+        if mentions(article, name):
+            distant += 1
+        else:
+            missing += 1
+    for number in question.numbers:
+        if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", local):
+            continue
+        if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", article):
+            distant += 1
+        else:
+            missing += 1
+    return Fit(typed, phrase, missing, distant)
+
+
+def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] | None]:
+    """Whether `text` holds the wanted kind of answer, and where (a phrase the question lacks)."""
+    literals = question.literals
+    said = {w.lower() for n in question.names for w in n.split()}
+
+    def new(pattern: re.Pattern[str], group: int = 0) -> tuple[int, int] | None:
+        for m in pattern.finditer(text):
+            found = m.group(group).strip()
+            if not found or found.lower() in literals or found.lower().strip(".,") in literals:
+                continue
+            if set(w.lower() for w in found.split()) <= said:
+                continue
+            return m.start(group), m.start(group) + len(found)
+        return None
+
+    match question.wants:
+        case "date":
+            span = new(_DATE)
+            return span is not None, span
+        case "number":
+            span = new(_AMOUNT)
+            return span is not None, span
+        case "person":
+            span = new(_NAME)
+            return span is not None or bool(SPEECH_VERB.search(text)), span
+        case "place":
+            span = new(_PLACE, 1) or new(_CAPITALISED)
+            return span is not None, span
+        case "speech":
+            return bool(SPEECH_VERB.search(text) or re.search(r"[“\"]", text)), None
+        case _:
+            return True, None
+
+
+def years(text: str) -> list[int]:
+    return [int(y) for y in _YEAR.findall(text)]
+
+
+def is_outlet(name: str, outlets: frozenset[str]) -> bool:
+    low = name.lower()
+    return any(low == o or low in o.split(" ") or (len(low) > 3 and low in o) for o in outlets)
+
+
+@lru_cache(maxsize=4096)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(words(text))
+
+
+def mentions(text: str, name: str) -> bool:
+    """`name` in `text`, word by word, forgiving one typo in longer words ("Shangfu" for "Shanfu")."""
+    if normalize(name) in text:
+        return True
+    vocabulary = _word_set(text)
+    for token in words(name):
+        if token in vocabulary:
+            continue
+        if len(token) < 5 or not difflib.get_close_matches(token, vocabulary, n=1, cutoff=0.8):
+            return False
+    return True

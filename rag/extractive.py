@@ -1,0 +1,278 @@
+"""The extractive answerer: an answer made only of the articles' own sentences, each cited.
+
+It needs no model server and cannot say anything the articles do not say. The stages, each in its
+own module: `question` reads what is asked, `candidates` lists the sentences that could answer it,
+the cross-encoder (`rerank`) scores each against the question, `constraints` checks the answer type
+and the question's names and numbers, `compose` shapes the answer, `attribution` names who speaks.
+When no sentence scores above the calibrated threshold, it says plainly that the articles don't say.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+
+from . import compose
+from .attribution import credit
+from .candidates import Candidate, gather
+from .citations import CitationList, Span
+from .compose import Scored
+from .constraints import is_outlet, fit, mentions
+from .question import Question, analyse
+from .rerank import Reranker
+from .schema import Answer, Article, Claim, Hit, Passage, Turn
+from .text import QUESTION_WORDS, STOPWORDS, normalize, spoken_date, stem, terms, words
+
+# Score adjustments, in cross-encoder logits (calibrated on development questions; see README).
+PASSAGE_WEIGHT = 0.3  # the passage's own relevance carries over to its sentences
+UNTYPED = 2.0  # "how much" answered by a sentence with no amount
+DISTANT = 1.5  # per question name/number the sentence's neighbourhood does not mention
+FRAGMENT = 3.0  # a headline or list, not a sentence
+OTHER_VOICE = 1.0  # a reader comment or note when the question did not ask for one
+WRONG_VOICE = 2.0  # the article's reporting when the question asks for the readers
+MARGIN = 2.5  # how far below the lead an added sentence may score
+ABSENT = 4.0  # times the IDF share of the question's words its article never uses ("climate")
+CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
+
+
+class ExtractiveAnswerer:
+    """Composes 1-4 of the articles' own sentences, each cited, or abstains."""
+
+    name = "extractive"
+
+    def __init__(
+        self,
+        reranker: Reranker | None,
+        idf: Callable[[str], float],
+        articles: Sequence[Article] = (),
+        leads: Mapping[str, Passage] | None = None,
+        max_sentences: int = 3,
+        threshold: float = 0.0,
+        min_support: float = 0.55,
+    ):
+        self.reranker = reranker
+        self.idf = idf
+        self.articles = articles
+        self.leads = leads or {}
+        self.outlets = frozenset(a.publisher.lower() for a in articles if a.publisher)
+        self.max_sentences = max_sentences
+        self.threshold = threshold
+        self.min_support = min_support
+        self._articles: dict[str, tuple[str, frozenset[str]]] = {}
+
+    def answer(
+        self,
+        question: str,
+        query: str,
+        hits: Sequence[Hit],
+        texts: Mapping[str, str],
+        history: Sequence[Turn] = (),
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        # `history` is already in `query` (the expanded follow-up); nothing is streamed.
+        q = analyse(question)
+        if q.shape == "overview" and self.articles:
+            return self._overview(question, query, hits, texts)
+        if q.asks_credit and (found := credit(self._about(q, hits, texts), texts)) is not None:
+            sentence, spans = found
+            citations = CitationList(texts)
+            numbers = tuple(dict.fromkeys(citations.cite(s) for s in spans))
+            return self._answer(question, query, hits, [Claim(sentence, numbers)], citations)
+        ranked = self.score(q, query, hits, texts)
+        if not ranked or ranked[0].score < self.floor:
+            return self.abstain(question, query, hits, q, ranked)
+        citations = CitationList(texts)
+        claims: list[Claim] = []
+        match q.shape:
+            case "timeline":
+                for when, item in compose.timeline(ranked, self.floor, 5):
+                    claims.append(compose.claim(item, texts, citations, prefix=f"{when}: "))
+                if len(claims) < 2:  # too few dated facts for a timeline: answer as a fact
+                    claims = []
+            case "comparison" | "yesno":
+                for item in compose.per_article(ranked, self.floor, 4):
+                    label = compose.outlet_label(item.cand.passage)
+                    claims.append(compose.claim(item, texts, citations, prefix=f"{label}: "))
+        if not claims:
+            for item in compose.factoid(ranked, self.floor, self.max_sentences, MARGIN):
+                claims.append(compose.claim(item, texts, citations))
+        result = self._answer(question, query, hits, claims, citations)
+        if q.shape == "yesno":
+            verdict = "The articles do not answer yes or no in so many words: the cited sentences are the evidence."
+            result = _with_text(result, result.text + " " + verdict)
+        return result
+
+    def _about(self, q: Question, hits: Sequence[Hit], texts: Mapping[str, str]) -> list[Hit]:
+        """The hits whose article is about what the question names (for "who wrote the article
+        about X": an article that never mentions X is not the one meant)."""
+        names = [n for n in q.names if not is_outlet(n, self.outlets)]
+        return [
+            h
+            for h in hits
+            if (h.rerank is None or h.rerank > CREDIT_FLOOR)
+            and all(mentions(self._article(h.passage, texts)[0], n) for n in names)
+        ]
+
+    @property
+    def floor(self) -> float:
+        return self.threshold if self.reranker is not None else self.min_support
+
+    # -- scoring --
+
+    def score(self, q: Question, query: str, hits: Sequence[Hit], texts: Mapping[str, str]) -> list[Scored]:
+        """Every candidate sentence of the best passages, scored and sorted (best first); sentences
+        whose article never mentions a name or number the question states are left out."""
+        passages = 4 if q.shape == "factoid" else 8
+        cands = gather(hits, texts, passages)
+        if not cands:
+            return []
+        if self.reranker is not None:
+            # A follow-up is scored with what the conversation says it is about.
+            ce_query = q.topic if query == q.text else query
+            raw = [float(x) for x in self.reranker.score(ce_query, [c.text for c in cands])]
+        else:
+            raw = [self._coverage(q, query, c) for c in cands]
+        passage_logit = {h.passage.id: h.rerank for h in hits}
+        asked = {t: self.idf(t) for t in dict.fromkeys(terms(q.topic))}
+        asked_total = sum(asked.values()) or 1.0
+        absent: dict[str, float] = {}
+        articles: dict[str, str] = {}
+        out = []
+        for cand, base in zip(cands, raw, strict=True):
+            p = cand.passage
+            if p.article_id not in articles:
+                articles[p.article_id], used = self._article(p, texts)
+                absent[p.article_id] = sum(w for t, w in asked.items() if t not in used) / asked_total
+            f = fit(q, cand, articles[p.article_id], self.outlets)
+            if f.missing:
+                continue
+            score = base
+            if (logit := passage_logit.get(p.id)) is not None:
+                score += PASSAGE_WEIGHT * max(logit, -5.0)
+            scale = 1.0 if self.reranker is not None else 0.1  # the word-count fallback scores 0..1
+            score -= scale * (UNTYPED * (not f.typed) + DISTANT * f.distant + FRAGMENT * (not cand.is_sentence))
+            score -= scale * ABSENT * absent[p.article_id]
+            if q.voice is not None and p.kind != q.voice:
+                score -= scale * WRONG_VOICE
+            elif q.voice is None and p.kind != "article":
+                score -= scale * OTHER_VOICE
+            out.append(Scored(cand, score, f))
+        out.sort(key=lambda s: -s.score)
+        return out
+
+    def _article(self, p: Passage, texts: Mapping[str, str]) -> tuple[str, frozenset[str]]:
+        """The passage's article, normalised, and its search terms (kept: articles recur across questions)."""
+        if p.article_id not in self._articles:
+            if len(self._articles) > 2048:
+                self._articles.clear()
+            normalized = normalize(_article_text(p, texts))
+            self._articles[p.article_id] = (normalized, frozenset(terms(normalized)))
+        return self._articles[p.article_id]
+
+    def _coverage(self, q: Question, query: str, cand: Candidate) -> float:
+        """Without a reranker: the IDF-weighted share of the question's terms in the sentence (full
+        credit) and its neighbours and title (half)."""
+        weights = {t: math.sqrt(self.idf(t)) for t in dict.fromkeys(terms(q.text))}
+        for t in terms(query):
+            weights.setdefault(t, math.sqrt(self.idf(t)) / 2)
+        near = set(terms(f"{cand.passage.title} {cand.context}"))
+        own = set(terms(cand.text))
+        total = sum(weights.values())
+        if total <= 0:
+            return 0.0
+        return sum(w * (1.0 if t in own else 0.5 if t in near else 0.0) for t, w in weights.items()) / total
+
+    # -- shapes that need the whole collection --
+
+    def _overview(self, question: str, query: str, hits: Sequence[Hit], texts: Mapping[str, str]) -> Answer:
+        summary, shown = compose.overview(self.articles, self.leads)
+        citations = CitationList(texts)
+        claims = [Claim(summary, ())]
+        for p in shown:
+            span = compose.lead_span(p, texts)
+            label = f"“{p.title}” ({compose.outlet_label(p)})" if p.publisher or p.date else f"“{p.title}”"
+            sentence = " ".join(texts[p.source][span.start : span.end].split())
+            claims.append(Claim(f"{label}: {sentence}", (citations.cite(span),)))
+        return self._answer(question, query, hits, claims, citations)
+
+    # -- output --
+
+    def _answer(
+        self, question: str, query: str, hits: Sequence[Hit], claims: Sequence[Claim], citations: CitationList
+    ) -> Answer:
+        return Answer(
+            question=question,
+            text=" ".join(
+                (f"{c.text} " + " ".join(f"[{n}]" for n in c.citations)).strip() for c in claims
+            ),
+            citations=tuple(citations.items),
+            claims=tuple(claims),
+            abstained=False,
+            retrieved=tuple(hits),
+            search_query=query,
+            backend=self.name,
+        )
+
+    def abstain(
+        self,
+        question: str,
+        query: str,
+        hits: Sequence[Hit],
+        q: Question | None = None,
+        ranked: Sequence[Scored] = (),
+    ) -> Answer:
+        """"The articles don't say", with what is missing: a name no passage mentions, or that the
+        closest passages do not answer it."""
+        q = q or analyse(question)
+        if not terms(question) and not q.names:
+            text = "The question has no searchable terms; ask about a person, place, event or topic in the articles."
+        else:
+            present = normalize(" ".join(f"{h.passage.title} {h.passage.text}" for h in hits))
+            missing = [n for n in q.names + tuple(sorted(q.numbers)) if normalize(n) not in present]
+            lowered = {m.lower() for m in missing}
+            missing += [w for w in _rare_words(question, present, self.idf) if w.lower() not in lowered]
+            if missing:
+                listed = ", ".join(f"“{m}”" for m in missing[:4])
+                text = f"The articles don't say. None of the passages that come closest mentions {listed}."
+            else:
+                text = "The articles don't say: the closest passages are on the topic but do not answer the question."
+            if hits:
+                text += " The closest passages are listed below."
+        return Answer(
+            question=question,
+            text=text,
+            citations=(),
+            claims=(),
+            abstained=True,
+            retrieved=tuple(hits),
+            search_query=query,
+            backend=self.name,
+        )
+
+
+def _article_text(p: Passage, texts: Mapping[str, str]) -> str:
+    """The text of the passage's article: from its start to the next article of the file (roughly:
+    for the name checks, a few characters of the next article do no harm)."""
+    text = texts[p.source]
+    start = int(p.article_id.rsplit("#", 1)[1])
+    return f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {text[start : start + 200_000]}"
+
+
+def _rare_words(question: str, present: str, idf: Callable[[str], float]) -> list[str]:
+    """The question's content words no close passage contains, rarest first."""
+    seen = set(words(present))
+    found = [
+        w for w in words(question) if w not in STOPWORDS and w not in QUESTION_WORDS and w not in seen and len(w) > 2
+    ]
+    stems_seen = {stem(w) for w in seen}
+    found = [w for w in found if stem(w) not in stems_seen]
+    return sorted(dict.fromkeys(found), key=lambda w: -idf(stem(w)))
+
+
+def _with_text(answer: Answer, text: str) -> Answer:
+    import dataclasses
+
+    return dataclasses.replace(answer, text=text)
+
+
+__all__ = ["ExtractiveAnswerer", "Span"]

@@ -1,0 +1,159 @@
+"""What a question asks, read off its wording: the shape of answer it wants (a fact, a timeline, a
+comparison, an overview, yes or no), the type of the fact (a person, a date, an amount, a place, a
+speaker's words), and the constraints an answer must respect (the names, numbers and years it states).
+
+No model is needed for this: question words are few and regular. The meaning of the question is the
+cross-encoder's job (`rerank.py`); this module only decides what a good answer must *contain*.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from .conversation import asked_voice, entities
+from .text import STOPWORDS, words
+
+Shape = Literal["factoid", "timeline", "comparison", "overview", "yesno"]
+Wants = Literal["person", "date", "number", "place", "speech", "any"]
+
+_MONTHS = "january february march april may june july august september october november december"
+_MONTH_NAMES = frozenset(_MONTHS.split())
+_OVERVIEW = re.compile(
+    r"\b(what (is|are) (this|the|these) (collection|corpus|articles?|set of articles|documents?|sources?)( all)? about|"
+    r"what (do|does) (the|these|this) (articles?|collection|corpus|documents?) (cover|contain|discuss|say overall)|"
+    r"what (topics|subjects|stories)|summari[sz]e (the|this|these|all) (collection|articles|corpus|documents)|"
+    r"overview of (the|this) (collection|articles|corpus))\b",
+    re.IGNORECASE,
+)
+_TIMELINE = re.compile(
+    r"\b(timeline|chronolog\w*|over (time|the years|the decades)|history of|"
+    r"how (have|has|had|did|do|does) .{3,80}? (develop|developed|evolve|evolved|change|changed|grow|grown|progress|"
+    r"progressed|unfold|unfolded)|"
+    r"(developed|evolved|changed) (over|since|through))\b",
+    re.IGNORECASE,
+)
+_COMPARISON = re.compile(
+    r"\b(compare|comparison|contrast|differ|differs|difference|differences|how do the (articles|reports|outlets)|"
+    r"versus|vs\.?)\b",
+    re.IGNORECASE,
+)
+_YESNO = re.compile(
+    r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)\b", re.I
+)
+_ASKS_DATE = re.compile(
+    r"\b(when|what (year|date|day|month|time)|which (year|date|day|month)|how long ago|since when|on what date)\b",
+    re.I,
+)
+_ASKS_NUMBER = re.compile(
+    r"\b(how (many|much|far|large|big|long|high|low|old|fast|often)|by how much|"
+    r"what (percentage|percent|share|amount|number|price|rate|figure|sum|total|proportion|value|size)|"
+    r"which (percentage|amount|number|figure))\b",
+    re.I,
+)
+_ASKS_PERSON = re.compile(r"\b(who|whom|whose|which (person|official|minister|leader|spokesman|spokesperson))\b", re.I)
+_ASKS_PLACE = re.compile(
+    r"\b(where|which (city|country|place|region|sea|bay|town|state|province|port|location|venue|island))\b", re.I
+)
+_ASKS_SPEECH = re.compile(
+    r"\b(what did|what does|what do|how did|how does)\b.{0,80}?\b(say|said|says|tell|told|claim|argue|write|"
+    r"stress|warn|describe|call|think|react|respond|comment)\b",
+    re.I,
+)
+_ASKS_CREDIT = re.compile(
+    # "Who wrote that China must not copy the Kaiser's errors?" asks about a quote, not a byline.
+    r"\b(who (wrote|writes|authored|penned|posted|published) "
+    r"(about|(the|this|that|an?) (article|piece|story|report|post))|"
+    r"who translated|authors? of|written by|translated by|by whom|whose (article|piece|story|report)|byline|"
+    r"(when|what (date|day|year)|which (date|day|year)) (was|were) (\S+\s+){0,15}?(published|posted|written)|"
+    r"publication date|date of publication)\b",
+    re.IGNORECASE,
+)
+_VOICE_WORDS = re.compile(
+    r"\b(the |a )?(reader'?s?'? |readers'? )?(comments?|commenters?|commentators?|threads?|readers?|"
+    r"translator'?s?|translator’s|editor'?s|editor’s)( notes?| remarks?| comments?)?\b",
+    re.IGNORECASE,
+)
+_NUMBER_LITERAL = re.compile(r"\d(?:[\d.,]*\d)?")
+_OUTLET_CUE = re.compile(r"\b(reported by|according to|published (by|in)|from|in|by)\s*$", re.I)
+# Words that start a capitalised run without being part of a name ("Did", "According").
+_NOT_NAMES = _MONTH_NAMES | frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday "
+    "did does do is are was were has have had can could will would should according as both the a an in on at "
+    "by for from of and or after before during since while what which who whom whose when where why how".split()
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    shape: Shape
+    wants: Wants
+    voice: str | None
+    """"comment" or "note" when the question asks about readers or the translator; else None."""
+    names: tuple[str, ...]
+    """Names the question states ("Li Shanfu", "TechCrunch"): an answer must be about them."""
+    numbers: frozenset[str]
+    """Numbers and years the question states ("2014"): an answer must concern them."""
+    asks_credit: bool
+    """"Who wrote the article about X" / "when was it published": answered from credit lines."""
+
+    @property
+    def topic(self) -> str:
+        """The question without the words that only pick a voice ("What do the reader comments say
+        about Kissinger?" -> "What do say about Kissinger?"): what a sentence must be about."""
+        if self.voice is None:
+            return self.text
+        return " ".join(_VOICE_WORDS.sub(" ", self.text).split())
+
+    @property
+    def literals(self) -> frozenset[str]:
+        """What the question already says: a sentence repeating it has not answered it."""
+        return self.numbers | frozenset(w for w in words(self.text) if w in _MONTH_NAMES)
+
+
+def analyse(text: str) -> Question:
+    if _OVERVIEW.search(text):
+        shape: Shape = "overview"
+    elif _YESNO.match(text):
+        shape = "yesno"
+    elif _TIMELINE.search(text):
+        shape = "timeline"
+    elif _COMPARISON.search(text):
+        shape = "comparison"
+    else:
+        shape = "factoid"
+    wants: Wants = "any"
+    if _ASKS_DATE.search(text):
+        wants = "date"
+    elif _ASKS_NUMBER.search(text):
+        wants = "number"
+    elif _ASKS_SPEECH.search(text):
+        wants = "speech"
+    elif _ASKS_PERSON.search(text):
+        wants = "person"
+    elif _ASKS_PLACE.search(text):
+        wants = "place"
+    return Question(
+        text=text,
+        shape=shape,
+        wants=wants,
+        voice=asked_voice(text),
+        names=tuple(dict.fromkeys(n for n in _names(text))),
+        numbers=frozenset(m.group().rstrip(".,") for m in _NUMBER_LITERAL.finditer(text)),
+        asks_credit=bool(_ASKS_CREDIT.search(text)),
+    )
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised runs that name something, minus a leading question or auxiliary word."""
+    out = []
+    for name in entities(text):
+        tokens = name.split()
+        while tokens and tokens[0].lower() in _NOT_NAMES:
+            tokens = tokens[1:]
+        name = " ".join(tokens)
+        if name and name.lower() not in STOPWORDS and name.lower() not in _NOT_NAMES and len(name) > 1:
+            out.append(name)
+    return out

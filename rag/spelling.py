@@ -1,0 +1,56 @@
+"""Typos: a question word the collection never uses, one or two letters away from a word it uses
+often, is read as that word ("rubel" -> "ruble", "Shangfu" -> "Shanfu").
+
+Corrections come only from the collection's own vocabulary (no dictionary to download), so a word
+the articles never use and nothing resembles ("climate") is left alone, and answering then says
+plainly that the articles do not mention it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from .text import STOPWORDS, words
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+class Speller:
+    def __init__(self, texts: Iterable[str], min_count: int = 2):
+        counts = Counter(w for text in texts for w in words(text))
+        self.known = frozenset(counts)
+        # Only words seen a few times are proposed: a one-off typo in an article is not a correction.
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+        for w, n in counts.items():
+            if n >= min_count and w.isalpha() and len(w) >= 4:
+                self._buckets.setdefault((w[0], len(w)), []).append(w)
+        self._counts = counts
+
+    def suggest(self, word: str) -> str | None:
+        """The collection's word closest to `word`, or None when `word` is known or nothing is close."""
+        low = word.lower()
+        if low in self.known or len(low) < 5 or low in STOPWORDS or not low.isalpha():
+            return None
+        pool = [w for n in (-1, 0, 1) for w in self._buckets.get((low[0], len(low) + n), ())]
+        close = difflib.get_close_matches(low, pool, n=3, cutoff=0.8)
+        if not close:
+            return None
+        return max(close, key=lambda w: (difflib.SequenceMatcher(None, low, w).ratio(), self._counts[w]))
+
+    def correct(self, question: str) -> tuple[str, dict[str, str]]:
+        """The question with unknown words replaced by their suggestion, and what was replaced."""
+        fixes: dict[str, str] = {}
+
+        def fix(m: re.Match[str]) -> str:
+            found = self.suggest(m.group())
+            if found is None:
+                return m.group()
+            if m.group()[:1].isupper():
+                found = found.capitalize()
+            fixes[m.group()] = found
+            return found
+
+        return _WORD.sub(fix, question), fixes
