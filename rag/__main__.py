@@ -147,7 +147,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluate import format_metrics, run
 
     assistant = _open(settings)
-    metrics = run(assistant, Path(args.file), out=Path(args.out) if args.out else None)
+    metrics = run(assistant, Path(args.file), out=Path(args.out) if args.out else None, split=args.split)
     print(json.dumps(metrics, indent=2) if args.json else format_metrics(metrics))
     return 0
 
@@ -237,7 +237,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("-k", "--top-k", type=int, help="passages to answer from")
     s = sub.add_parser("eval", help="run a question set and print metrics")
     s.add_argument("file")
-    s.add_argument("--out", help="write one JSON line per question here")
+    s.add_argument("--out", help="write one JSON line per question here, as it goes")
+    s.add_argument("--split", help="only the questions whose \"split\" field is this (e.g. dev or test)")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("bench", help="speed benchmark, or `bench scifact` for retrieval quality")
     s.add_argument("target", nargs="?", choices=["speed", "scifact", "multihop"], default="speed")

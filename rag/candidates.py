@@ -62,6 +62,8 @@ def gather(hits: Sequence[Hit], texts: Mapping[str, str], passages: int) -> list
                 continue
             seen.add((p.source, start, end))
             around = [sentences[j] for j in (first - 1, last + 1) if 0 <= j < len(sentences)]
+            if p.kind == "note" and first == 0:
+                around.insert(0, " ".join(text[max(0, p.start - 300) : p.start].split()))  # what it reacts to
             out.append(
                 Candidate(
                     Span(p, start, end),

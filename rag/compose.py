@@ -24,10 +24,25 @@ from .text import spoken_date, terms
 
 
 @dataclass(frozen=True)
+class Features:
+    """What a candidate's score is made of (see `extractive.Weights`)."""
+
+    sentence: float  # the cross-encoder's logit for (question, sentence)
+    passage: float  # its passage's logit
+    untyped: float  # 1 when the sentence lacks the wanted kind of answer
+    distant: float  # question names/numbers not near the sentence
+    fragment: float  # 1 for a headline or list
+    other_voice: float  # 1 for a comment or note the question did not ask for
+    wrong_voice: float  # 1 for the wrong voice when the question asks for one
+    absent: float  # IDF share of the question's words its article never uses
+
+
+@dataclass(frozen=True)
 class Scored:
     cand: Candidate
     score: float
     fit: Fit
+    features: Features | None = None
 
 
 def claim(item: Scored, texts: Mapping[str, str], citations: CitationList, prefix: str = "") -> Claim:

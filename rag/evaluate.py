@@ -131,10 +131,13 @@ def _mean(values: Any) -> float | None:
     return round(statistics.fmean(values), 4) if values else None
 
 
-def run(assistant: Asks, path: Path, out: Path | None = None) -> dict[str, Any]:
-    """Ask every question of the set; with `out`, one JSON line per answer is written (and flushed)
-    as soon as it is judged, so a crash at question 2,500 keeps the 2,499 before it."""
-    cases = load_cases(path)
+def run(assistant: Asks, path: Path, out: Path | None = None, split: str | None = None) -> dict[str, Any]:
+    """Ask every question of the set (or of one `split`: a line's "split" field, e.g. dev / test);
+    with `out`, one JSON line per answer is written (and flushed) as soon as it is judged, so a
+    crash at question 2,500 keeps the 2,499 before it."""
+    cases = [c for c in load_cases(path) if split is None or c.extra.get("split") == split]
+    if not cases:
+        raise DossierError(f"No question in {path} is in the split {split!r}.")
     rows, latencies = [], []
     with open(out, "w", encoding="utf-8") if out is not None else _nowhere() as f:
         for case in cases:

@@ -11,27 +11,46 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from . import compose
 from .attribution import credit
 from .candidates import Candidate, gather
 from .citations import CitationList, Span
-from .compose import Scored
+from .compose import Features, Scored
 from .constraints import is_outlet, fit, mentions
 from .question import Question, analyse
 from .rerank import Reranker
 from .schema import Answer, Article, Claim, Hit, Passage, Turn
 from .text import QUESTION_WORDS, STOPWORDS, normalize, spoken_date, stem, terms, words
 
-# Score adjustments, in cross-encoder logits (calibrated on development questions; see README).
-PASSAGE_WEIGHT = 0.3  # the passage's own relevance carries over to its sentences
-UNTYPED = 2.0  # "how much" answered by a sentence with no amount
-DISTANT = 1.5  # per question name/number the sentence's neighbourhood does not mention
-FRAGMENT = 3.0  # a headline or list, not a sentence
-OTHER_VOICE = 1.0  # a reader comment or note when the question did not ask for one
-WRONG_VOICE = 2.0  # the article's reporting when the question asks for the readers
+@dataclass(frozen=True)
+class Weights:
+    """How a candidate's score is made, in cross-encoder logits. Calibrated on development questions
+    only (`eval/tune_answer.py`: the reader-question dev split and MultiHop-RAG dev; see README)."""
+
+    passage: float = 0.3  # the passage's own relevance carries over to its sentences
+    untyped: float = 2.0  # "how much" answered by a sentence with no amount
+    distant: float = 1.5  # per question name/number the sentence's neighbourhood does not mention
+    fragment: float = 3.0  # a headline or list, not a sentence
+    other_voice: float = 1.0  # a reader comment or note when the question did not ask for one
+    wrong_voice: float = 2.0  # the article's reporting when the question asks for the readers
+    absent: float = 4.0  # times the IDF share of the question's words its article never uses ("climate")
+
+    def score(self, f: Features) -> float:
+        return (
+            f.sentence
+            + self.passage * f.passage
+            - self.untyped * f.untyped
+            - self.distant * f.distant
+            - self.fragment * f.fragment
+            - self.other_voice * f.other_voice
+            - self.wrong_voice * f.wrong_voice
+            - self.absent * f.absent
+        )
+
+
 MARGIN = 2.5  # how far below the lead an added sentence may score
-ABSENT = 4.0  # times the IDF share of the question's words its article never uses ("climate")
 CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
 
 
@@ -49,6 +68,7 @@ class ExtractiveAnswerer:
         max_sentences: int = 3,
         threshold: float = 0.0,
         min_support: float = 0.55,
+        weights: Weights = Weights(),
     ):
         self.reranker = reranker
         self.idf = idf
@@ -58,6 +78,7 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.threshold = threshold
         self.min_support = min_support
+        self.weights = weights
         self._articles: dict[str, tuple[str, frozenset[str]]] = {}
 
     def answer(
@@ -129,7 +150,9 @@ class ExtractiveAnswerer:
         if self.reranker is not None:
             # A follow-up is scored with what the conversation says it is about.
             ce_query = q.topic if query == q.text else query
-            raw = [float(x) for x in self.reranker.score(ce_query, [c.text for c in cands])]
+            # A note is read with what it reacts to; every other sentence on its own.
+            shown = [f"{c.context} {c.text}" if c.passage.kind == "note" else c.text for c in cands]
+            raw = [float(x) for x in self.reranker.score(ce_query, shown)]
         else:
             raw = [self._coverage(q, query, c) for c in cands]
         passage_logit = {h.passage.id: h.rerank for h in hits}
@@ -146,18 +169,24 @@ class ExtractiveAnswerer:
             f = fit(q, cand, articles[p.article_id], self.outlets)
             if f.missing:
                 continue
-            score = base
-            if (logit := passage_logit.get(p.id)) is not None:
-                score += PASSAGE_WEIGHT * max(logit, -5.0)
-            scale = 1.0 if self.reranker is not None else 0.1  # the word-count fallback scores 0..1
-            score -= scale * (UNTYPED * (not f.typed) + DISTANT * f.distant + FRAGMENT * (not cand.is_sentence))
-            score -= scale * ABSENT * absent[p.article_id]
-            if q.voice is not None and p.kind != q.voice:
-                score -= scale * WRONG_VOICE
-            elif q.voice is None and p.kind != "article":
-                score -= scale * OTHER_VOICE
-            out.append(Scored(cand, score, f))
+            logit = passage_logit.get(p.id)
+            features = Features(
+                sentence=base,
+                passage=0.0 if logit is None else max(logit, -5.0),
+                untyped=float(not f.typed),
+                distant=float(f.distant),
+                fragment=float(not cand.is_sentence),
+                other_voice=float(q.voice is None and p.kind != "article"),
+                wrong_voice=float(q.voice is not None and p.kind != q.voice),
+                absent=absent[p.article_id],
+            )
+            # The word-count fallback scores 0..1: its adjustments are scaled to match.
+            score = base + (self.weights.score(features) - base) * (1.0 if self.reranker is not None else 0.1)
+            out.append(Scored(cand, score, f, features))
         out.sort(key=lambda s: -s.score)
+        if q.voice is not None and any(s.cand.passage.kind == q.voice and s.score >= self.floor for s in out):
+            # "What do the readers say": the readers answer, however well the article itself scores.
+            out = [s for s in out if s.cand.passage.kind == q.voice]
         return out
 
     def _article(self, p: Passage, texts: Mapping[str, str]) -> tuple[str, frozenset[str]]:

@@ -125,10 +125,17 @@ class Retriever:
             return self._collapse(fused, k)
         return self.rerank(query, self._collapse(fused, max(k, self.settings.rerank_candidates)), k)
 
+    def _rerank_text(self, p: Passage) -> str:
+        """What the cross-encoder reads: the passage with its title; an inline note also with the
+        sentence it reacts to (a note alone, "what the hell did they expect?", is about nothing)."""
+        if p.kind != "note":
+            return embedding_text(p)
+        return f"{self.index.text(p.source)[max(0, p.start - 300) : p.start]} {embedding_text(p)}"
+
     def rerank(self, query: str, hits: Sequence[Hit], k: int) -> list[Hit]:
         """The cross-encoder's order (optionally fused with the hybrid order by reciprocal rank)."""
         assert self.reranker is not None
-        logits = self.reranker.score(query, [embedding_text(h.passage) for h in hits])
+        logits = self.reranker.score(query, [self._rerank_text(h.passage) for h in hits])
         order = sorted(range(len(hits)), key=lambda i: -logits[i])
         c, w = self.settings.rrf_k, self.settings.rerank_hybrid_weight
         fused = {i: 1.0 / (c + rank + 1) + w / (c + i + 1) for rank, i in enumerate(order)}

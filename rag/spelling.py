@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from .text import STOPWORDS, words
+from .text import STOPWORDS, stem, words
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
@@ -22,6 +22,7 @@ class Speller:
     def __init__(self, texts: Iterable[str], min_count: int = 2):
         counts = Counter(w for text in texts for w in words(text))
         self.known = frozenset(counts)
+        self.stems = frozenset(stem(w) for w in counts)  # "remark" is no typo when "remarks" is known
         # Only words seen a few times are proposed: a one-off typo in an article is not a correction.
         self._buckets: dict[tuple[str, int], list[str]] = {}
         for w, n in counts.items():
@@ -32,7 +33,7 @@ class Speller:
     def suggest(self, word: str) -> str | None:
         """The collection's word closest to `word`, or None when `word` is known or nothing is close."""
         low = word.lower()
-        if low in self.known or len(low) < 5 or low in STOPWORDS or not low.isalpha():
+        if low in self.known or len(low) < 5 or low in STOPWORDS or not low.isalpha() or stem(low) in self.stems:
             return None
         pool = [w for n in (-1, 0, 1) for w in self._buckets.get((low[0], len(low) + n), ())]
         close = difflib.get_close_matches(low, pool, n=3, cutoff=0.8)

@@ -26,7 +26,7 @@ def assistant(tmp_path_factory):
 
 def scripted(assistant, reply: str) -> GenerativeAnswerer:
     model = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
-    extractive = ExtractiveAnswerer(assistant.retriever.bm25.term_idf)
+    extractive = ExtractiveAnswerer(assistant.reranker, assistant.retriever.bm25.term_idf)
     return GenerativeAnswerer("openai", model, Verifier(assistant.embedder.embed), extractive, assistant.settings)
 
 
@@ -213,7 +213,7 @@ def test_server_failures_name_the_setting_and_keep_an_answer(assistant, error_na
         "openai",
         Broken(error),
         Verifier(assistant.embedder.embed),
-        ExtractiveAnswerer(assistant.retriever.bm25.term_idf),
+        ExtractiveAnswerer(assistant.reranker, assistant.retriever.bm25.term_idf),
         settings,
     )
     question = "Which Chinese bank stopped accepting yuan payments from Russia?"

@@ -97,13 +97,14 @@ def test_bench_scifact_runs_end_to_end_on_a_slice(small_slice, tmp_path, monkeyp
     assert main(["bench", "scifact", "--data", str(small_slice), "--json", "--run-out", str(run_file)]) == 0
     result = json.loads(capsys.readouterr().out)
     scores = result["splits"]["test"]["scores"]
-    assert set(scores) == {"dense", "lexical", "hybrid", "langchain FAISS baseline"}
+    assert set(scores) == {"dense", "lexical", "hybrid", "hybrid + rerank", "langchain FAISS baseline"}
     for s in scores.values():
         assert 0 <= s["ndcg@10"] <= 1 and 0 <= s["recall@10"] <= s["recall@100"] <= 1
     assert scores["hybrid"]["ndcg@10"] > 0.5  # a small corpus: the relevant documents should be near the top
+    assert scores["hybrid + rerank"]["ndcg@10"] > 0.5
     lines = run_file.read_text().splitlines()
     qid, q0, doc, rank, score, tag = lines[0].split()
-    assert q0 == "Q0" and rank == "1" and tag == "dossier-hybrid"
+    assert q0 == "Q0" and rank == "1" and tag == "dossier-hybrid-rerank"
     float(score)
     # a second run reuses the cached embeddings
     assert main(["bench", "scifact", "--data", str(small_slice), "--json"]) == 0
