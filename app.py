@@ -15,7 +15,7 @@ from rag.build import build
 from rag.embed import load_embedder
 from rag.errors import DossierError, IndexError_, IndexMissing, IndexOutdated
 from rag.ingest import ACCEPTED, add_upload
-from rag.render import answer_markdown, article_html, byline, conversation_markdown
+from rag.render import answer_markdown, article_html, byline, conversation_markdown, emphasised
 from rag.retrieve import Filters
 from rag.schema import KIND_LABELS, Answer, Citation, Turn
 from rag.settings import ANSWERERS, Settings
@@ -123,7 +123,7 @@ def _scrolling_article(assistant: Assistant, source: str, start: int, end: int |
 @st.dialog("Source", width="large")
 def show_citation(citation: Citation, generation: str) -> None:
     assistant = assistant_for(generation)
-    meta = byline(citation.author, citation.date, KIND_LABELS[citation.kind])
+    meta = byline(citation.author, citation.date, citation.publisher or "", KIND_LABELS[citation.kind])
     st.markdown(
         f"**[{citation.n}] {md(citation.title)}**  \n{md(meta)} · `{citation.source}` · characters "
         f"{citation.start}–{citation.end}"
@@ -144,14 +144,15 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
         st.info(answer.text)
     else:
         flag = md("[not supported by the articles]")
-        st.markdown(md(answer.text).replace(flag, ":red-background[not supported by the articles]"))
+        body = emphasised(answer, md) or md(answer.text)
+        st.markdown(body.replace(flag, ":red-background[not supported by the articles]"))
     if answer.notice:
         st.warning(answer.notice)
     if answer.citations:
         st.markdown("**Sources**")
         for c in answer.citations:
             cols = st.columns([0.85, 0.15])
-            meta = byline(c.author, c.date, KIND_LABELS[c.kind])
+            meta = byline(c.author, c.date, c.publisher or "", KIND_LABELS[c.kind])
             cols[0].markdown(
                 f"**[{c.n}]** {md(c.title)} — {md(meta)} · `{c.source}`  \n> {md(' '.join(c.quote.split()))}"
             )

@@ -79,9 +79,7 @@ def evaluate(records: list[dict], weights: Weights, threshold: float) -> tuple[f
 
     right_answers, answerable, right_abstentions, unanswerable = 0, 0, 0, 0
     for r in records:
-        scored = sorted(
-            ((weights.score(Features(**row["features"])), row) for row in r["rows"]), key=lambda x: -x[0]
-        )
+        scored = sorted(((weights.score(Features(**row["features"])), row) for row in r["rows"]), key=lambda x: -x[0])
         answered = bool(scored) and scored[0][0] >= threshold
         if r["answerable"]:
             answerable += 1

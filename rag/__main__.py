@@ -98,7 +98,12 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from .build import build
     from .embed import load_embedder
 
-    report = build(settings, lambda: load_embedder(settings.embedding_model, settings.threads), TqdmProgress(), rebuild=args.rebuild)
+    report = build(
+        settings,
+        lambda: load_embedder(settings.embedding_model, settings.threads),
+        TqdmProgress(),
+        rebuild=args.rebuild,
+    )
     _print_build(report)
     return 0
 
@@ -197,7 +202,8 @@ def format_answer(answer: Answer, width: int = 100) -> str:
         lines.append("\nSources:")
         for c in answer.citations:
             lines.append(
-                f"[{c.n}] {c.source} · “{c.title}” · {byline(c.author, c.date, sep=', ')} · {KIND_LABELS[c.kind]}"
+                f"[{c.n}] {c.source} · “{c.title}” · {byline(c.author, c.date, c.publisher or '', sep=', ')} · "
+                f"{KIND_LABELS[c.kind]}"
             )
             lines.append(
                 textwrap.fill(f"“{' '.join(c.quote.split())}”", width, initial_indent="    ", subsequent_indent="    ")
@@ -238,7 +244,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("eval", help="run a question set and print metrics")
     s.add_argument("file")
     s.add_argument("--out", help="write one JSON line per question here, as it goes")
-    s.add_argument("--split", help="only the questions whose \"split\" field is this (e.g. dev or test)")
+    s.add_argument("--split", help='only the questions whose "split" field is this (e.g. dev or test)')
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("bench", help="speed benchmark, or `bench scifact` for retrieval quality")
     s.add_argument("target", nargs="?", choices=["speed", "scifact", "multihop"], default="speed")

@@ -69,7 +69,7 @@ def speaker_of(cand: Candidate, texts: Mapping[str, str]) -> tuple[str | None, i
 
 
 def credit(hits: Sequence[Hit], texts: Mapping[str, str]) -> tuple[str, list[Span]] | None:
-    """"Who wrote the article about X?" / "When was it published?": for the best retrieved article
+    """ "Who wrote the article about X?" / "When was it published?": for the best retrieved article
     with credit lines, a sentence naming its author and date, and the lines that state them."""
     for hit in hits:
         if hit.passage.credits:

@@ -106,7 +106,7 @@ def timeline(ranked: Sequence[Scored], floor: float, limit: int) -> list[tuple[s
 
 
 def outlet_label(p: Passage) -> str:
-    """"The Verge, October 3, 2023" — who published what the line says, and when."""
+    """ "The Verge, October 3, 2023" — who published what the line says, and when."""
     who = p.publisher or f"“{p.title}”"
     return f"{who}, {spoken_date(p.date)}" if p.date else who
 

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from . import compose
 from .attribution import credit
 from .candidates import Candidate, gather
-from .citations import CitationList, Span
+from .citations import CitationList
 from .compose import Features, Scored
-from .constraints import is_outlet, fit, mentions
+from .constraints import fit, is_outlet, mentions
 from .question import Question, analyse
 from .rerank import Reranker
 from .schema import Answer, Article, Claim, Hit, Passage, Turn
 from .text import QUESTION_WORDS, STOPWORDS, normalize, spoken_date, stem, terms, words
+
 
 @dataclass(frozen=True)
 class Weights:
@@ -117,11 +118,13 @@ class ExtractiveAnswerer:
         if not claims:
             for item in compose.factoid(ranked, self.floor, self.max_sentences, MARGIN):
                 claims.append(compose.claim(item, texts, citations))
-        result = self._answer(question, query, hits, claims, citations)
-        if q.shape == "yesno":
-            verdict = "The articles do not answer yes or no in so many words: the cited sentences are the evidence."
-            result = _with_text(result, result.text + " " + verdict)
-        return result
+        if q.shape == "yesno" and claims:
+            claims.append(
+                Claim(
+                    "The articles do not answer yes or no in so many words: the cited sentences are the evidence.", ()
+                )
+            )
+        return self._answer(question, query, hits, claims, citations)
 
     def _about(self, q: Question, hits: Sequence[Hit], texts: Mapping[str, str]) -> list[Hit]:
         """The hits whose article is about what the question names (for "who wrote the article
@@ -231,9 +234,7 @@ class ExtractiveAnswerer:
     ) -> Answer:
         return Answer(
             question=question,
-            text=" ".join(
-                (f"{c.text} " + " ".join(f"[{n}]" for n in c.citations)).strip() for c in claims
-            ),
+            text=" ".join((f"{c.text} " + " ".join(f"[{n}]" for n in c.citations)).strip() for c in claims),
             citations=tuple(citations.items),
             claims=tuple(claims),
             abstained=False,
@@ -250,7 +251,7 @@ class ExtractiveAnswerer:
         q: Question | None = None,
         ranked: Sequence[Scored] = (),
     ) -> Answer:
-        """"The articles don't say", with what is missing: a name no passage mentions, or that the
+        """ "The articles don't say", with what is missing: a name no passage mentions, or that the
         closest passages do not answer it."""
         q = q or analyse(question)
         if not terms(question) and not q.names:
@@ -296,12 +297,3 @@ def _rare_words(question: str, present: str, idf: Callable[[str], float]) -> lis
     stems_seen = {stem(w) for w in seen}
     found = [w for w in found if stem(w) not in stems_seen]
     return sorted(dict.fromkeys(found), key=lambda w: -idf(stem(w)))
-
-
-def _with_text(answer: Answer, text: str) -> Answer:
-    import dataclasses
-
-    return dataclasses.replace(answer, text=text)
-
-
-__all__ = ["ExtractiveAnswerer", "Span"]

@@ -14,8 +14,8 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .extractive import ExtractiveAnswerer
 from .errors import BackendError, DossierError
+from .extractive import ExtractiveAnswerer
 from .schema import KIND_LABELS, Answer, Hit, Turn
 from .settings import Settings
 from .verify import Verifier, cite

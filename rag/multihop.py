@@ -85,8 +85,7 @@ def summarise(rows: Sequence[dict[str, Any]], latencies: Sequence[float]) -> dic
         "article_hit@4": mean([r["article_hit4"] for r in answerable]),
         "article_hit@10": mean([r["article_hit10"] for r in answerable]),
         "accuracy": {
-            kind: mean([r["correct"] for r in rows if r["type"] == kind])
-            for kind in sorted({r["type"] for r in rows})
+            kind: mean([r["correct"] for r in rows if r["type"] == kind]) for kind in sorted({r["type"] for r in rows})
         },
         "null_abstention": mean([r["abstained"] for r in nulls]),
         "answerable_wrongly_abstained": mean([r["abstained"] for r in answerable]),

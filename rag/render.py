@@ -4,7 +4,7 @@ and answers/conversations as Markdown for copying and export."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .schema import KIND_LABELS, Answer, Article
 
@@ -60,13 +60,29 @@ def _marked(text: str, start: int, end: int, highlight: tuple[int, int] | None) 
     )
 
 
+def emphasised(answer: Answer, escape: Callable[[str], str]) -> str | None:
+    """The answer as Markdown with each claim's answer phrase in bold ("fell **45 percent**"), every
+    piece of article text passed through `escape`; None when no claim marks a phrase."""
+    if not any(c.answer for c in answer.claims):
+        return None
+    parts = []
+    for c in answer.claims:
+        if c.answer is not None:
+            a, b = c.answer
+            body = f"{escape(c.text[:a])}**{escape(c.text[a:b])}**{escape(c.text[b:])}"
+        else:
+            body = escape(c.text)
+        parts.append(f"{body} {' '.join(f'[{n}]' for n in c.citations)}".strip())
+    return " ".join(parts)
+
+
 def answer_markdown(answer: Answer) -> str:
     lines = [answer.text, ""]
     if answer.citations:
         lines.append("**Sources**")
         lines.append("")
         for c in answer.citations:
-            meta = byline(c.author, c.date, KIND_LABELS[c.kind], sep=", ")
+            meta = byline(c.author, c.date, c.publisher or "", KIND_LABELS[c.kind], sep=", ")
             quote = " ".join(c.quote.split())
             lines.append(f"[{c.n}] *{c.title}* ({meta}), `{c.source}` chars {c.start}-{c.end}: “{quote}”")
     return "\n".join(lines).rstrip() + "\n"

@@ -59,9 +59,7 @@ class Filters:
 class Retriever:
     """Hybrid search over one loaded index. Build once per index: it holds the BM25 tables."""
 
-    def __init__(
-        self, index: Index, embedder: Embedder | None, settings: Settings, reranker: Reranker | None = None
-    ):
+    def __init__(self, index: Index, embedder: Embedder | None, settings: Settings, reranker: Reranker | None = None):
         self.index = index
         self.embedder = embedder
         self.settings = settings

@@ -28,9 +28,9 @@ from .build import embedding_text
 from .chunk import split
 from .clean import parse
 from .embed import as_langchain, load_embedder, torch_threads
-from .rerank import load_reranker
 from .errors import DossierError, IndexError_
 from .evaluate import ndcg_at_k, recall_at_k
+from .rerank import load_reranker
 from .retrieve import Retriever
 from .schema import Article, Segment
 from .settings import PROJECT_DIR, Settings

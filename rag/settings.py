@@ -59,7 +59,9 @@ class Settings:
     )
     rerank_hybrid_weight: float = field(
         default=0.0,
-        metadata=_doc("Weight of the hybrid rank beside the reranker's rank (reciprocal-rank fusion); 0: reranker only."),
+        metadata=_doc(
+            "Weight of the hybrid rank beside the reranker's rank (reciprocal-rank fusion); 0: reranker only."
+        ),
     )
     build_threads: int = field(default=0, metadata=_doc("CPU threads for embedding a whole corpus; 0: every core."))
     threads: int = field(
@@ -131,7 +133,15 @@ class Settings:
             raise DossierError(f"DOSSIER_RETRIEVAL_MODE={self.retrieval_mode!r} is not one of hybrid, dense, lexical.")
         if self.answerer not in ANSWERERS:
             raise DossierError(f"DOSSIER_ANSWERER={self.answerer!r} is not one of {', '.join(ANSWERERS)}.")
-        for name in ("top_k", "candidates", "rerank_candidates", "threads", "chunk_words", "embed_batch_size", "max_question_chars"):
+        for name in (
+            "top_k",
+            "candidates",
+            "rerank_candidates",
+            "threads",
+            "chunk_words",
+            "embed_batch_size",
+            "max_question_chars",
+        ):
             if getattr(self, name) < 1:
                 raise DossierError(f"Setting {name} must be at least 1 (got {getattr(self, name)}).")
         if not 1 <= self.max_answer_sentences <= 4:

@@ -1,0 +1,139 @@
+"""Answering by meaning: the packaged cross-encoder, question analysis, the answer-type and name
+checks, spelling, follow-ups that never harm a standalone question, and answers shaped like the
+question (real reranker and embedding model, on the seeds)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.build import build
+from rag.conversation import contextualize, is_follow_up
+from rag.embed import load_embedder
+from rag.errors import ModelError
+from rag.question import analyse
+from rag.rerank import OnnxCrossEncoder, load_reranker, packaged_folder
+from rag.schema import Turn
+from rag.settings import Settings
+from rag.spelling import Speller
+from tests.conftest import SEEDS, B, C, D, E, squeeze
+
+BERLIN = "How many people live in Berlin?"
+
+
+def test_packaged_cross_encoder_matches_the_published_reference():
+    reranker = load_reranker("ms-marco-MiniLM-L-12-v2")
+    scores = reranker.score(
+        BERLIN,
+        [
+            "Berlin had a population of 3,520,031 registered inhabitants in an area of 891.82 square kilometers.",
+            "New York City is famous for the Metropolitan Museum of Art.",
+        ],
+    )
+    # Published for the fp32 model: 9.45 and -11.2; int8 shifts a little.
+    assert scores[0] == pytest.approx(9.45, abs=0.5) and scores[1] == pytest.approx(-11.2, abs=0.5)
+    assert load_reranker("none") is None
+
+
+def test_a_tampered_reranker_file_is_refused(tmp_path):
+    for name in ("model.onnx", "tokenizer.json"):
+        (tmp_path / name).write_bytes(b"not the model")
+    with pytest.raises(ModelError, match="sha256"):
+        OnnxCrossEncoder(tmp_path)
+    assert (packaged_folder() / "model.onnx").is_file()
+
+
+def test_question_analysis_reads_shape_type_and_constraints():
+    q = analyse("How far did the Russian currency drop in 2014?")
+    assert (q.shape, q.wants, q.numbers) == ("factoid", "number", frozenset({"2014"}))
+    assert analyse("Who commanded the Chinese fleet?").wants == "person"
+    assert analyse("When was the treaty signed?").wants == "date"
+    assert analyse("What did Putin say about India?").wants == "speech"
+    assert analyse("What did Putin say about India?").names == ("Putin", "India")
+    assert analyse("How have relations between China and Russia developed over time?").shape == "timeline"
+    assert analyse("How do the articles differ on sanctions?").shape == "comparison"
+    assert analyse("Did China stop using the dollar?").shape == "yesno"
+    assert analyse("What is this collection about?").shape == "overview"
+    assert analyse("What do the reader comments say about Kissinger?").topic == "What do say about Kissinger?"
+
+
+def test_spelling_reads_typos_as_the_collection_words_but_keeps_real_words():
+    speller = Speller(["The ruble fell.", "The ruble crisis.", "Li Shanfu visited. Li Shanfu met Putin.", "remarks"])
+    assert speller.correct("How much did the rubel fall?") == ("How much did the ruble fall?", {"rubel": "ruble"})
+    assert speller.correct("Who is Li Shangfu?")[0] == "Who is Li Shanfu?"
+    assert speller.correct("What did the translator remark about climate?")[1] == {}
+
+
+def test_a_question_naming_its_subject_stands_alone():
+    history = [Turn("user", "How much did the ruble fall in 2014?"), Turn("assistant", "45 percent. [1]")]
+    assert not is_follow_up("Who is Li Shanfu and what did he do in Moscow?")
+    assert not is_follow_up("Where did the 2013 joint naval drill take place?")
+    assert contextualize("Who is Li Shanfu and what did he do in Moscow?", history) == (
+        "Who is Li Shanfu and what did he do in Moscow?"
+    )
+    assert is_follow_up("Which academy did he visit?") and is_follow_up("And in 2015?")
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    settings = Settings.from_env(environ={}, corpus_dir=SEEDS, index_dir=tmp_path_factory.mktemp("ans") / "index")
+    build(settings, lambda: load_embedder(settings.embedding_model))
+    return Assistant(settings)
+
+
+@pytest.mark.parametrize(
+    ("question", "source", "expected"),
+    [
+        ("How much did the rubel fall?", B, "45 percent"),  # a typo
+        ("Which bank stopped taking yuan transfers from Russian clients?", E, "ICBC"),  # paraphrase
+        ("Which Chinese defense minister visited Moscow and met Putin?", C, "Li Shanfu"),
+        ("When was the friendship treaty between Russia and China signed?", D, "2001"),
+    ],
+)
+def test_paraphrased_questions_are_answered_and_cited(real, question, source, expected):
+    answer = real.ask(question)
+    assert not answer.abstained and expected in answer.text
+    assert answer.citations[0].source == source
+    assert real.index.text(source)[answer.citations[0].start : answer.citations[0].end] == answer.citations[0].quote
+
+
+def test_the_answer_phrase_is_marked(real):
+    answer = real.ask("How much did the ruble lose against the dollar?")
+    lead = answer.claims[0]
+    assert lead.answer is not None and "45 percent" in lead.text[lead.answer[0] : lead.answer[1]]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Putin say about India?",
+        "What did Li Shanfu say about climate change?",
+        "Who wrote the article about the price of Bitcoin?",
+    ],
+)
+def test_near_topic_questions_the_articles_do_not_answer_are_refused(real, question):
+    answer = real.ask(question)
+    assert answer.abstained and answer.text.startswith("The articles don't say")
+
+
+def test_an_unrelated_question_is_not_harmed_by_the_conversation(real):
+    history = [Turn("user", "How much did the ruble fall in 2014?"), Turn("assistant", "45 percent [1]")]
+    answer = real.ask("Who is Li Shanfu and what did he do in Moscow?", history)
+    assert not answer.abstained and "Li Shanfu" in answer.text
+    assert answer.search_query == "Who is Li Shanfu and what did he do in Moscow?"
+
+
+def test_a_timeline_lists_dated_facts_in_order(real):
+    answer = real.ask("How have relations between China and Russia developed over time?")
+    assert not answer.abstained
+    years = [c.text[:4] for c in answer.claims]
+    assert years == sorted(years) and "1992" in years
+    assert all(c.citations for c in answer.claims)
+
+
+def test_the_collection_overview_names_articles_outlets_and_dates(real):
+    answer = real.ask("What is this collection about?")
+    assert answer.claims[0].text.startswith("The collection holds 11 articles")
+    assert len(answer.citations) >= 5 and all(
+        squeeze(real.index.text(c.source)[c.start : c.end]) == squeeze(c.quote) for c in answer.citations
+    )
