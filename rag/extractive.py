@@ -31,12 +31,12 @@ class Weights:
     only (`eval/tune_answer.py`: the reader-question dev split and MultiHop-RAG dev; see README)."""
 
     passage: float = 0.3  # the passage's own relevance carries over to its sentences
-    untyped: float = 2.0  # "how much" answered by a sentence with no amount
-    distant: float = 1.5  # per question name/number the sentence's neighbourhood does not mention
+    untyped: float = 4.0  # "how much" answered by a sentence with no amount
+    distant: float = 0.5  # per question name/number the sentence's neighbourhood does not mention
     fragment: float = 3.0  # a headline or list, not a sentence
     other_voice: float = 1.0  # a reader comment or note when the question did not ask for one
     wrong_voice: float = 2.0  # the article's reporting when the question asks for the readers
-    absent: float = 4.0  # times the IDF share of the question's words its article never uses ("climate")
+    absent: float = 2.0  # times the IDF share of the question's words its article never uses ("climate")
 
     def score(self, f: Features) -> float:
         return (
