@@ -19,16 +19,17 @@ import dataclasses
 import itertools
 import json
 import re
-import statistics
 import sys
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.assistant import Assistant  # noqa: E402
 from rag.conversation import contextualize  # noqa: E402
 from rag.evaluate import contains_all, load_cases  # noqa: E402
-from rag.extractive import Weights  # noqa: E402
+from rag.extractive import MARGIN, Weights  # noqa: E402
 from rag.question import analyse  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -74,52 +75,79 @@ def dump(args: argparse.Namespace) -> None:
     print(file=sys.stderr)
 
 
-def evaluate(records: list[dict], weights: Weights, threshold: float) -> tuple[float, float]:
-    from rag.compose import Features
+FEATURES = [f.name for f in dataclasses.fields(Weights)]
+SIGNS = {"passage": 1.0}  # every other weight is a penalty
 
-    right_answers, answerable, right_abstentions, unanswerable = 0, 0, 0, 0
+
+def _arrays(records: list[dict]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]:
+    """Per question: the features of its candidates (with the cross-encoder logit first), whether each
+    holds the gold answer, whether each has the wanted answer type, and whether it is answerable."""
+    out = []
     for r in records:
-        scored = sorted(((weights.score(Features(**row["features"])), row) for row in r["rows"]), key=lambda x: -x[0])
-        answered = bool(scored) and scored[0][0] >= threshold
-        if r["answerable"]:
-            answerable += 1
-            if answered:
-                lead = next((x for x in scored if x[1]["typed"]), scored[0])
-                shown = [lead] + [x for x in scored if x is not lead and x[0] >= max(threshold, lead[0] - 2.5)][:2]
-                right_answers += any(row["hit"] for _, row in shown)
-        else:
-            unanswerable += 1
-            right_abstentions += not answered
-    return right_answers / max(1, answerable), right_abstentions / max(1, unanswerable)
+        rows = r["rows"]
+        matrix = np.array(
+            [[row["features"]["sentence"]] + [row["features"][name] for name in FEATURES] for row in rows]
+        ).reshape(len(rows), len(FEATURES) + 1)
+        hit = np.array([row["hit"] for row in rows], dtype=bool)
+        typed = np.array([row["typed"] for row in rows], dtype=bool)
+        out.append((matrix, hit, typed, bool(r["answerable"])))
+    return out
+
+
+def evaluate(arrays: list, weights: Weights, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Answer accuracy and abstention accuracy at each threshold (the answer shown: the best typed
+    sentence and the others within the composition margin)."""
+    w = np.array([1.0] + [SIGNS.get(name, -1.0) * getattr(weights, name) for name in FEATURES])
+    best, correct, answerable = [], [], []
+    for matrix, hit, typed, is_answerable in arrays:
+        answerable.append(is_answerable)
+        if not len(matrix):
+            best.append(-np.inf)
+            correct.append(False)
+            continue
+        scores = matrix @ w
+        top = scores.max()
+        lead = int(np.argmax(np.where(typed, scores, -np.inf))) if typed.any() else int(np.argmax(scores))
+        near = np.argsort(-scores)[:3]
+        shown = {lead} | {int(i) for i in near if scores[i] >= scores[lead] - MARGIN}
+        best.append(top)
+        correct.append(bool(hit[list(shown)].any()))
+    best_a, correct_a, answerable_a = np.array(best), np.array(correct), np.array(answerable)
+    answered = best_a[None, :] >= thresholds[:, None]
+    acc = (answered & correct_a & answerable_a).sum(1) / max(1, answerable_a.sum())
+    abst = (~answered & ~answerable_a).sum(1) / max(1, (~answerable_a).sum())
+    return acc, abst
 
 
 def fit(args: argparse.Namespace) -> None:
     files = [[json.loads(line) for line in open(p, encoding="utf-8")] for p in args.files]
-    files = [[r for r in f if r.get("type") in (None, "inference_query", "null_query")] for f in files]
+    files = [_arrays([r for r in f if r.get("type") in (None, "inference_query", "null_query")]) for f in files]
     grid = {
         "passage": [0.0, 0.3, 0.6, 1.0],
         "untyped": [1.0, 2.0, 4.0],
         "distant": [0.5, 1.5, 3.0],
+        "missing": [0.0, 2.0, 4.0, 8.0],
         "absent": [0.0, 2.0, 4.0, 8.0],
     }
-    thresholds = [x / 2 for x in range(-12, 9)]
+    thresholds = np.arange(-6.0, 4.5, 0.5)
     best = None
     for values in itertools.product(*grid.values()):
         weights = dataclasses.replace(Weights(), **dict(zip(grid, values, strict=True)))
-        for t in thresholds:
-            per_file = [evaluate(f, weights, t) for f in files]
-            objective = statistics.fmean(statistics.fmean(x) for x in per_file)
-            if best is None or objective > best[0]:
-                best = (objective, weights, t, per_file)
+        per_file = [evaluate(f, weights, thresholds) for f in files]
+        objective = np.mean([(acc + abst) / 2 for acc, abst in per_file], axis=0)
+        i = int(np.argmax(objective))
+        if best is None or objective[i] > best[0]:
+            best = (float(objective[i]), weights, float(thresholds[i]), [(a[i], b[i]) for a, b in per_file])
     assert best is not None
-    objective, weights, t, per_file = best
+    objective, weights, t, found = best
     print(f"objective {objective:.4f} threshold {t}")
     print(weights)
-    for path, (acc, abst) in zip(args.files, per_file, strict=True):
+    for path, (acc, abst) in zip(args.files, found, strict=True):
         print(f"  {path}: answer accuracy {acc:.3f}, abstention {abst:.3f}")
-    default = [evaluate(f, Weights(), args.threshold) for f in files]
-    for path, (acc, abst) in zip(args.files, default, strict=True):
-        print(f"  current defaults, {path}: answer accuracy {acc:.3f}, abstention {abst:.3f}")
+    current = np.array([args.threshold])
+    for path, f in zip(args.files, files, strict=True):
+        acc, abst = evaluate(f, Weights(), current)
+        print(f"  current defaults, {path}: answer accuracy {acc[0]:.3f}, abstention {abst[0]:.3f}")
 
 
 def main() -> None:
@@ -134,7 +162,7 @@ def main() -> None:
     d.add_argument("--types", nargs="+", help="only these question types (MultiHop: inference_query null_query ...)")
     f = sub.add_parser("fit")
     f.add_argument("files", nargs="+")
-    f.add_argument("--threshold", type=float, default=0.0, help="the current threshold, for comparison")
+    f.add_argument("--threshold", type=float, default=2.0, help="the current threshold, for comparison")
     args = p.parse_args()
     dump(args) if args.command == "dump" else fit(args)
 

@@ -56,6 +56,7 @@ def make_answerer(
         max_sentences=settings.max_answer_sentences,
         threshold=settings.answer_threshold,
         min_support=settings.min_support,
+        passages=settings.answer_passages,
     )
     match name:
         case "extractive":

@@ -31,6 +31,7 @@ class Features:
     passage: float  # its passage's logit
     untyped: float  # 1 when the sentence lacks the wanted kind of answer
     distant: float  # question names/numbers not near the sentence
+    missing: float  # share of the question's names/numbers its article never mentions
     fragment: float  # 1 for a headline or list
     other_voice: float  # 1 for a comment or note the question did not ask for
     wrong_voice: float  # 1 for the wrong voice when the question asks for one

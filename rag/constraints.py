@@ -37,12 +37,11 @@ _MONTH = (
 _DATE = re.compile(
     rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|"
     rf"(?:early|mid|late)[- ]\d{{4}}s?|(?:in|since|by|until|from)\s+\d{{4}}s?|\d{{4}}|"
-    rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{_MONTH}(?=\s))",
+    rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{_MONTH}(?![a-z]))",
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _NAME = re.compile(r"\b[A-Z][a-z’'.-]+(?:\s+(?:de |van |von |al-|bin )?[A-Z][a-z’'.-]+)+|\b[A-Z]{2,}\b")
 _PLACE = re.compile(r"\b(?:in|at|near|off|from|to)\s+(?:the\s+)?((?:[A-Z][\w’'-]+)(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)")
-_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
 
 
 @dataclass(frozen=True)
@@ -55,18 +54,23 @@ class Fit:
     """Names/numbers of the question its article does not mention at all."""
     distant: int
     """Names/numbers its article mentions, but not this sentence, its neighbours or the title."""
+    stated: int
+    """Names/numbers the question states that a sentence must respect (outlets excluded)."""
 
 
 def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[str] = frozenset()) -> Fit:
     """How `cand` meets `question`; `article` is its article's text, `normalize`d (the caller keeps it
     per article), `outlets` the known outlet names, lower-cased."""
     typed, phrase = answer_phrase(question, cand.text)
+    if question.wants == "speech" and cand.passage.kind != "article":
+        typed = True  # a reader comment or a note is its writer's own words
     p = cand.passage
     local = normalize(f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {cand.context} {cand.text}")
-    missing = distant = 0
+    missing = distant = stated = 0
     for name in question.names:
         if is_outlet(name, outlets):
             continue  # an outlet picks articles; it is not something a sentence must name
+        stated += 1
         if mentions(local, name):
             continue
         if mentions(article, name):
@@ -74,13 +78,14 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         else:
             missing += 1
     for number in question.numbers:
+        stated += 1
         if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", local):
             continue
         if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", article):
             distant += 1
         else:
             missing += 1
-    return Fit(typed, phrase, missing, distant)
+    return Fit(typed, phrase, missing, distant, stated)
 
 
 def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] | None]:
@@ -109,7 +114,7 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             span = new(_NAME)
             return span is not None or bool(SPEECH_VERB.search(text)), span
         case "place":
-            span = new(_PLACE, 1) or new(_CAPITALISED)
+            span = new(_PLACE, 1)
             return span is not None, span
         case "speech":
             return bool(SPEECH_VERB.search(text) or re.search(r"[“\"]", text)), None

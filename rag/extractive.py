@@ -33,6 +33,7 @@ class Weights:
     passage: float = 0.3  # the passage's own relevance carries over to its sentences
     untyped: float = 4.0  # "how much" answered by a sentence with no amount
     distant: float = 0.5  # per question name/number the sentence's neighbourhood does not mention
+    missing: float = 4.0  # times the share of the question's names/numbers its article never mentions
     fragment: float = 3.0  # a headline or list, not a sentence
     other_voice: float = 1.0  # a reader comment or note when the question did not ask for one
     wrong_voice: float = 2.0  # the article's reporting when the question asks for the readers
@@ -44,6 +45,7 @@ class Weights:
             + self.passage * f.passage
             - self.untyped * f.untyped
             - self.distant * f.distant
+            - self.missing * f.missing
             - self.fragment * f.fragment
             - self.other_voice * f.other_voice
             - self.wrong_voice * f.wrong_voice
@@ -70,6 +72,7 @@ class ExtractiveAnswerer:
         threshold: float = 0.0,
         min_support: float = 0.55,
         weights: Weights = Weights(),
+        passages: int = 4,
     ):
         self.reranker = reranker
         self.idf = idf
@@ -80,6 +83,7 @@ class ExtractiveAnswerer:
         self.threshold = threshold
         self.min_support = min_support
         self.weights = weights
+        self.passages = passages
         self._articles: dict[str, tuple[str, frozenset[str]]] = {}
 
     def answer(
@@ -103,27 +107,25 @@ class ExtractiveAnswerer:
         ranked = self.score(q, query, hits, texts)
         if not ranked or ranked[0].score < self.floor:
             return self.abstain(question, query, hits, q, ranked)
-        citations = CitationList(texts)
-        claims: list[Claim] = []
+        # The best sentence passed the gate; in broad answers, others may add to it a little below.
+        chosen: list[tuple[str, Scored]] = []
         match q.shape:
             case "timeline":
-                for when, item in compose.timeline(ranked, self.floor, 5):
-                    claims.append(compose.claim(item, texts, citations, prefix=f"{when}: "))
-                if len(claims) < 2:  # too few dated facts for a timeline: answer as a fact
-                    claims = []
+                chosen = [(f"{when}: ", item) for when, item in compose.timeline(ranked, self.floor - MARGIN, 5)]
+                if len(chosen) < 2:
+                    chosen = []  # too few dated facts for a timeline: answer as a fact
             case "comparison" | "yesno":
-                for item in compose.per_article(ranked, self.floor, 4):
-                    label = compose.outlet_label(item.cand.passage)
-                    claims.append(compose.claim(item, texts, citations, prefix=f"{label}: "))
-        if not claims:
-            for item in compose.factoid(ranked, self.floor, self.max_sentences, MARGIN):
-                claims.append(compose.claim(item, texts, citations))
-        if q.shape == "yesno" and claims:
-            claims.append(
-                Claim(
-                    "The articles do not answer yes or no in so many words: the cited sentences are the evidence.", ()
-                )
-            )
+                chosen = [
+                    (f"{compose.outlet_label(item.cand.passage)}: ", item)
+                    for item in compose.per_article(ranked, self.floor - MARGIN, 4)
+                ]
+        if not chosen:
+            chosen = [("", item) for item in compose.factoid(ranked, self.floor, self.max_sentences, MARGIN)]
+        citations = CitationList(texts)
+        claims = [compose.claim(item, texts, citations, prefix=prefix) for prefix, item in chosen]
+        if q.shape == "yesno":
+            verdict = "The articles do not answer yes or no in so many words: the cited sentences are the evidence."
+            claims.append(Claim(verdict, ()))
         return self._answer(question, query, hits, claims, citations)
 
     def _about(self, q: Question, hits: Sequence[Hit], texts: Mapping[str, str]) -> list[Hit]:
@@ -146,7 +148,7 @@ class ExtractiveAnswerer:
     def score(self, q: Question, query: str, hits: Sequence[Hit], texts: Mapping[str, str]) -> list[Scored]:
         """Every candidate sentence of the best passages, scored and sorted (best first); sentences
         whose article never mentions a name or number the question states are left out."""
-        passages = 4 if q.shape == "factoid" else 8
+        passages = self.passages if q.shape == "factoid" else 2 * self.passages
         cands = gather(hits, texts, passages)
         if not cands:
             return []
@@ -170,14 +172,15 @@ class ExtractiveAnswerer:
                 articles[p.article_id], used = self._article(p, texts)
                 absent[p.article_id] = sum(w for t, w in asked.items() if t not in used) / asked_total
             f = fit(q, cand, articles[p.article_id], self.outlets)
-            if f.missing:
-                continue
+            if f.stated and f.missing == f.stated:
+                continue  # the article mentions none of the names and numbers the question states
             logit = passage_logit.get(p.id)
             features = Features(
                 sentence=base,
                 passage=0.0 if logit is None else max(logit, -5.0),
                 untyped=float(not f.typed),
                 distant=float(f.distant),
+                missing=f.missing / f.stated if f.stated else 0.0,
                 fragment=float(not cand.is_sentence),
                 other_voice=float(q.voice is None and p.kind != "article"),
                 wrong_voice=float(q.voice is not None and p.kind != q.voice),

@@ -70,7 +70,7 @@ class OnnxCrossEncoder:
     Pairs are scored one at a time at their exact length: the tokenizer file pads every pair to 512
     tokens (~230 ms a pair instead of ~8 ms), and the int8 model's logits shift under padding."""
 
-    def __init__(self, folder: Path, threads: int = 1, verify: bool = True):
+    def __init__(self, folder: Path, threads: int = 1, verify: bool = True, max_tokens: int = _MAX_TOKENS):
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
@@ -90,7 +90,7 @@ class OnnxCrossEncoder:
                 )
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(_MAX_TOKENS)
+        self._tokenizer.enable_truncation(min(max_tokens, _MAX_TOKENS))  # the passage side is cut first
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

@@ -101,6 +101,10 @@ class Settings:
             "name checks; below it the answer abstains. Calibrated on development questions (README)."
         ),
     )
+    answer_passages: int = field(
+        default=4,
+        metadata=_doc("Passages whose sentences the extractive answerer scores (twice as many for broad questions)."),
+    )
     min_support: float = field(
         default=0.55,
         metadata=_doc(
