@@ -76,7 +76,8 @@ def dump(args: argparse.Namespace) -> None:
 
 
 FEATURES = [f.name for f in dataclasses.fields(Weights)]
-SIGNS = {"passage": 1.0}  # every other weight is a penalty
+SIGNS = {"passage": 1.0, "length": 1.0}  # every other weight is a penalty
+TIE = 0.01
 
 
 def _arrays(records: list[dict]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]:
@@ -86,7 +87,7 @@ def _arrays(records: list[dict]) -> list[tuple[np.ndarray, np.ndarray, np.ndarra
     for r in records:
         rows = r["rows"]
         matrix = np.array(
-            [[row["features"]["sentence"]] + [row["features"][name] for name in FEATURES] for row in rows]
+            [[row["features"]["sentence"]] + [row["features"].get(name, 0.0) for name in FEATURES] for row in rows]
         ).reshape(len(rows), len(FEATURES) + 1)
         hit = np.array([row["hit"] for row in rows], dtype=bool)
         typed = np.array([row["typed"] for row in rows], dtype=bool)
@@ -123,22 +124,26 @@ def fit(args: argparse.Namespace) -> None:
     files = [[json.loads(line) for line in open(p, encoding="utf-8")] for p in args.files]
     files = [_arrays([r for r in f if r.get("type") in (None, "inference_query", "null_query")]) for f in files]
     grid = {
-        "passage": [0.0, 0.3, 0.6, 1.0],
+        "passage": [0.0, 0.3],
+        "length": [0.0, 0.1, 0.15, 0.2],
         "untyped": [1.0, 2.0, 4.0],
         "distant": [0.5, 1.5, 3.0],
         "missing": [0.0, 2.0, 4.0, 8.0],
         "absent": [0.0, 2.0, 4.0, 8.0],
     }
     thresholds = np.arange(-6.0, 4.5, 0.5)
-    best = None
+    found_all = []
     for values in itertools.product(*grid.values()):
         weights = dataclasses.replace(Weights(), **dict(zip(grid, values, strict=True)))
         per_file = [evaluate(f, weights, thresholds) for f in files]
         objective = np.mean([(acc + abst) / 2 for acc, abst in per_file], axis=0)
         i = int(np.argmax(objective))
-        if best is None or objective[i] > best[0]:
-            best = (float(objective[i]), weights, float(thresholds[i]), [(a[i], b[i]) for a, b in per_file])
-    assert best is not None
+        found_all.append((float(objective[i]), weights, float(thresholds[i]), [(a[i], b[i]) for a, b in per_file]))
+    # Dev sets are small: among settings within TIE of the best, take the gentlest penalties (a large
+    # penalty on words the article never uses also refuses paraphrases, which dev sets this size miss).
+    top = max(found[0] for found in found_all)
+    tied = [found for found in found_all if found[0] >= top - TIE]
+    best = min(tied, key=lambda found: sum(getattr(found[1], name) for name in grid if name not in SIGNS))
     objective, weights, t, found = best
     print(f"objective {objective:.4f} threshold {t}")
     print(weights)
@@ -162,7 +167,7 @@ def main() -> None:
     d.add_argument("--types", nargs="+", help="only these question types (MultiHop: inference_query null_query ...)")
     f = sub.add_parser("fit")
     f.add_argument("files", nargs="+")
-    f.add_argument("--threshold", type=float, default=2.0, help="the current threshold, for comparison")
+    f.add_argument("--threshold", type=float, default=3.0, help="the current threshold, for comparison")
     args = p.parse_args()
     dump(args) if args.command == "dump" else fit(args)
 

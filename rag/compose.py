@@ -29,6 +29,7 @@ class Features:
 
     sentence: float  # the cross-encoder's logit for (question, sentence)
     passage: float  # its passage's logit
+    length: float  # the question's length in words, minus 10
     untyped: float  # 1 when the sentence lacks the wanted kind of answer
     distant: float  # question names/numbers not near the sentence
     missing: float  # share of the question's names/numbers its article never mentions
@@ -36,6 +37,7 @@ class Features:
     other_voice: float  # 1 for a comment or note the question did not ask for
     wrong_voice: float  # 1 for the wrong voice when the question asks for one
     absent: float  # IDF share of the question's words its article never uses
+    other_outlet: float = 0.0  # 1 when the question names outlets and this article is from none of them
 
 
 @dataclass(frozen=True)

@@ -30,25 +30,29 @@ class Weights:
     """How a candidate's score is made, in cross-encoder logits. Calibrated on development questions
     only (`eval/tune_answer.py`: the reader-question dev split and MultiHop-RAG dev; see README)."""
 
-    passage: float = 0.3  # the passage's own relevance carries over to its sentences
-    untyped: float = 4.0  # "how much" answered by a sentence with no amount
+    passage: float = 0.0  # the passage's own relevance carries over to its sentences
+    length: float = 0.15  # per question word beyond 10: the cross-encoder scores long questions lower
+    untyped: float = 2.0  # "how much" answered by a sentence with no amount
     distant: float = 0.5  # per question name/number the sentence's neighbourhood does not mention
-    missing: float = 4.0  # times the share of the question's names/numbers its article never mentions
+    missing: float = 8.0  # times the share of the question's names/numbers its article never mentions
     fragment: float = 3.0  # a headline or list, not a sentence
     other_voice: float = 1.0  # a reader comment or note when the question did not ask for one
     wrong_voice: float = 2.0  # the article's reporting when the question asks for the readers
+    other_outlet: float = 1.0  # "as reported by TechCrunch": a sentence from another outlet
     absent: float = 2.0  # times the IDF share of the question's words its article never uses ("climate")
 
     def score(self, f: Features) -> float:
         return (
             f.sentence
             + self.passage * f.passage
+            + self.length * f.length
             - self.untyped * f.untyped
             - self.distant * f.distant
             - self.missing * f.missing
             - self.fragment * f.fragment
             - self.other_voice * f.other_voice
             - self.wrong_voice * f.wrong_voice
+            - self.other_outlet * f.other_outlet
             - self.absent * f.absent
         )
 
@@ -161,6 +165,7 @@ class ExtractiveAnswerer:
         else:
             raw = [self._coverage(q, query, c) for c in cands]
         passage_logit = {h.passage.id: h.rerank for h in hits}
+        named_outlets = [n.lower() for n in q.names if is_outlet(n, self.outlets)]
         asked = {t: self.idf(t) for t in dict.fromkeys(terms(q.topic))}
         asked_total = sum(asked.values()) or 1.0
         absent: dict[str, float] = {}
@@ -177,6 +182,7 @@ class ExtractiveAnswerer:
             logit = passage_logit.get(p.id)
             features = Features(
                 sentence=base,
+                length=float(len(q.text.split()) - 10),
                 passage=0.0 if logit is None else max(logit, -5.0),
                 untyped=float(not f.typed),
                 distant=float(f.distant),
@@ -185,6 +191,9 @@ class ExtractiveAnswerer:
                 other_voice=float(q.voice is None and p.kind != "article"),
                 wrong_voice=float(q.voice is not None and p.kind != q.voice),
                 absent=absent[p.article_id],
+                other_outlet=float(
+                    bool(named_outlets) and not any(o in (p.publisher or "").lower() for o in named_outlets)
+                ),
             )
             # The word-count fallback scores 0..1: its adjustments are scaled to match.
             score = base + (self.weights.score(features) - base) * (1.0 if self.reranker is not None else 0.1)

@@ -119,7 +119,7 @@ class Retriever:
         if mode in ("hybrid", "lexical"):
             lexical = self.bm25.search(query, n, allowed)
         fused = self._fuse(dense, lexical, mode)
-        if not rerank or self.reranker is None:
+        if not rerank or self.reranker is None or self.settings.rerank_candidates == 0:
             return self._collapse(fused, k)
         return self.rerank(query, self._collapse(fused, max(k, self.settings.rerank_candidates)), k)
 

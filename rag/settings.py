@@ -55,7 +55,12 @@ class Settings:
         ),
     )
     rerank_candidates: int = field(
-        default=30, metadata=_doc("Hybrid candidates the reranker rereads (about 8 ms each on one core).")
+        default=0,
+        metadata=_doc(
+            "Hybrid candidates the reranker rereads before the top k are kept (~30 ms each on one core); 0: none, "
+            "the reranker then only scores answer sentences. Measured: on MultiHop-RAG dev (news) rereading 30 "
+            "lowered Hits@10 from 0.875 to 0.742 at equal MRR; on SciFact train it raised nDCG@10 0.736 -> 0.761."
+        ),
     )
     rerank_hybrid_weight: float = field(
         default=0.0,
@@ -95,7 +100,7 @@ class Settings:
     )
     max_answer_sentences: int = field(default=3, metadata=_doc("Sentences in an extractive answer (1-4)."))
     answer_threshold: float = field(
-        default=2.0,
+        default=3.0,
         metadata=_doc(
             "Cross-encoder score (logit) the best answer sentence must reach, after the answer-type and "
             "name checks; below it the answer abstains. Calibrated on development questions (README)."
@@ -140,14 +145,16 @@ class Settings:
         for name in (
             "top_k",
             "candidates",
-            "rerank_candidates",
             "threads",
+            "answer_passages",
             "chunk_words",
             "embed_batch_size",
             "max_question_chars",
         ):
             if getattr(self, name) < 1:
                 raise DossierError(f"Setting {name} must be at least 1 (got {getattr(self, name)}).")
+        if self.rerank_candidates < 0:
+            raise DossierError("Setting rerank_candidates must be 0 (off) or more.")
         if not 1 <= self.max_answer_sentences <= 4:
             raise DossierError("Setting max_answer_sentences must be between 1 and 4.")
         return self
