@@ -73,7 +73,7 @@ class ExtractiveAnswerer:
         articles: Sequence[Article] = (),
         leads: Mapping[str, Passage] | None = None,
         max_sentences: int = 3,
-        threshold: float = 0.0,
+        threshold: float = 3.0,  # as Settings.answer_threshold
         min_support: float = 0.55,
         weights: Weights = Weights(),
         passages: int = 4,
@@ -110,7 +110,7 @@ class ExtractiveAnswerer:
             return self._answer(question, query, hits, [Claim(sentence, numbers)], citations)
         ranked = self.score(q, query, hits, texts)
         if not ranked or ranked[0].score < self.floor:
-            return self.abstain(question, query, hits, q, ranked)
+            return self.abstain(question, query, hits, q)
         # The best sentence passed the gate; in broad answers, others may add to it a little below.
         chosen: list[tuple[str, Scored]] = []
         match q.shape:
@@ -261,7 +261,6 @@ class ExtractiveAnswerer:
         query: str,
         hits: Sequence[Hit],
         q: Question | None = None,
-        ranked: Sequence[Scored] = (),
     ) -> Answer:
         """ "The articles don't say", with what is missing: a name no passage mentions, or that the
         closest passages do not answer it."""
