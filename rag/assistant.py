@@ -16,6 +16,7 @@ from .build import BuildReport, Progress, build
 from .conversation import asked_voice, contextualize
 from .embed import Embedder, load_embedder
 from .errors import IndexMissing, IndexOutdated, QuestionError
+from .question import analyse
 from .rerank import load_reranker
 from .retrieve import Filters, Retriever
 from .schema import Answer, Article, Passage, Turn
@@ -137,7 +138,10 @@ class Assistant:
         t0 = time.perf_counter()
         vector = self.retriever.embed_query(query) if self.settings.retrieval_mode != "lexical" else None
         t1 = time.perf_counter()
-        hits = self.retriever.search(query, k=top_k, filters=filters, query_vector=vector, voice=asked_voice(question))
+        k = top_k or self.settings.top_k
+        if analyse(question).shape in ("timeline", "comparison"):
+            k *= 2  # a broad question is answered from more of the collection
+        hits = self.retriever.search(query, k=k, filters=filters, query_vector=vector, voice=asked_voice(question))
         t2 = time.perf_counter()
         result = backend.answer(question, query, hits, self.index.texts, history, on_token)
         t3 = time.perf_counter()

@@ -127,7 +127,7 @@ def test_a_timeline_lists_dated_facts_in_order(real):
     answer = real.ask("How have relations between China and Russia developed over time?")
     assert not answer.abstained
     years = [c.text[:4] for c in answer.claims]
-    assert len(years) >= 2 and years == sorted(years) and all(y.isdigit() for y in years)
+    assert len(years) >= 2 and years == sorted(years) and "1992" in years
     assert all(c.citations for c in answer.claims)
 
 
