@@ -9,13 +9,16 @@ about India" by a list of BRICS members). Names match despite small typos ("Shan
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
 from .candidates import SPEECH_VERB, Candidate
 from .question import Question
+from .spelling import max_edits
 from .text import normalize, spoken_date, words
 
 _UNIT = (
@@ -144,6 +147,9 @@ def mentions(text: str, name: str) -> bool:
     for token in words(name):
         if token in vocabulary:
             continue
-        if len(token) < 5 or not difflib.get_close_matches(token, vocabulary, n=1, cutoff=0.8):
+        if len(token) < 5:
+            return False
+        near = process.extractOne(token, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=max_edits(token))
+        if near is None:
             return False
     return True

@@ -8,12 +8,21 @@ plainly that the articles do not mention it.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable
 
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
 from .text import STOPWORDS, stem, words
+
+
+def max_edits(word: str) -> int:
+    """Typos tolerated in a word: one in a short word, two from eight letters ("reaction" is not a
+    typo of "relations": that takes three)."""
+    return 1 if len(word) < 8 else 2
+
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
@@ -36,10 +45,10 @@ class Speller:
         if low in self.known or len(low) < 5 or low in STOPWORDS or not low.isalpha() or stem(low) in self.stems:
             return None
         pool = [w for n in (-1, 0, 1) for w in self._buckets.get((low[0], len(low) + n), ())]
-        close = difflib.get_close_matches(low, pool, n=3, cutoff=0.8)
+        close = process.extract(low, pool, scorer=DamerauLevenshtein.distance, score_cutoff=max_edits(low), limit=5)
         if not close:
             return None
-        return max(close, key=lambda w: (difflib.SequenceMatcher(None, low, w).ratio(), self._counts[w]))
+        return min(close, key=lambda found: (found[1], -self._counts[found[0]]))[0]
 
     def correct(self, question: str) -> tuple[str, dict[str, str]]:
         """The question with unknown words replaced by their suggestion, and what was replaced."""
