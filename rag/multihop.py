@@ -102,14 +102,14 @@ def run_multihop(
     split: str = "test",
     limit: int | None = None,
     out: Path | None = None,
-    index_dir: Path = CACHE,
+    index_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     if not (data / "questions.jsonl").is_file() or not (data / "corpus").is_dir():
         raise DossierError(
             f"No MultiHop-RAG data in {data} (questions.jsonl and corpus/): pass --data with the benchmark folder."
         )
-    settings = settings.replace(corpus_dir=data / "corpus", index_dir=index_dir, max_file_bytes=50_000_000)
+    settings = settings.replace(corpus_dir=data / "corpus", index_dir=index_dir or CACHE, max_file_bytes=50_000_000)
     t0 = time.perf_counter()
     report = build(settings, lambda: load_embedder(settings.embedding_model, settings.threads))
     build_s = time.perf_counter() - t0

@@ -4,6 +4,8 @@ question (real reranker and embedding model, on the seeds)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rag.assistant import Assistant
@@ -146,3 +148,67 @@ def test_quotes_are_attributed_to_their_speaker(real):
         c.quote.startswith("Asked about reports that Tony Blinken") and "internal affairs" in c.quote
         for c in answer.citations
     )
+
+
+def test_eval_writes_each_answer_as_it_goes(tmp_path):
+    """A crash at question N keeps the N-1 answers before it."""
+    from rag.evaluate import run
+    from rag.schema import Answer
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        "\n".join(json.dumps({"id": f"q{i}", "question": f"Question {i}?", "answerable": False}) for i in range(3))
+    )
+
+    class CrashesOnTheThird:
+        calls = 0
+
+        def ask(self, question, history=()):
+            self.calls += 1
+            if self.calls == 3:
+                raise RuntimeError("the machine went down")
+            return Answer(question, "The articles don't say.", (), (), True, ())
+
+    out = tmp_path / "answers.jsonl"
+    with pytest.raises(RuntimeError):
+        run(CrashesOnTheThird(), questions, out=out)
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["q0", "q1"]
+
+
+def test_bench_multihop_runs_on_a_small_set(tmp_path, monkeypatch, capsys):
+    """The MultiHop-RAG command end to end on two seed articles and three questions in its format."""
+    from rag import multihop
+    from rag.__main__ import main
+
+    data = tmp_path / "mh"
+    (data / "corpus").mkdir(parents=True)
+    for name in (B, E):
+        (data / "corpus" / name).write_text((SEEDS / name).read_text(encoding="utf-8"), encoding="utf-8")
+    fact = "reports from Izvestia indicate that certain Chinese banks, including the largest, ICBC"
+    lines = [
+        {
+            "id": "mh-0003",
+            "question": "Which large Chinese bank stopped accepting yuan payments from Russia?",
+            "sources": [E],
+            "answer_contains": [["ICBC"]],
+            "answerable": True,
+            "type": "inference_query",
+            "gold": {"answer": "ICBC", "evidence": [{"file": E, "fact": fact}]},
+        },
+        {
+            "id": "mh-0006",
+            "question": "Which football club won the 2023 Champions League final in Istanbul?",
+            "sources": [],
+            "answer_contains": [],
+            "answerable": False,
+            "type": "null_query",
+            "gold": {"answer": "Insufficient information.", "evidence": []},
+        },
+    ]
+    (data / "questions.jsonl").write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    monkeypatch.setattr(multihop, "CACHE", tmp_path / "index")
+    assert main(["bench", "multihop", "--data", str(data), "--split", "dev", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["questions"] == 2 and result["articles"] >= 2
+    assert result["hits@10"] == 1.0 and result["accuracy"]["inference_query"] == 1.0
+    assert result["null_abstention"] == 1.0 and result["answerable_wrongly_abstained"] == 0.0
