@@ -151,7 +151,7 @@ class ExtractiveAnswerer:
 
     def score(self, q: Question, query: str, hits: Sequence[Hit], texts: Mapping[str, str]) -> list[Scored]:
         """Every candidate sentence of the best passages, scored and sorted (best first); sentences
-        whose article never mentions a name or number the question states are left out."""
+        whose article mentions none of the names and numbers the question states are left out."""
         passages = self.passages if q.shape == "factoid" else max(2 * self.passages, len(hits))
         cands = gather(hits, texts, passages)
         if not cands:
