@@ -27,9 +27,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.assistant import Assistant  # noqa: E402
-from rag.conversation import contextualize  # noqa: E402
 from rag.evaluate import contains_all, load_cases  # noqa: E402
 from rag.extractive import MARGIN, Weights  # noqa: E402
+from rag.multihop import split_of  # noqa: E402
 from rag.question import analyse  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -37,8 +37,9 @@ from rag.settings import Settings  # noqa: E402
 def _split(case) -> str:  # type: ignore[no-untyped-def]
     if "split" in case.extra:
         return case.extra["split"]
-    digits = re.sub(r"\D", "", case.id)
-    return "dev" if not digits or int(digits) % 3 == 0 else "test"  # MultiHop's rule; unnumbered sets: dev
+    if not re.search(r"\d", case.id):
+        return "dev"  # an unnumbered set without splits (questions.jsonl) is development data
+    return split_of(case)  # MultiHop's rule
 
 
 def dump(args: argparse.Namespace) -> None:
@@ -53,13 +54,11 @@ def dump(args: argparse.Namespace) -> None:
         cases = [c for c in cases if c.extra.get("type") in args.types]
     with open(args.out, "w", encoding="utf-8") as f:
         for n, case in enumerate(cases, 1):
-            question, _ = assistant.speller.correct(case.question)
-            q = analyse(question)
+            found = assistant.retrieve(case.question, case.history)  # exactly as `ask` retrieves
+            q = analyse(found.question)
             if q.shape == "overview" or q.asks_credit:
                 continue  # answered from the catalog / credit lines, not by scoring sentences
-            query = contextualize(question, case.history)
-            hits = assistant.retriever.search(query, k=settings.top_k, voice=q.voice)
-            ranked = extractive.score(q, query, hits, assistant.index.texts)
+            ranked = extractive.score(q, found.query, found.hits, assistant.index.texts)
             rows = [
                 {
                     "features": dataclasses.asdict(s.features),

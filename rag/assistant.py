@@ -19,9 +19,21 @@ from .errors import IndexMissing, IndexOutdated, QuestionError
 from .question import analyse
 from .rerank import load_reranker
 from .retrieve import Filters, Retriever
-from .schema import Answer, Article, Passage, Turn
+from .schema import Answer, Article, Hit, Passage, Turn
 from .settings import Settings
 from .spelling import Speller
+
+
+@dataclasses.dataclass(frozen=True)
+class Retrieval:
+    """What `Assistant.retrieve` hands to an answerer."""
+
+    asked: str  # the question as the user typed it (cleaned)
+    question: str  # with typos read as the collection's words
+    query: str  # what was searched: the question, expanded for a follow-up
+    hits: tuple[Hit, ...]
+    fixes: dict[str, str]  # typo -> the word read
+    timings_ms: dict[str, float]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,6 +130,29 @@ class Assistant:
             )
         return self._answerers[key]
 
+    def retrieve(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+    ) -> Retrieval:
+        """Everything before answering: the question cleaned and its typos read, the search query
+        (expanded for a follow-up), and the passages found (twice as many for a broad question)."""
+        asked = clean_question(question, self.settings.max_question_chars)
+        question, fixes = self.speller.correct(asked)
+        query = contextualize(question, history)
+        t0 = time.perf_counter()
+        vector = self.retriever.embed_query(query) if self.settings.retrieval_mode != "lexical" else None
+        t1 = time.perf_counter()
+        k = top_k or self.settings.top_k
+        if analyse(question).shape in ("timeline", "comparison"):
+            k *= 2  # a broad question is answered from more of the collection
+        hits = self.retriever.search(query, k=k, filters=filters, query_vector=vector, voice=asked_voice(question))
+        t2 = time.perf_counter()
+        timings = {"embed_ms": (t1 - t0) * 1000, "retrieve_ms": (t2 - t1) * 1000}
+        return Retrieval(asked, question, query, tuple(hits), fixes, timings)
+
     def ask(
         self,
         question: str,
@@ -131,30 +166,16 @@ class Assistant:
         """Answer `question` in the context of `history`. `answerer` picks the backend and `llm`
         overrides the model server settings; a generative backend streams text to `on_token`."""
         began = time.perf_counter()
-        asked = clean_question(question, self.settings.max_question_chars)
-        question, fixes = self.speller.correct(asked)
-        query = contextualize(question, history)
         backend = self.answerer(answerer, llm)
+        found = self.retrieve(question, history, filters, top_k)
         t0 = time.perf_counter()
-        vector = self.retriever.embed_query(query) if self.settings.retrieval_mode != "lexical" else None
+        result = backend.answer(found.question, found.query, found.hits, self.index.texts, history, on_token)
         t1 = time.perf_counter()
-        k = top_k or self.settings.top_k
-        if analyse(question).shape in ("timeline", "comparison"):
-            k *= 2  # a broad question is answered from more of the collection
-        hits = self.retriever.search(query, k=k, filters=filters, query_vector=vector, voice=asked_voice(question))
-        t2 = time.perf_counter()
-        result = backend.answer(question, query, hits, self.index.texts, history, on_token)
-        t3 = time.perf_counter()
-        timings = {
-            "embed_ms": (t1 - t0) * 1000,
-            "retrieve_ms": (t2 - t1) * 1000,
-            "answer_ms": (t3 - t2) * 1000,
-            "total_ms": (t3 - began) * 1000,
-        }
+        timings = {**found.timings_ms, "answer_ms": (t1 - t0) * 1000, "total_ms": (t1 - began) * 1000}
         notice = result.notice
-        if fixes:
-            read = ", ".join(f"“{a}” as “{b}”" for a, b in fixes.items())
+        if found.fixes:
+            read = ", ".join(f"“{a}” as “{b}”" for a, b in found.fixes.items())
             notice = f"Read {read} (the articles' spelling)." + (f" {notice}" if notice else "")
-        if filters and not hits:
+        if filters and not found.hits:
             notice = "No article matches the chosen articles/date range: widen the filter."
-        return dataclasses.replace(result, question=asked, timings_ms=timings, notice=notice)
+        return dataclasses.replace(result, question=found.asked, timings_ms=timings, notice=notice)

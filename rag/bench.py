@@ -22,14 +22,10 @@ from typing import Any
 from .assistant import Assistant
 from .build import build, embedding_text
 from .embed import load_embedder
+from .evaluate import percentile
 from .settings import PROJECT_DIR, Settings
 
 QUESTIONS = PROJECT_DIR / "eval" / "questions.jsonl"
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
 
 
 def run_bench(settings: Settings, rounds: int = 30) -> dict[str, Any]:
@@ -67,9 +63,9 @@ def run_bench(settings: Settings, rounds: int = 30) -> dict[str, Any]:
         "query_embed_ms_p50": round(statistics.median(timings["embed_ms"]), 2),
         "retrieve_ms_p50": round(statistics.median(timings["retrieve_ms"]), 2),
         "answer_ms_p50": round(statistics.median(timings["answer_ms"]), 2),
-        "answer_ms_p95": round(_pct(timings["answer_ms"], 0.95), 2),
+        "answer_ms_p95": round(percentile(timings["answer_ms"], 0.95), 2),
         "total_ms_p50": round(statistics.median(timings["total_ms"]), 2),
-        "total_ms_p95": round(_pct(timings["total_ms"], 0.95), 2),
+        "total_ms_p95": round(percentile(timings["total_ms"], 0.95), 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "cold_start_s": round(cold_start_s, 2),
         "questions_timed": len(questions),

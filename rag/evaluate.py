@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -80,6 +80,12 @@ def recall_at_k(ranking: Sequence[str], relevant: set[str] | frozenset[str], k: 
     return len(set(ranking[:k]) & set(relevant)) / len(relevant) if relevant else 0.0
 
 
+def percentile(values: Sequence[float], q: float) -> float:
+    """The nearest-rank `q` quantile (0.5: the median), 0 for no values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
+
+
 def contains_all(text: str, groups: Sequence[Sequence[str]]) -> bool:
     lowered = text.lower()
     return all(any(alt.lower() in lowered for alt in group) for group in groups)
@@ -106,10 +112,6 @@ def metrics(rows: Sequence[dict[str, Any]], cases: Sequence[Case], latencies: Se
     unanswerable = [r for r, c in zip(rows, cases, strict=True) if not c.answerable]
     cited = sum(r["cited"] for r in answerable)
     recalls = [r["recall"] for r in answerable if r["recall"] is not None]
-    ordered = sorted(latencies)
-
-    def pct(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
 
     return {
         "questions": len(cases),
@@ -120,8 +122,8 @@ def metrics(rows: Sequence[dict[str, Any]], cases: Sequence[Case], latencies: Se
         "hit_at_5": _mean(r["hit5"] for r in answerable),
         "citation_precision": (sum(r["cited_gold"] for r in answerable) / cited) if cited else None,
         "citation_recall": statistics.fmean(recalls) if recalls else None,
-        "latency_ms_p50": round(pct(0.5), 1),
-        "latency_ms_p95": round(pct(0.95), 1),
+        "latency_ms_p50": round(percentile(latencies, 0.5), 1),
+        "latency_ms_p95": round(percentile(latencies, 0.95), 1),
         "failed": [c.id for r, c in zip(rows, cases, strict=True) if not r["correct"]],
     }
 
@@ -139,7 +141,7 @@ def run(assistant: Asks, path: Path, out: Path | None = None, split: str | None 
     if not cases:
         raise DossierError(f"No question in {path} is in the split {split!r}.")
     rows, latencies = [], []
-    with open(out, "w", encoding="utf-8") if out is not None else _nowhere() as f:
+    with open(out, "w", encoding="utf-8") if out is not None else nullcontext() as f:
         for case in cases:
             answer = assistant.ask(case.question, case.history)
             latencies.append(answer.timings_ms.get("total_ms", 0.0))
@@ -150,11 +152,6 @@ def run(assistant: Asks, path: Path, out: Path | None = None, split: str | None 
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
                 f.flush()
     return metrics(rows, cases, latencies)
-
-
-@contextmanager
-def _nowhere() -> Iterator[None]:
-    yield None
 
 
 def format_metrics(m: dict[str, Any]) -> str:

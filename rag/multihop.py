@@ -16,6 +16,7 @@ import resource
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from .assistant import Assistant
 from .build import build
 from .embed import load_embedder
 from .errors import DossierError
-from .evaluate import Case, contains_all, load_cases
+from .evaluate import Case, contains_all, load_cases, percentile
 from .schema import Answer
 from .settings import PROJECT_DIR, Settings
 
@@ -76,7 +77,6 @@ def summarise(rows: Sequence[dict[str, Any]], latencies: Sequence[float]) -> dic
     answerable = [r for r in rows if r["type"] != "null_query"]
     nulls = [r for r in rows if r["type"] == "null_query"]
     cited = sum(r["cited"] for r in answerable)
-    ordered = sorted(latencies)
     out: dict[str, Any] = {
         "questions": len(rows),
         "hits@4": mean([r["hit4"] for r in answerable]),
@@ -90,8 +90,8 @@ def summarise(rows: Sequence[dict[str, Any]], latencies: Sequence[float]) -> dic
         "null_abstention": mean([r["abstained"] for r in nulls]),
         "answerable_wrongly_abstained": mean([r["abstained"] for r in answerable]),
         "citation_precision": round(sum(r["cited_gold"] for r in answerable) / cited, 4) if cited else None,
-        "latency_ms_p50": round(ordered[len(ordered) // 2], 1) if ordered else None,
-        "latency_ms_p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1) if ordered else None,
+        "latency_ms_p50": round(percentile(latencies, 0.5), 1),
+        "latency_ms_p95": round(percentile(latencies, 0.95), 1),
     }
     return out
 
@@ -117,14 +117,16 @@ def run_multihop(
     cases = [c for c in load_cases(data / "questions.jsonl") if split == "all" or split_of(c) == split]
     cases = cases[:limit] if limit else cases
     rows, latencies = [], []
-    with open(out, "w", encoding="utf-8") if out else open("/dev/null", "w") as f:
+    with open(out, "w", encoding="utf-8") if out else nullcontext() as f:
         for n, case in enumerate(cases, 1):
             answer = assistant.ask(case.question, top_k=settings.top_k)
             latencies.append(answer.timings_ms.get("total_ms", 0.0))
             row = judge(case, answer)
             rows.append(row)
-            f.write(json.dumps({**row, "question": case.question, "answer": answer.text}, ensure_ascii=False) + "\n")
-            f.flush()
+            if f is not None:
+                record = {**row, "question": case.question, "answer": answer.text}
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                f.flush()
             if progress is not None:
                 progress(n, len(cases))
     result = {

@@ -140,7 +140,7 @@ def analyse(text: str) -> Question:
         shape=shape,
         wants=wants,
         voice=asked_voice(text),
-        names=tuple(dict.fromkeys(n for n in _names(text))),
+        names=tuple(dict.fromkeys(_names(text))),
         numbers=frozenset(m.group().rstrip(".,") for m in _NUMBER_LITERAL.finditer(text)),
         asks_credit=bool(_ASKS_CREDIT.search(text)),
     )
