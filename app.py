@@ -4,7 +4,6 @@ conversation and the widgets; retrieval, answering, citations and ingestion live
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -15,10 +14,10 @@ from rag.build import build
 from rag.embed import load_embedder
 from rag.errors import DossierError, IndexError_, IndexMissing, IndexOutdated
 from rag.ingest import ACCEPTED, add_upload
-from rag.render import answer_markdown, article_html, byline, conversation_markdown, emphasised
+from rag.render import answer_markdown, article_html, byline, conversation_markdown, emphasised, plain
 from rag.retrieve import Filters
 from rag.schema import KIND_LABELS, Answer, Citation, Turn
-from rag.settings import ANSWERERS, Settings
+from rag.settings import ANSWERERS, Settings, public_url
 
 st.set_page_config(page_title="Dossier", page_icon="🗞️", layout="wide")
 SETTINGS = Settings.from_env()
@@ -62,8 +61,8 @@ def rebuild(reason: str, full: bool = False) -> None:
     with st.status(reason, expanded=True) as status:
         report = build(SETTINGS, lambda: embedder(SETTINGS.embedding_model), StreamlitProgress(), rebuild=full)
         for skipped in report.skipped:
-            st.warning(f"Skipped {skipped.source}: {skipped.reason}")
-        status.update(label=f"Index ready: {report.summary()}", state="complete")
+            st.warning(plain(f"Skipped {skipped.source}: {skipped.reason}"))
+        status.update(label=plain(f"Index ready: {report.summary()}"), state="complete")
 
 
 def current_assistant() -> Assistant:
@@ -97,18 +96,13 @@ def history() -> list[Turn]:
     ]
 
 
-def md(text: str) -> str:
-    """Plain text for st.markdown: no accidental LaTeX ($100) or formatting."""
-    return re.sub(r"([\\`*_{}#+!|$<>~])", r"\\\1", text)
-
-
 # --- dialogs ------------------------------------------------------------------------------------
 
 
 def _scrolling_article(assistant: Assistant, source: str, start: int, end: int | None) -> None:
     article = assistant.index.article_at(source, start)
     if article is None:
-        st.error(f"{source} is no longer in the index: it was removed or changed. Re-run the question.")
+        st.error(plain(f"{source} is no longer in the index: it was removed or changed. Re-run the question."))
         return
     text = assistant.index.text(source)
     body = article_html(text, article, (start, end) if end is not None else None)
@@ -125,7 +119,7 @@ def show_citation(citation: Citation, generation: str) -> None:
     assistant = assistant_for(generation)
     meta = byline(citation.author, citation.date, citation.publisher or "", KIND_LABELS[citation.kind])
     st.markdown(
-        f"**[{citation.n}] {md(citation.title)}**  \n{md(meta)} · `{citation.source}` · characters "
+        f"**\\[{citation.n}\\] {plain(citation.title)}**  \n{plain(meta)} · {plain(citation.source)} · characters "
         f"{citation.start}–{citation.end}"
     )
     _scrolling_article(assistant, citation.source, citation.start, citation.end)
@@ -141,20 +135,20 @@ def show_article(source: str, start: int, generation: str) -> None:
 
 def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) -> None:
     if answer.abstained:
-        st.info(answer.text)
+        st.info(plain(answer.text))
     else:
-        flag = md("[not supported by the articles]")
-        body = emphasised(answer, md) or md(answer.text)
+        flag = plain("[not supported by the articles]")
+        body = emphasised(answer, plain) or plain(answer.text)
         st.markdown(body.replace(flag, ":red-background[not supported by the articles]"))
     if answer.notice:
-        st.warning(answer.notice)
+        st.warning(plain(answer.notice))
     if answer.citations:
         st.markdown("**Sources**")
         for c in answer.citations:
             cols = st.columns([0.85, 0.15])
             meta = byline(c.author, c.date, c.publisher or "", KIND_LABELS[c.kind])
             cols[0].markdown(
-                f"**[{c.n}]** {md(c.title)} — {md(meta)} · `{c.source}`  \n> {md(' '.join(c.quote.split()))}"
+                f"**\\[{c.n}\\]** {plain(c.title)} — {plain(meta)} · {plain(c.source)}  \n> {plain(c.quote)}"
             )
             if cols[1].button("Open", key=f"open-{key}-{c.n}", help="Show the passage in the article"):
                 show_citation(c, generation)
@@ -171,14 +165,14 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
                     parts.append(f"BM25 {hit.lexical:.2f}")
                 scores = " · " + ", ".join(parts)
             st.markdown(
-                f"**{rank}.** {md(p.title)} · {KIND_LABELS[p.kind]} · `{p.source}`{scores}  \n"
-                f"{md(p.text[:400])}{'…' if len(p.text) > 400 else ''}"
+                f"**{rank}\\.** {plain(p.title)} · {KIND_LABELS[p.kind]} · {plain(p.source)}{scores}  \n"
+                f"{plain(p.text[:400])}{'…' if len(p.text) > 400 else ''}"
             )
     if not answer.abstained:
         with st.expander("Copy as Markdown"):
             st.code(answer_markdown(answer), language="markdown")
     if answer.timings_ms:
-        st.caption(f"{answer.timings_ms.get('total_ms', 0):.0f} ms · searched for: {answer.search_query}")
+        st.caption(f"{answer.timings_ms.get('total_ms', 0):.0f} ms · searched for: {plain(answer.search_query)}")
 
 
 # --- the page -----------------------------------------------------------------------------------
@@ -214,8 +208,8 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | 
             st.caption("Undated articles are left out while a date range is on.")
         for entry in catalog:
             a = entry.article
-            with st.expander(a.title):
-                st.caption(byline(a.author, a.date, a.source, f"{entry.passages} passages"))
+            with st.expander(plain(a.title)):
+                st.caption(plain(byline(a.author, a.date, a.source, f"{entry.passages} passages")))
                 if st.button("Read", key=f"read-{a.id}"):
                     show_article(a.source, a.start, assistant.generation)
 
@@ -229,7 +223,7 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | 
         if uploads and st.button("Add to the corpus", type="primary", use_container_width=True):
             add_files(uploads)
         for kind, text in state.notices:
-            (st.success if kind == "ok" else st.error)(text)
+            (st.success if kind == "ok" else st.error)(plain(text))
 
         st.subheader("Settings")
         top_k = st.slider("Passages to answer from", 2, 12, SETTINGS.top_k)
@@ -241,32 +235,49 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | 
             "(Ollama, vLLM, llama.cpp, LM Studio, a hosted API). local: a GGUF model file run inside Dossier "
             "(experimental). Every generated sentence is checked against its citation.",
         )
-        llm = None
-        if backend == "openai":
-            llm = SETTINGS.replace(
-                llm_base_url=st.text_input(
-                    "Server URL", SETTINGS.llm_base_url, placeholder="http://localhost:11434/v1"
-                ),
-                llm_model=st.text_input("Model", SETTINGS.llm_model, placeholder="llama3.2"),
-                llm_api_key=st.text_input("API key", type="password", help="Kept in this session only.")
-                or SETTINGS.llm_api_key,
-            )
-        elif backend == "local":
-            llm = SETTINGS.replace(
-                local_model=st.text_input(
-                    "GGUF model file",
-                    SETTINGS.local_model,
-                    placeholder="empty: SmolLM2-135M (experimental)",
-                    help="Path on this machine. The tiny default model often answers wrongly; Dossier flags "
-                    "what the articles do not support and falls back to the extractive answer.",
-                )
-            )
+        llm = model_server(backend)
         show_scores = st.toggle("Show retrieval scores", value=False)
 
     filters = Filters(
         articles=frozenset(labels[c] for c in chosen) if chosen else None, date_from=date_from, date_to=date_to
     )
     return (filters if filters else None), top_k, backend, llm, show_scores
+
+
+def model_server(backend: str) -> Settings | None:
+    """The model-server settings of this session: the operator's when locked (shown, not editable);
+    otherwise what the visitor types, under the rules of `Settings.for_visitor`."""
+    if backend == "extractive":
+        return None
+    if SETTINGS.llm_locked:
+        where = public_url(SETTINGS.llm_base_url) if backend == "openai" else "the GGUF file set by the operator"
+        model = f" · model {SETTINGS.llm_model}" if backend == "openai" and SETTINGS.llm_model else ""
+        st.caption(plain(f"Model server: {where}{model} (set by the operator)."))
+        return SETTINGS
+    try:
+        if backend == "openai":
+            return SETTINGS.for_visitor(
+                base_url=st.text_input("Server URL", SETTINGS.llm_base_url, placeholder="http://localhost:11434/v1"),
+                model=st.text_input("Model", SETTINGS.llm_model, placeholder="llama3.2"),
+                api_key=st.text_input(
+                    "API key",
+                    type="password",
+                    help="Kept in this session only. The operator's key is only ever sent to the operator's server.",
+                ),
+            )
+        choices = ["", *SETTINGS.visitor_models()]
+        return SETTINGS.for_visitor(
+            local_model=st.selectbox(
+                "GGUF model file",
+                choices,
+                format_func=lambda name: name or "SmolLM2-135M (experimental default)",
+                help=f"The GGUF files in {SETTINGS.models_dir}. The tiny default model often answers wrongly; "
+                "Dossier flags what the articles do not support and falls back to the extractive answer.",
+            )
+        )
+    except DossierError as e:
+        st.error(plain(str(e)))
+        return SETTINGS
 
 
 def add_files(uploads) -> None:  # type: ignore[no-untyped-def]
@@ -295,13 +306,13 @@ def main() -> None:
     try:
         assistant = current_assistant()
     except IndexError_ as e:
-        st.error(str(e))
+        st.error(plain(str(e)))
         if st.button("Rebuild the index now"):
             rebuild("Rebuilding the index…", full=True)
             st.rerun()
         st.stop()
     except DossierError as e:
-        st.error(str(e))
+        st.error(plain(str(e)))
         st.stop()
 
     filters, top_k, backend, llm, show_scores = sidebar(assistant)
@@ -315,24 +326,24 @@ def main() -> None:
     for i, message in enumerate(state.messages):
         with st.chat_message(message["role"]):
             if message.get("error"):
-                st.error(message["error"])
+                st.error(plain(message["error"]))
             elif message.get("answer"):
                 render_answer(message["answer"], str(i), assistant.generation, show_scores)
             else:
-                st.markdown(md(message["content"]))
+                st.markdown(plain(message["content"]))
 
     if prompt := st.chat_input("Ask a question about the articles"):
         previous = history()
         state.messages.append({"role": "user", "content": prompt})
         with st.chat_message("user"):
-            st.markdown(md(prompt[:2000]) + ("…" if len(prompt) > 2000 else ""))
+            st.markdown(plain(prompt[:2000]) + ("…" if len(prompt) > 2000 else ""))
         with st.chat_message("assistant"):
             stream = st.empty()
             streamed: list[str] = []
 
             def on_token(piece: str) -> None:
                 streamed.append(piece)
-                stream.markdown(md("".join(streamed)) + " ▌")
+                stream.markdown(plain("".join(streamed)) + " ▌")
 
             try:
                 with st.spinner("Reading the articles…"):
@@ -342,7 +353,7 @@ def main() -> None:
                 stream.empty()
             except DossierError as e:
                 state.messages.append({"role": "assistant", "content": "", "error": str(e)})
-                st.error(str(e))
+                st.error(plain(str(e)))
             else:
                 state.messages.append({"role": "assistant", "content": answer.text, "answer": answer})
                 render_answer(answer, str(len(state.messages) - 1), assistant.generation, show_scores)

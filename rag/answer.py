@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from .constraints import Names
 from .errors import BackendError
 from .extractive import ExtractiveAnswerer
 from .rerank import Reranker
@@ -45,6 +46,7 @@ def make_answerer(
     articles: Sequence[Article] = (),
     leads: Mapping[str, Passage] | None = None,
     embed: Callable[[list[str]], Any] | None = None,
+    names: Names | None = None,
 ) -> Answerer:
     """The answer backend called `name` (the `answerer` setting). Generative backends are imported
     only when chosen."""
@@ -57,6 +59,7 @@ def make_answerer(
         threshold=settings.answer_threshold,
         min_support=settings.min_support,
         passages=settings.answer_passages,
+        names=names,
     )
     match name:
         case "extractive":

@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from . import store
 from .answer import Answerer, make_answerer
 from .build import BuildReport, Progress, build
-from .conversation import asked_voice, contextualize
+from .constraints import Names
+from .conversation import contextualize
 from .embed import Embedder, load_embedder
 from .errors import IndexMissing, IndexOutdated, QuestionError
 from .question import analyse
@@ -66,6 +67,7 @@ class Assistant:
         self.retriever = Retriever(self.index, self.embedder, settings, self.reranker)
         self._answerers: dict[tuple[object, ...], Answerer] = {}
         self.speller = Speller(p.text for p in self.index.passages)
+        self.names = Names(self.index.texts.values())
         self.leads: dict[str, Passage] = {}  # each article's first passage: its lead, for overviews
         for p in self.index.passages:
             if p.kind == "article" and (p.article_id not in self.leads or p.start < self.leads[p.article_id].start):
@@ -127,6 +129,7 @@ class Assistant:
                 self.index.articles,
                 self.leads,
                 self.embedder.embed,
+                self.names,
             )
         return self._answerers[key]
 
@@ -146,9 +149,11 @@ class Assistant:
         vector = self.retriever.embed_query(query) if self.settings.retrieval_mode != "lexical" else None
         t1 = time.perf_counter()
         k = top_k or self.settings.top_k
-        if analyse(question).shape in ("timeline", "comparison"):
+        q = analyse(question)
+        if q.shape in ("timeline", "comparison"):
             k *= 2  # a broad question is answered from more of the collection
-        hits = self.retriever.search(query, k=k, filters=filters, query_vector=vector, voice=asked_voice(question))
+        outlets = self.retriever.named_outlets(q.names)
+        hits = self.retriever.search(query, k=k, filters=filters, query_vector=vector, voice=q.voice, outlets=outlets)
         t2 = time.perf_counter()
         timings = {"embed_ms": (t1 - t0) * 1000, "retrieve_ms": (t2 - t1) * 1000}
         return Retrieval(asked, question, query, tuple(hits), fixes, timings)

@@ -10,6 +10,7 @@ about India" by a list of BRICS members). Names match despite small typos ("Shan
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -65,8 +66,8 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
     """How `cand` meets `question`; `article` is its article's text, `normalize`d (the caller keeps it
     per article), `outlets` the known outlet names, lower-cased."""
     typed, phrase = answer_phrase(question, cand.text)
-    if question.wants == "speech" and cand.passage.kind != "article":
-        typed = True  # a reader comment or a note is its writer's own words
+    if question.wants == "speech" and (cand.passage.kind != "article" or question.shape == "summary"):
+        typed = True  # a reader comment, a note or (asked what it says) the article: its writer's own words
     p = cand.passage
     local = normalize(f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {cand.context} {cand.text}")
     missing = distant = stated = 0
@@ -130,8 +131,22 @@ def years(text: str) -> list[int]:
 
 
 def is_outlet(name: str, outlets: frozenset[str]) -> bool:
-    low = name.lower()
-    return any(low == o or low in o.split(" ") or (len(low) > 3 and low in o) for o in outlets)
+    """Whether `name` names one of `outlets` (lower-cased publishers): "The Verge", "Sydney Morning
+    Herald", "BBC" for "BBC News - Technology"; not "Russia" for "Voice of Russia" nor "China" for
+    "China Daily" (a country in a question is a country)."""
+    low = _outlet_key(name)
+    acronym = bool(re.fullmatch(r"[A-Z]{2,}", name.strip()))
+    return any(
+        low in (o, key := _outlet_key(_OUTLET_TAIL.split(o, maxsplit=1)[0])) or (acronym and key.startswith(low + " "))
+        for o in outlets
+    )
+
+
+_OUTLET_TAIL = re.compile(r"\s+[-|–—]\s+|:\s+")  # "BBC News - Technology", "Live Science: The Most ..."
+
+
+def _outlet_key(name: str) -> str:
+    return re.sub(r"^the\s+|['’]s$", "", " ".join(name.lower().split()))
 
 
 @lru_cache(maxsize=4096)
@@ -153,3 +168,36 @@ def mentions(text: str, name: str) -> bool:
         if near is None:
             return False
     return True
+
+
+# Pieces of a name checked one by one: "OpenAI's GPT-3.5" is "OpenAI" and "GPT-3.5"; "Russia-China"
+# is "Russia" and "China" (a hyphenated pair is often written "Russia and China").
+_PIECES = re.compile(r"['’]s\b|['’](?=\s|$)|(?<=[^\W\d_])-(?=[^\W\d_])")
+
+
+def _phrase(text: str) -> str:
+    """Words with possessives dropped, space-delimited: " federal reserve " for "Federal Reserve's"."""
+    return " " + " ".join(w[:-2] if w.endswith("'s") else w for w in words(text)) + " "
+
+
+_DEMONYM = re.compile(r"^(?:[A-Z][a-z]+(?:ian|ean|ese|ish|can|ch|i)|U\.?S\.?|UK|EU)\s+(?=\S)")
+
+
+class Names:
+    """Which names the collection mentions anywhere, as a phrase: an article that says "India" and
+    "times" does not mention "Times of India". A question naming something no article mentions
+    ("David Sutter", "the Times of India") cannot be answered from these articles, however close a
+    sentence about something else comes. Typos are read before this check (`spelling.py`)."""
+
+    def __init__(self, texts: Iterable[str]):
+        self._text = "|".join(_phrase(t) for t in texts)
+        self._known = frozenset(self._text.split())
+
+    def mentioned(self, name: str) -> bool:
+        # "Russian S-300", "US Congress": the nationality describes the name; the name is what counts.
+        name = _DEMONYM.sub("", name)
+        for piece in _PIECES.split(name):
+            phrase = _phrase(piece)
+            if phrase.strip() and (any(w not in self._known for w in phrase.split()) or phrase not in self._text):
+                return False
+        return True

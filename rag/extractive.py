@@ -18,7 +18,7 @@ from .attribution import credit
 from .candidates import Candidate, gather
 from .citations import CitationList
 from .compose import Features, Scored
-from .constraints import fit, is_outlet, mentions
+from .constraints import Names, fit, is_outlet, mentions
 from .question import Question, analyse
 from .rerank import Reranker
 from .schema import Answer, Article, Claim, Hit, Passage, Turn
@@ -31,15 +31,15 @@ class Weights:
     only (`eval/tune_answer.py`: the reader-question dev split and MultiHop-RAG dev; see README)."""
 
     passage: float = 0.0  # the passage's own relevance carries over to its sentences
-    length: float = 0.15  # per question word beyond 10: the cross-encoder scores long questions lower
-    untyped: float = 2.0  # "how much" answered by a sentence with no amount
+    length: float = 0.4  # per question word beyond 10: the cross-encoder scores long questions lower
+    untyped: float = 4.0  # "how much" answered by a sentence with no amount
     distant: float = 0.5  # per question name/number the sentence's neighbourhood does not mention
-    missing: float = 8.0  # times the share of the question's names/numbers its article never mentions
+    missing: float = 2.0  # times the share of the question's names/numbers its article never mentions
     fragment: float = 3.0  # a headline or list, not a sentence
     other_voice: float = 1.0  # a reader comment or note when the question did not ask for one
     wrong_voice: float = 2.0  # the article's reporting when the question asks for the readers
     other_outlet: float = 1.0  # "as reported by TechCrunch": a sentence from another outlet
-    absent: float = 2.0  # times the IDF share of the question's words its article never uses ("climate")
+    absent: float = 0.0  # times the IDF share of the question's words its article never uses ("climate")
 
     def score(self, f: Features) -> float:
         return (
@@ -55,6 +55,14 @@ class Weights:
             - self.other_outlet * f.other_outlet
             - self.absent * f.absent
         )
+
+
+@dataclass(frozen=True)
+class Gap:
+    unknown: tuple[str, ...]
+    """Names no article mentions."""
+    foreign: tuple[str, ...]
+    """Outlets named as a source that no article comes from."""
 
 
 MARGIN = 2.5  # how far below the lead an added sentence may score
@@ -73,12 +81,14 @@ class ExtractiveAnswerer:
         articles: Sequence[Article] = (),
         leads: Mapping[str, Passage] | None = None,
         max_sentences: int = 3,
-        threshold: float = 3.0,  # as Settings.answer_threshold
+        threshold: float = 1.5,  # as Settings.answer_threshold
         min_support: float = 0.55,
         weights: Weights = Weights(),
         passages: int = 4,
+        names: Names | None = None,
     ):
         self.reranker = reranker
+        self.names = names
         self.idf = idf
         self.articles = articles
         self.leads = leads or {}
@@ -103,13 +113,17 @@ class ExtractiveAnswerer:
         q = analyse(question)
         if q.shape == "overview" and self.articles:
             return self._overview(question, query, hits, texts)
+        if gap := self.gap(q, hits):
+            return self.abstain(question, query, hits, q, gap)
         if q.asks_credit and (found := credit(self._about(q, hits, texts), texts)) is not None:
             sentence, spans = found
             citations = CitationList(texts)
             numbers = tuple(dict.fromkeys(citations.cite(s) for s in spans))
             return self._answer(question, query, hits, [Claim(sentence, numbers)], citations)
         ranked = self.score(q, query, hits, texts)
-        if not ranked or ranked[0].score < self.floor:
+        # "What does the article say about X" asks for what is there, not for one fact: a lower bar.
+        floor = self.floor - MARGIN if q.shape == "summary" else self.floor
+        if not ranked or ranked[0].score < floor:
             return self.abstain(question, query, hits, q)
         # The best sentence passed the gate; in broad answers, others may add to it a little below.
         chosen: list[tuple[str, Scored]] = []
@@ -124,7 +138,10 @@ class ExtractiveAnswerer:
                     for item in compose.per_article(ranked, self.floor - MARGIN, 4)
                 ]
         if not chosen:
-            chosen = [("", item) for item in compose.factoid(ranked, self.floor, self.max_sentences, MARGIN)]
+            # Each clause of a compound question may be borne out by a different sentence, and a
+            # summary is the best few sentences on its topic.
+            margin = math.inf if q.compound or q.shape == "summary" else MARGIN
+            chosen = [("", item) for item in compose.factoid(ranked, floor, self.max_sentences, margin)]
         citations = CitationList(texts)
         claims = [compose.claim(item, texts, citations, prefix=prefix) for prefix, item in chosen]
         if q.shape == "yesno":
@@ -142,6 +159,19 @@ class ExtractiveAnswerer:
             if (h.rerank is None or h.rerank > CREDIT_FLOOR)
             and all(mentions(self._article(h.passage, texts)[0], n) for n in names)
         ]
+
+    def gap(self, q: Question, hits: Sequence[Hit]) -> Gap | None:
+        """What the question takes for granted that the collection lacks: a name no article
+        mentions, or an outlet it says reported something that no article comes from and no close
+        passage mentions. However near a sentence comes, it is about something else."""
+        unknown = []
+        if self.names is not None:
+            unknown = [n for n in q.proper_names if not is_outlet(n, self.outlets) and not self.names.mentioned(n)]
+        near = normalize(" ".join(h.passage.text for h in hits))
+        foreign = [
+            s for s in q.sources if not is_outlet(s, self.outlets) and s not in unknown and not mentions(near, s)
+        ]
+        return Gap(tuple(unknown), tuple(foreign)) if unknown or foreign else None
 
     @property
     def floor(self) -> float:
@@ -261,14 +291,24 @@ class ExtractiveAnswerer:
         query: str,
         hits: Sequence[Hit],
         q: Question | None = None,
+        gap: Gap | None = None,
     ) -> Answer:
-        """ "The articles don't say", with what is missing: a name no passage mentions, or that the
-        closest passages do not answer it."""
+        """ "The articles don't say", with what is missing: what the collection lacks (`gap`), a
+        name no close passage mentions, or that the closest passages do not answer it."""
         q = q or analyse(question)
-        if not terms(question) and not q.names:
+        if gap is not None:
+            lacks = []
+            if gap.unknown:
+                lacks.append("none of them mentions " + ", ".join(f"“{n}”" for n in gap.unknown[:4]))
+            if gap.foreign:
+                lacks.append("none is from " + " or ".join(f"“{n}”" for n in gap.foreign[:4]))
+            text = f"The articles don't say: {', and '.join(lacks)}."
+            if hits:
+                text += " The closest passages are listed below."
+        elif not terms(question) and not q.names:
             text = "The question has no searchable terms; ask about a person, place, event or topic in the articles."
         else:
-            present = normalize(" ".join(f"{h.passage.title} {h.passage.text}" for h in hits))
+            present = normalize(" ".join(f"{h.passage.title} {h.passage.publisher} {h.passage.text}" for h in hits))
             missing = [n for n in q.names + tuple(sorted(q.numbers)) if normalize(n) not in present]
             lowered = {m.lower() for m in missing}
             missing += [w for w in _rare_words(question, present, self.idf) if w.lower() not in lowered]

@@ -17,7 +17,7 @@ from typing import Any
 from .errors import BackendError, DossierError
 from .extractive import ExtractiveAnswerer
 from .schema import KIND_LABELS, Answer, Hit, Turn
-from .settings import Settings
+from .settings import Settings, public_url
 from .verify import Verifier, cite
 
 INSTRUCTIONS = """You answer questions about news articles, using only the numbered passages below.
@@ -48,7 +48,6 @@ def build_prompt(question: str, hits: Sequence[Hit], history: Sequence[Turn] = (
 def chat_model(backend: str, settings: Settings) -> Any:
     """The langchain chat model behind a generative backend: `openai` (the configured
     OpenAI-compatible server) or `local` (a GGUF file in this process, loaded at first use)."""
-    import os
 
     if backend == "local":
         from .local import LocalChatModel
@@ -60,11 +59,12 @@ def chat_model(backend: str, settings: Settings) -> Any:
         from langchain_openai import ChatOpenAI
     except ImportError:
         raise BackendError("The openai backend needs langchain-openai: run `pip install langchain-openai`.") from None
-    key = settings.llm_api_key or os.environ.get("OPENAI_API_KEY", "")
     return ChatOpenAI(
         model=settings.llm_model,
         base_url=settings.llm_base_url or None,
-        api_key=key or "not-needed",  # local servers ignore it; the client insists on one
+        # Only the key of these settings (Settings.for_visitor decides whose); never the client's own
+        # fallback to the environment. Local servers ignore it; the client insists on one.
+        api_key=settings.llm_api_key or "not-needed",
         timeout=settings.llm_timeout,
         max_retries=1,
         temperature=0,
@@ -89,7 +89,7 @@ def describe_failure(error: Exception, settings: Settings) -> str:
     our own errors already are such messages."""
     if isinstance(error, DossierError):
         return str(error)
-    where = settings.llm_base_url or "api.openai.com"
+    where = public_url(settings.llm_base_url)
     kinds = _kinds(error)
     if "Timeout" in kinds:
         return (

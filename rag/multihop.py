@@ -27,6 +27,7 @@ from .errors import DossierError
 from .evaluate import Case, contains_all, load_cases, percentile
 from .schema import Answer
 from .settings import PROJECT_DIR, Settings
+from .text import words
 
 DEFAULT_DATA = PROJECT_DIR.parent / "shared" / "bench" / "multihop"
 CACHE = PROJECT_DIR / ".cache" / "multihop-index"
@@ -41,6 +42,26 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s", "", text)
 
 
+# Comparison and temporal questions are answered with one word: yes or no, or a word for either.
+_OPPOSITE = {
+    "yes": "no", "no": "yes", "true": "false", "false": "true", "same": "different", "similar": "different",
+    "consistent": "inconsistent", "agree": "disagree", "agreement": "disagreement", "align": "differ",
+    "before": "after", "after": "before",
+}  # fmt: skip
+
+
+def answered(text: str, gold: Sequence[Sequence[str]]) -> bool:
+    """Whether `text` gives the gold answer. A one-word verdict counts only when stated as a word and
+    without its opposite: "do not answer yes or no" says neither (a substring test would credit
+    "no" in "not" and both sides of "yes or no")."""
+    alternatives = [alt for group in gold for alt in group]
+    if len(alternatives) == 1 and alternatives[0].lower() in _OPPOSITE:
+        said = set(words(text))
+        verdict = alternatives[0].lower()
+        return verdict in said and _OPPOSITE[verdict] not in said
+    return contains_all(text, gold)
+
+
 def judge(case: Case, answer: Answer) -> dict[str, Any]:
     """One question's figures."""
     kind = case.extra.get("type", "unknown")
@@ -48,7 +69,7 @@ def judge(case: Case, answer: Answer) -> dict[str, Any]:
     if not case.answerable:
         row["correct"] = answer.abstained
         return row
-    row["correct"] = not answer.abstained and contains_all(answer.text, case.answer_contains)
+    row["correct"] = not answer.abstained and answered(answer.text, case.answer_contains)
     facts = [
         (e["file"], _squeeze(e["fact"])) for e in (case.extra.get("gold") or {}).get("evidence", []) if e.get("fact")
     ]

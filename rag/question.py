@@ -15,7 +15,7 @@ from typing import Literal
 from .conversation import asked_voice, entities
 from .text import STOPWORDS, words
 
-Shape = Literal["factoid", "timeline", "comparison", "overview", "yesno"]
+Shape = Literal["factoid", "timeline", "comparison", "overview", "yesno", "summary"]
 Wants = Literal["person", "date", "number", "place", "speech", "any"]
 
 _MONTHS = "january february march april may june july august september october november december"
@@ -37,6 +37,14 @@ _TIMELINE = re.compile(
 _COMPARISON = re.compile(
     r"\b(compare|comparison|contrast|differ|differs|difference|differences|how do the (articles|reports|outlets)|"
     r"versus|vs\.?)\b",
+    re.IGNORECASE,
+)
+# "What does the article say about the SCO?": the article is the speaker; any of its sentences on
+# the topic answers, and the best few together do it best.
+_SUMMARY = re.compile(
+    r"\b(what|how)\s+(did|does|do)\s+(the|this|that|these|those|a|an|its|their)\s+(\S+\s+){0,3}?"
+    r"(articles?|reports?|pieces?|stor(y|ies)|authors?|writers?|reporters?|journalists?|outlets?|coverage|editorials?)"
+    r"\s+(say|write|claim|argue|report|describe|tell us|cover)\b",
     re.IGNORECASE,
 )
 _YESNO = re.compile(
@@ -75,8 +83,17 @@ _VOICE_WORDS = re.compile(
     r"translator'?s?|translator’s|editor'?s|editor’s)( notes?| remarks?| comments?)?\b",
     re.IGNORECASE,
 )
+COMPOUND_WORDS = 25
 _NUMBER_LITERAL = re.compile(r"\d(?:[\d.,]*\d)?")
-_OUTLET_CUE = re.compile(r"\b(reported by|according to|published (by|in)|from|in|by)\s*$", re.I)
+_CAPS = r"[‘'\"“]?((?:[A-Z][\w’'.&-]*)(?:\s+(?:of\s+|the\s+|&\s+)?[A-Z][\w’'.&-]*)*)"
+_WRITING = r"(?:news\s+)?(?:article|report|piece|story|stories|coverage|column|op-ed|editorial)s?"
+# Where the question says something was reported: "a Bloomberg article", "a piece from The Washington
+# Post", "as reported by TechCrunch".
+_SOURCE = re.compile(
+    rf"\b(?:an?|the|both)\s+{_CAPS}\s+{_WRITING}\b"
+    rf"|\b{_WRITING}\s+(?:by|from|in|on)\s+(?:the\s+)?{_CAPS}"
+    rf"|\b(?:reported|published|written|detailed|covered|featured|discussed)\s+(?:by|in|on)\s+(?:the\s+)?{_CAPS}"
+)
 # Words that start a capitalised run without being part of a name ("Did", "According").
 _NOT_NAMES = _MONTH_NAMES | frozenset(
     "monday tuesday wednesday thursday friday saturday sunday "
@@ -98,14 +115,33 @@ class Question:
     """Numbers and years the question states ("2014"): an answer must concern them."""
     asks_credit: bool
     """"Who wrote the article about X" / "when was it published": answered from credit lines."""
+    sources: tuple[str, ...] = ()
+    """Outlets the question says reported something ("a Bloomberg article"): an answer must come
+    from them, or at least mention them."""
 
     @property
     def topic(self) -> str:
-        """The question without the words that only pick a voice ("What do the reader comments say
-        about Kissinger?" -> "What do say about Kissinger?"): what a sentence must be about."""
-        if self.voice is None:
-            return self.text
-        return " ".join(_VOICE_WORDS.sub(" ", self.text).split())
+        """The question without the words that only pick a voice or an outlet ("What do the reader
+        comments say about Kissinger?" -> "What do say about Kissinger?", "What did the Global Times
+        article say about the SCO?" -> "What did the article say about the SCO?"): what a sentence
+        must be about. Voice and outlet are the passage's metadata, checked as such."""
+        text = self.text if self.voice is None else _VOICE_WORDS.sub(" ", self.text)
+        for source in self.sources:
+            text = re.sub(rf"\b{re.escape(source)}(['’]s)?\b", " ", text)
+        return " ".join(text.split())
+
+    @property
+    def proper_names(self) -> tuple[str, ...]:
+        """The names, minus a lone word that merely opens the question ("Explain", "Considering"):
+        capitalised by its place, it may be no name at all."""
+        opening = self.text.split(maxsplit=1)[0].strip("\"'“‘(") if self.text.strip() else ""
+        return tuple(n for n in self.names if n != opening)
+
+    @property
+    def compound(self) -> bool:
+        """A question of several clauses ("Who, reported by X for A and by Y for B, ..."): each
+        clause may be borne out by a different sentence, so the answer shows several."""
+        return len(self.text.split()) >= COMPOUND_WORDS
 
     @property
     def literals(self) -> frozenset[str]:
@@ -120,6 +156,8 @@ def analyse(text: str) -> Question:
         shape = "yesno"
     elif _TIMELINE.search(text):
         shape = "timeline"
+    elif _SUMMARY.search(text):
+        shape = "summary"
     elif _COMPARISON.search(text):
         shape = "comparison"
     else:
@@ -143,6 +181,7 @@ def analyse(text: str) -> Question:
         names=tuple(dict.fromkeys(_names(text))),
         numbers=frozenset(m.group().rstrip(".,") for m in _NUMBER_LITERAL.finditer(text)),
         asks_credit=bool(_ASKS_CREDIT.search(text)),
+        sources=tuple(dict.fromkeys(_sources(text))),
     )
 
 
@@ -155,5 +194,15 @@ def _names(text: str) -> list[str]:
             tokens = tokens[1:]
         name = " ".join(tokens)
         if name and name.lower() not in STOPWORDS and name.lower() not in _NOT_NAMES and len(name) > 1:
+            out.append(name)
+    return out
+
+
+def _sources(text: str) -> list[str]:
+    out = []
+    for m in _SOURCE.finditer(text):
+        name = next(g for g in m.groups() if g)
+        name = re.sub(r"^The\s+", "", re.sub(r"['’]s?$", "", name.strip(".,;:’'")))
+        if name and name.lower() not in _NOT_NAMES:
             out.append(name)
     return out

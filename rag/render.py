@@ -4,6 +4,7 @@ and answers/conversations as Markdown for copying and export."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 
 from .schema import KIND_LABELS, Answer, Article
@@ -13,6 +14,19 @@ _KIND_STYLE = {
     "comment": "background:#f3f0ff;border-left:3px solid #8b7fd6;padding-left:.5em;",
     "note": "background:#fff7e0;border-left:3px solid #d8a200;padding-left:.5em;",
 }
+
+
+# Every ASCII punctuation character CommonMark lets a backslash escape, minus the few that never
+# start markup in running text (, ; ? ' " / @ % ^). Escaping ":" breaks Streamlit's
+# ":red-background[...]" directives, ":emoji:" codes and bare "http://" links alike.
+_MARKUP = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:&=])")
+
+
+def plain(text: str) -> str:
+    """`text` (an article's words, a file name, a question, a model's output) as Markdown that shows
+    exactly those characters: no link, image, heading, directive, HTML or formula can come out of it.
+    Every view renders untrusted text through this one function."""
+    return _MARKUP.sub(r"\\\1", re.sub(r"\s+", " ", text))
 
 
 def byline(author: str | None, date: str | None, *extra: str, sep: str = " · ") -> str:
@@ -77,14 +91,17 @@ def emphasised(answer: Answer, escape: Callable[[str], str]) -> str | None:
 
 
 def answer_markdown(answer: Answer) -> str:
-    lines = [answer.text, ""]
+    """The answer and its sources as Markdown; every piece of article or model text through `plain`."""
+    lines = [plain(answer.text), ""]
     if answer.citations:
         lines.append("**Sources**")
         lines.append("")
         for c in answer.citations:
             meta = byline(c.author, c.date, c.publisher or "", KIND_LABELS[c.kind], sep=", ")
-            quote = " ".join(c.quote.split())
-            lines.append(f"[{c.n}] *{c.title}* ({meta}), `{c.source}` chars {c.start}-{c.end}: “{quote}”")
+            lines.append(
+                f"- \\[{c.n}\\] *{plain(c.title)}* ({plain(meta)}), {plain(c.source)} "
+                f"chars {c.start}-{c.end}: “{plain(c.quote)}”"
+            )
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -95,5 +112,5 @@ def conversation_markdown(messages: Sequence[tuple[str, str | Answer]]) -> str:
         if isinstance(content, Answer):
             out += ["## Dossier", "", answer_markdown(content)]
         else:
-            out += [f"## {'You' if role == 'user' else 'Dossier'}", "", content, ""]
+            out += [f"## {'You' if role == 'user' else 'Dossier'}", "", plain(content), ""]
     return "\n".join(out)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .build import embedding_text
+from .constraints import is_outlet
 from .embed import Embedder
 from .lexical import BM25
 from .rerank import Reranker
@@ -36,9 +37,14 @@ class Filters:
     date_from: str | None = None
     date_to: str | None = None
     kinds: frozenset[str] | None = None
+    publishers: frozenset[str] | None = None
+    """Outlets, lower-cased."""
 
     def __bool__(self) -> bool:
-        return any(v is not None for v in (self.sources, self.articles, self.date_from, self.date_to, self.kinds))
+        return any(
+            v is not None
+            for v in (self.sources, self.articles, self.date_from, self.date_to, self.kinds, self.publishers)
+        )
 
     def admits(self, passage: Passage) -> bool:
         if self.sources is not None and passage.source not in self.sources:
@@ -46,6 +52,8 @@ class Filters:
         if self.articles is not None and passage.article_id not in self.articles:
             return False
         if self.kinds is not None and passage.kind not in self.kinds:
+            return False
+        if self.publishers is not None and (passage.publisher or "").lower() not in self.publishers:
             return False
         if self.date_from or self.date_to:
             if passage.date is None:
@@ -66,6 +74,7 @@ class Retriever:
         self.settings = settings
         self.reranker = reranker
         self.bm25 = BM25([embedding_text(p) for p in index.passages], settings.bm25_k1, settings.bm25_b)
+        self.publishers = frozenset(p.publisher.lower() for p in index.passages if p.publisher)
         self._words = {p.id: frozenset(normalize(p.text).split()) for p in index.passages}
         # Bottom-2 min-hash sketch of each word set: passages with Jaccard >= 0.8 almost surely share
         # a sketch value, so collapsing checks a handful of candidates instead of every kept hit.
@@ -88,10 +97,12 @@ class Retriever:
         query_vector: np.ndarray | None = None,
         voice: str | None = None,
         rerank: bool = True,
+        outlets: frozenset[str] = frozenset(),
     ) -> list[Hit]:
         """The `k` best passages for `query`. With `voice` ("comment", "note"), at least half of them
         are of that kind, so "what do readers say about X" finds the comments even when the article
-        itself ranks higher."""
+        itself ranks higher. `outlets` (lower-cased publishers the question names) rank their own
+        passages higher, by a third ranking in the fusion."""
         k = k or self.settings.top_k
         if voice is not None:
             if mode != "lexical" and query_vector is None and self.embedder is not None:
@@ -103,8 +114,9 @@ class Retriever:
                 mode,
                 query_vector,
                 rerank=rerank,
+                outlets=outlets,
             )
-            rest = self.search(query, k, filters, mode, query_vector, rerank=rerank)
+            rest = self.search(query, k, filters, mode, query_vector, rerank=rerank, outlets=outlets)
             seen = {h.passage.id for h in voiced}
             return (voiced + [h for h in rest if h.passage.id not in seen])[:k]
         mode = mode or self.settings.retrieval_mode
@@ -119,7 +131,7 @@ class Retriever:
             dense = self._dense(vector, n, allowed)
         if mode in ("hybrid", "lexical"):
             lexical = self.bm25.search(query, n, allowed)
-        fused = self._fuse(dense, lexical, mode)
+        fused = self._fuse(dense, lexical, mode, outlets)
         if not rerank or self.reranker is None or self.settings.rerank_candidates == 0:
             return self._collapse(fused, k)
         return self.rerank(query, self._collapse(fused, max(k, self.settings.rerank_candidates)), k)
@@ -157,7 +169,17 @@ class Retriever:
         scores, rows = self.index.vectors.search(query, n, params=params)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
-    def _fuse(self, dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]], mode: str) -> list[Hit]:
+    def named_outlets(self, names: Iterable[str]) -> frozenset[str]:
+        """The collection's publishers (lower-cased) that `names` refer to ("BBC" -> every "BBC News - ...")."""
+        return frozenset(o for o in self.publishers for n in names if is_outlet(n, frozenset([o])))
+
+    def _fuse(
+        self,
+        dense: Sequence[tuple[int, float]],
+        lexical: Sequence[tuple[int, float]],
+        mode: str,
+        outlets: frozenset[str] = frozenset(),
+    ) -> list[Hit]:
         c = self.settings.rrf_k
         fused: dict[int, float] = {}
         dense_score = dict(dense)
@@ -171,6 +193,11 @@ class Retriever:
                 for rank, (row, _) in enumerate(ranking):
                     fused[row] = fused.get(row, 0.0) + weight / (c + rank + 1)
         order = sorted(fused, key=lambda r: -fused[r])
+        if outlets and self.settings.outlet_weight:
+            own = [r for r in order if (self.index.passages[r].publisher or "").lower() in outlets]
+            for rank, row in enumerate(own):
+                fused[row] += self.settings.outlet_weight / (c + rank + 1)
+            order = sorted(fused, key=lambda r: -fused[r])
         return [
             Hit(self.index.passages[r], fused[r], dense=dense_score.get(r), lexical=lexical_score.get(r)) for r in order
         ]

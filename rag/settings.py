@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from .errors import DossierError
 
@@ -43,6 +44,13 @@ class Settings:
     )
     dense_weight: float = field(default=1.0, metadata=_doc("Weight of the dense ranking in the fusion."))
     lexical_weight: float = field(default=1.0, metadata=_doc("Weight of the BM25 ranking in the fusion."))
+    outlet_weight: float = field(
+        default=2.0,
+        metadata=_doc(
+            "Weight, in the fusion, of a third ranking: the passages of the outlets a question names "
+            '("as reported by TechCrunch"). 0: outlets are only words of the query; 2: tuned on MultiHop dev.'
+        ),
+    )
     bm25_k1: float = field(default=0.9, metadata=_doc("BM25 term-frequency saturation."))
     bm25_b: float = field(default=0.4, metadata=_doc("BM25 length normalisation."))
     retrieval_mode: str = field(default="hybrid", metadata=_doc("hybrid | dense | lexical"))
@@ -92,6 +100,18 @@ class Settings:
         default="", repr=False, metadata=_doc("API key (falls back to OPENAI_API_KEY); never logged or exported.")
     )
     llm_timeout: float = field(default=60.0, metadata=_doc("Seconds to wait for the model server."))
+    ui_llm_settings: str = field(
+        default="",
+        metadata=_doc(
+            "What a visitor of the web app may change about the model server: open (URL, model, key, and a "
+            "GGUF file from models_dir) | locked (the operator's settings only). Empty: locked when an API "
+            "key is configured, else open."
+        ),
+    )
+    models_dir: Path = field(
+        default=PROJECT_DIR / "models",
+        metadata=_doc("GGUF files a visitor may pick for the local backend (by name; no other path is accepted)."),
+    )
     local_model: str = field(
         default="",
         metadata=_doc(
@@ -100,7 +120,7 @@ class Settings:
     )
     max_answer_sentences: int = field(default=3, metadata=_doc("Sentences in an extractive answer (1-4)."))
     answer_threshold: float = field(
-        default=3.0,
+        default=1.5,
         metadata=_doc(
             "Cross-encoder score (logit) the best answer sentence must reach, after the answer-type and "
             "name checks; below it the answer abstains. Calibrated on development questions (README)."
@@ -130,6 +150,8 @@ class Settings:
             if raw is not None and raw.strip() != "":
                 values[f.name] = _parse(f, raw.strip())
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if not values.get("llm_api_key") and environ.get("OPENAI_API_KEY", "").strip():
+            values["llm_api_key"] = environ["OPENAI_API_KEY"].strip()  # the operator's key, by its usual name
         return cls(**values).validated()
 
     def replace(self, **changes: Any) -> Settings:
@@ -138,6 +160,9 @@ class Settings:
     def validated(self) -> Settings:
         object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
         object.__setattr__(self, "index_dir", Path(self.index_dir))
+        object.__setattr__(self, "models_dir", Path(self.models_dir))
+        if self.ui_llm_settings not in ("", "open", "locked"):
+            raise DossierError(f"DOSSIER_UI_LLM_SETTINGS={self.ui_llm_settings!r} is not one of open, locked.")
         if self.retrieval_mode not in ("hybrid", "dense", "lexical"):
             raise DossierError(f"DOSSIER_RETRIEVAL_MODE={self.retrieval_mode!r} is not one of hybrid, dense, lexical.")
         if self.answerer not in ANSWERERS:
@@ -158,6 +183,35 @@ class Settings:
         if not 1 <= self.max_answer_sentences <= 4:
             raise DossierError("Setting max_answer_sentences must be between 1 and 4.")
         return self
+
+    @property
+    def llm_locked(self) -> bool:
+        """Whether visitors are kept from changing the model-server settings."""
+        return self.ui_llm_settings == "locked" or (self.ui_llm_settings == "" and bool(self.llm_api_key))
+
+    def visitor_models(self) -> list[str]:
+        """The GGUF files a visitor may choose for the local backend, by name."""
+        if not self.models_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.models_dir.glob("*.gguf") if p.is_file())
+
+    def for_visitor(self, base_url: str = "", model: str = "", api_key: str = "", local_model: str = "") -> Settings:
+        """The model-server settings of one visitor's session, from what they typed. Locked: the
+        operator's, whatever was typed. Open: the visitor's server and model; the operator's key is
+        sent only to the operator's server (a server the visitor names gets only the key the visitor
+        typed); a GGUF file only by name from `models_dir` (a typed path could probe the disk)."""
+        if self.llm_locked:
+            return self
+        url = base_url.strip() or self.llm_base_url
+        key = api_key.strip() or (self.llm_api_key if _endpoint(url) == _endpoint(self.llm_base_url) else "")
+        local = self.local_model
+        if local_model:
+            if local_model not in self.visitor_models():
+                raise DossierError(f"Choose a model file from the list (the GGUF files in {self.models_dir.name}/).")
+            local = str(self.models_dir / local_model)
+        return self.replace(
+            llm_base_url=url, llm_model=model.strip() or self.llm_model, llm_api_key=key, local_model=local
+        )
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, str]]:
@@ -181,3 +235,21 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
     except ValueError:
         raise DossierError(f"DOSSIER_{f.name.upper()}={raw!r} is not a valid {kind}.") from None
     return raw
+
+
+def _endpoint(url: str) -> str:
+    """A base URL compared as scheme://host:port/path (the default server when empty)."""
+    parts = urlsplit(url.strip() or "https://api.openai.com/v1")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}{port}{parts.path.rstrip('/')}"
+
+
+def public_url(url: str) -> str:
+    """`url` fit to show: without a user name, password, query or fragment (where secrets hide)."""
+    if not url:
+        return "api.openai.com"
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", "")) if parts.scheme else url.split("?")[0].split("@")[-1]

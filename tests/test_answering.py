@@ -10,6 +10,7 @@ import pytest
 
 from rag.assistant import Assistant
 from rag.build import build
+from rag.constraints import Names
 from rag.conversation import contextualize, is_follow_up
 from rag.embed import load_embedder
 from rag.errors import ModelError
@@ -66,6 +67,24 @@ def test_spelling_reads_typos_as_the_collection_words_but_keeps_real_words():
     assert speller.correct("What did the translator remark about climate?")[1] == {}
 
 
+def test_names_are_looked_up_as_phrases_in_the_whole_collection():
+    names = Names(["The Federal Reserve raised rates. India's exports grew, the Times said.", "Russia and China"])
+    assert names.mentioned("Federal Reserve's") and names.mentioned("India")
+    assert not names.mentioned("Times of India")  # every word is there, the name is not
+    assert not names.mentioned("David Sutter")
+    assert names.mentioned("Russia-China")  # a hyphenated pair is read as its parts
+    assert names.mentioned("Russian Federal Reserve")  # a nationality describes the name
+
+
+def test_question_reads_the_outlets_it_cites_and_ignores_a_capitalised_opening():
+    q = analyse("Considering a Bloomberg article on Panasonic and a piece from The Washington Post, who leads it?")
+    assert q.sources == ("Bloomberg", "Washington Post")
+    assert "Considering" in q.names and "Considering" not in q.proper_names
+    assert analyse("As reported by TechCrunch and The Verge, which company was sued?").sources == ("TechCrunch",)
+    assert analyse("What did Putin say about India?").sources == ()
+    assert analyse("Who, reported by " + "many outlets " * 10 + "was sued?").compound
+
+
 def test_a_question_naming_its_subject_stands_alone():
     history = [Turn("user", "How much did the ruble fall in 2014?"), Turn("assistant", "45 percent. [1]")]
     assert not is_follow_up("Who is Li Shanfu and what did he do in Moscow?")
@@ -116,6 +135,18 @@ def test_the_answer_phrase_is_marked(real):
 def test_near_topic_questions_the_articles_do_not_answer_are_refused(real, question):
     answer = real.ask(question)
     assert answer.abstained and answer.text.startswith("The articles don't say")
+
+
+def test_a_question_about_what_the_collection_lacks_says_what_it_lacks(real):
+    answer = real.ask("What did Angela Merkel say about the ruble?")
+    assert answer.abstained and "none of them mentions “Angela Merkel”" in answer.text
+    # Bloomberg is quoted in one article (on Blinken), but no article is from it nor is that passage near.
+    answer = real.ask("What did a Bloomberg report say about the naval drill in the Sea of Japan?")
+    assert answer.abstained and "none is from “Bloomberg”" in answer.text
+    found = real.retrieve("What did a Bloomberg report say about Blinken's talks in China?")
+    assert real.answerer("extractive").gap(analyse(found.question), found.hits) is None  # the passage cites it
+    answer = real.ask("What did the Global Times article say about the SCO?")  # an outlet the collection has
+    assert not answer.abstained
 
 
 def test_an_unrelated_question_is_not_harmed_by_the_conversation(real):
@@ -212,3 +243,12 @@ def test_bench_multihop_runs_on_a_small_set(tmp_path, monkeypatch, capsys):
     assert result["questions"] == 2 and result["articles"] >= 2
     assert result["hits@10"] == 1.0 and result["accuracy"]["inference_query"] == 1.0
     assert result["null_abstention"] == 1.0 and result["answerable_wrongly_abstained"] == 0.0
+
+
+def test_multihop_credits_a_verdict_only_when_the_answer_states_it():
+    from rag.multihop import answered
+
+    assert not answered("The articles do not answer yes or no in so many words.", [["Yes"]])
+    assert not answered("Nothing here is known.", [["no"]])  # "no" inside "nothing", "known"
+    assert answered("No: the later report says the same.", [["no"]])
+    assert answered("Sam Bankman-Fried was convicted.", [["Sam Bankman-Fried"]])

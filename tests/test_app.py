@@ -1,6 +1,7 @@
 """The Streamlit page logic with Streamlit's AppTest (no browser): first-run build, asking, the
 citation list, abstention, errors in the page, per-session conversations."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -34,13 +35,18 @@ def app(app_env, monkeypatch):
     return at
 
 
+def shown(markdown: str) -> str:
+    """What Markdown source shows as text: backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def messages(at):
-    return [(m.name, " ".join(md.value for md in m.markdown)) for m in at.chat_message]
+    return [(m.name, shown(" ".join(md.value for md in m.markdown))) for m in at.chat_message]
 
 
 def test_first_run_builds_the_index_and_lists_the_articles(app, app_env):
     assert (app_env / "index" / "CURRENT").exists()
-    assert any("Articles (11)" in h.value for h in app.sidebar.subheader)
+    assert any("Articles (11)" in shown(h.value) for h in app.sidebar.subheader)
     assert not app.error
 
 
@@ -63,14 +69,14 @@ def test_follow_up_uses_the_conversation(app):
 
 def test_abstention_is_plain_and_shows_closest_passages(app):
     app.chat_input[0].set_value("What is the price of Bitcoin?").run()
-    assert any("The articles don't say" in i.value for i in app.info)
+    assert any("The articles don't say" in shown(i.value) for i in app.info)
     assert any(e.label.startswith("Closest passages") for e in app.expander)
 
 
 def test_bad_questions_are_messages_not_tracebacks(app):
     app.chat_input[0].set_value("x" * 102_400).run()
     assert not app.exception
-    assert any("limit is 2,000" in e.value for e in app.error)
+    assert any("limit is 2,000" in shown(e.value) for e in app.error)
 
 
 def test_new_conversation_clears_the_chat(app):
@@ -95,7 +101,7 @@ def test_damaged_index_shows_the_fix_in_the_page(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
-    assert any("damaged" in e.value for e in at.error)
+    assert any("damaged" in shown(e.value) for e in at.error)
     assert any(b.label == "Rebuild the index now" for b in at.button)
 
 
@@ -144,7 +150,7 @@ def test_openai_backend_without_a_model_says_which_setting(app):
     assert [t.label for t in app.sidebar.text_input] == ["Server URL", "Model", "API key"]
     app.chat_input[0].set_value("What is the SCO?").run()
     assert not app.exception
-    assert any("DOSSIER_LLM_MODEL" in e.value for e in app.error)
+    assert any("DOSSIER_LLM_MODEL" in shown(e.value) for e in app.error)
 
 
 def test_unreachable_model_server_still_answers(app):
@@ -153,18 +159,37 @@ def test_unreachable_model_server_still_answers(app):
     app.sidebar.text_input[1].input("tiny").run()
     app.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
     assert not app.exception
-    assert any("Cannot reach the model server at http://127.0.0.1:9/v1" in w.value for w in app.warning)
+    assert any("Cannot reach the model server at http://127.0.0.1:9/v1" in shown(w.value) for w in app.warning)
     assert "ICBC" in messages(app)[-1][1]
 
 
-def test_local_backend_with_a_missing_model_file_still_answers(app, tmp_path):
-    app.sidebar.selectbox[0].select("local").run()
-    assert [t.label for t in app.sidebar.text_input] == ["GGUF model file"]
-    app.sidebar.text_input[0].input(str(tmp_path / "missing.gguf")).run()
-    app.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
-    assert not app.exception
-    assert any("DOSSIER_LOCAL_MODEL" in w.value for w in app.warning)
-    assert "ICBC" in messages(app)[-1][1]
+def test_local_backend_with_a_broken_model_file_still_answers(app_env, monkeypatch, tmp_path):
+    (tmp_path / "broken.gguf").write_bytes(b"not a model")
+    monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(app_env / "corpus"))
+    monkeypatch.setenv("DOSSIER_INDEX_DIR", str(app_env / "index"))
+    monkeypatch.setenv("DOSSIER_MODELS_DIR", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.sidebar.selectbox[0].select("local").run()
+    assert at.sidebar.selectbox[1].label == "GGUF model file" and not at.sidebar.text_input  # no typed paths
+    at.sidebar.selectbox[1].select("broken.gguf").run()
+    at.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
+    assert not at.exception
+    assert any("broken.gguf" in shown(w.value) for w in at.warning)
+    assert "ICBC" in messages(at)[-1][1]
+
+
+def test_a_configured_api_key_locks_the_model_server_fields(app_env, monkeypatch):
+    monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(app_env / "corpus"))
+    monkeypatch.setenv("DOSSIER_INDEX_DIR", str(app_env / "index"))
+    monkeypatch.setenv("DOSSIER_LLM_API_KEY", "sk-operator")
+    monkeypatch.setenv("DOSSIER_LLM_BASE_URL", "http://user:pw@127.0.0.1:9/v1?api_key=sk-url")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.sidebar.selectbox[0].select("openai").run()
+    assert not at.sidebar.text_input  # nothing a visitor could point elsewhere
+    caption = " ".join(shown(c.value) for c in at.sidebar.caption)
+    assert "http://127.0.0.1:9/v1 (set by the operator)" in caption and "sk-" not in caption and "pw" not in caption
 
 
 def test_an_index_from_an_older_dossier_is_rebuilt_in_the_page(app, app_env, monkeypatch):
@@ -182,6 +207,6 @@ def test_an_index_from_an_older_dossier_is_rebuilt_in_the_page(app, app_env, mon
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     assert not at.exception and not at.error
-    assert any("stores the index differently" in i.value for i in at.info)
+    assert any("stores the index differently" in shown(i.value) for i in at.info)
     at.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
     assert "ICBC" in messages(at)[-1][1]
