@@ -14,7 +14,15 @@ from rag.build import build
 from rag.embed import load_embedder
 from rag.errors import DossierError, IndexError_, IndexMissing, IndexOutdated
 from rag.ingest import ACCEPTED, add_upload
-from rag.render import answer_markdown, article_html, byline, conversation_markdown, emphasised, plain
+from rag.render import (
+    PLANTED_LABEL,
+    answer_markdown,
+    article_html,
+    byline,
+    conversation_markdown,
+    emphasised,
+    plain,
+)
 from rag.retrieve import Filters
 from rag.schema import KIND_LABELS, Answer, Citation, Turn
 from rag.settings import ANSWERERS, Settings, public_url
@@ -164,6 +172,8 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
                 if hit.lexical is not None:
                     parts.append(f"BM25 {hit.lexical:.2f}")
                 scores = " · " + ", ".join(parts)
+            if p.instruction:
+                scores += f" · ⚠ {plain(PLANTED_LABEL)}"
             st.markdown(
                 f"**{rank}\\.** {plain(p.title)} · {KIND_LABELS[p.kind]} · {plain(p.source)}{scores}  \n"
                 f"{plain(p.text[:400])}{'…' if len(p.text) > 400 else ''}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from .injection import instruction_like
 from .schema import Article, Passage, Segment
 from .text import sentence_spans
 
@@ -39,6 +40,7 @@ def split(article: Article, text: str, chunk_words: int = 120, overlap: int = 1)
                     sentences=tuple(window),
                     publisher=article.publisher,
                     credits=article.credits,
+                    instruction=any(instruction_like(text[s:e]) for s, e in window),
                 )
             )
     passages.sort(key=lambda p: (p.start, p.end))

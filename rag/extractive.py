@@ -19,6 +19,7 @@ from .candidates import Candidate, gather
 from .citations import CitationList
 from .compose import Features, Scored
 from .constraints import Names, fit, is_outlet, mentions
+from .injection import planted
 from .question import Question, analyse
 from .rerank import Reranker
 from .schema import Answer, Article, Claim, Hit, Passage, Turn
@@ -206,6 +207,8 @@ class ExtractiveAnswerer:
             if p.article_id not in articles:
                 articles[p.article_id], used = self._article(p, texts)
                 absent[p.article_id] = sum(w for t, w in asked.items() if t not in used) / asked_total
+            if p.instruction and not planted_free(cand, texts):
+                continue  # text planted for language models is no answer, whatever it says
             f = fit(q, cand, articles[p.article_id], self.outlets)
             if f.stated and f.missing == f.stated:
                 continue  # the article mentions none of the names and numbers the question states
@@ -348,3 +351,9 @@ def _rare_words(question: str, present: str, idf: Callable[[str], float]) -> lis
     stems_seen = {stem(w) for w in seen}
     found = [w for w in found if stem(w) not in stems_seen]
     return sorted(dict.fromkeys(found), key=lambda w: -idf(stem(w)))
+
+
+def planted_free(cand: Candidate, texts: Mapping[str, str]) -> bool:
+    """Whether none of the candidate's sentences is planted text (`injection.planted`)."""
+    skip = planted(texts[cand.passage.source], cand.passage.sentences)
+    return not any(j in skip for j in range(cand.first, cand.last + 1))

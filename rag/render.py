@@ -7,7 +7,10 @@ import html
 import re
 from collections.abc import Callable, Sequence
 
+from .injection import instruction_like
 from .schema import KIND_LABELS, Answer, Article
+
+PLANTED_LABEL = "text addressed to AI systems: an attempted instruction, ignored by Dossier"
 
 _KIND_STYLE = {
     "article": "",
@@ -44,7 +47,11 @@ def article_html(text: str, article: Article, highlight: tuple[int, int] | None 
         label = ""
         if seg.kind != "article" and (seg.kind != previous_kind or seg.kind == "comment"):
             label = f'<span class="kind">{KIND_LABELS[seg.kind]}</span> '
-        parts.append(f'<p class="{seg.kind}" style="{_KIND_STYLE[seg.kind]}">{label}{body}</p>')
+        style = _KIND_STYLE[seg.kind]
+        if instruction_like(text[seg.start : seg.end]):
+            label += f'<span class="kind planted">{PLANTED_LABEL}</span> '
+            style += "border-left:3px solid #c0392b;padding-left:.5em;"
+        parts.append(f'<p class="{seg.kind}" style="{style}">{label}{body}</p>')
         previous_kind = seg.kind
     credit = html.escape(byline(article.author, article.date, article.source))
     # The lines the author and date were read from, verbatim: a citation of "who wrote it" points here.

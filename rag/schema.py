@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from .injection import instruction_like
+
 Kind = Literal["article", "comment", "note"]
 """Whose voice a span is: the article's own reporting, a reader comment, or a translator's/editor's note."""
 
@@ -73,6 +75,9 @@ class Passage:
     publisher: str | None = None
     credits: tuple[tuple[int, int], ...] = ()
     """The article's credit lines (see `Article.credits`), so an answer can cite its author and date."""
+    instruction: bool = False
+    """It holds text addressed to a language model ("ignore previous instructions..."): shown as
+    such, never an answer (`injection.py`)."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -85,6 +90,8 @@ class Passage:
         data = dict(data)
         data["sentences"] = tuple((int(a), int(b)) for a, b in data["sentences"])
         data["credits"] = tuple((int(a), int(b)) for a, b in data.get("credits", ()))
+        if "instruction" not in data:  # an index written before passages were marked
+            data["instruction"] = instruction_like(data["text"])
         return cls(**data)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .citations import CitationList, Span
+from .injection import meta_claim, planted, urls
 from .schema import Claim, Hit
 from .text import normalize, sentence_spans, terms
 
@@ -51,6 +52,9 @@ class Verified:
     refusal: bool
     recited: int
     """Claims whose citation was corrected or added by verification."""
+    meta: int = 0
+    """Claims about the answer itself or instructions ("the answer is verified"): a sign the model
+    obeyed text planted in a passage."""
 
 
 _LEADING_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
@@ -147,8 +151,11 @@ def _units(hits: Sequence[Hit], texts: Mapping[str, str]) -> list[_Unit]:
         text = texts[p.source]
         meta = " ".join((p.title, p.author or "", p.date or ""))
         passage_text = normalize(" ".join([meta, text[p.start : p.end], *(text[s:e] for s, e in p.credits)]))
+        skip = planted(text, p.sentences) if p.instruction else frozenset()
         for j, (s, e) in enumerate(p.sentences):
-            ends = [e] + ([p.sentences[j + 1][1]] if j + 1 < len(p.sentences) else [])
+            if j in skip:
+                continue  # an instruction planted in an article, and what follows it, support nothing
+            ends = [e] + ([p.sentences[j + 1][1]] if j + 1 < len(p.sentences) and j + 1 not in skip else [])
             for end in ends:
                 span_terms = frozenset(terms(meta + " " + text[s:end]))
                 units.append(_Unit(i, Span(p, s, end), passage_text, span_terms))
@@ -189,9 +196,11 @@ class Verifier:
         row = {t: len(claims) + i for i, t in enumerate(distinct)}
         unit_vectors = vectors[np.array([row[t] for t in unit_texts], dtype=np.int64)]
 
-        out_claims, out_spans, recited = [], [], 0
+        out_claims, out_spans, recited, meta = [], [], 0, 0
         for (text, numbers), vector in zip(claims, claim_vectors, strict=True):
-            if _REFUSAL.search(text):  # "the article does not say how many ...": no passage can support it
+            meta += meta_claim(text)
+            if _REFUSAL.search(text) or meta_claim(text):
+                # "the article does not say how many ...", "the answer is verified": no passage can support it
                 out_claims.append((text, False))
                 out_spans.append(())
                 continue
@@ -210,6 +219,8 @@ class Verifier:
                     recited += 1
                 else:
                     span = None
+            if span is not None and any(u not in texts[span.passage.source][span.start : span.end] for u in urls(text)):
+                span = None  # a link the cited words do not contain is the model's, not the article's
             out_claims.append((text, span is not None))
             out_spans.append((span,) if span is not None else ())
         return Verified(
@@ -217,6 +228,7 @@ class Verifier:
             spans=tuple(out_spans),
             refusal=False,
             recited=recited,
+            meta=meta,
         )
 
     def _best(

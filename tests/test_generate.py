@@ -44,8 +44,7 @@ def verdicts(assistant, question, needle, *sentences):
     hits = assistant.retriever.search(question, k=6)
     n = passage_number(hits, needle)
     reply = " ".join(sentence.format(n=n) for sentence in sentences)
-    answer = scripted(assistant, reply).answer(question, question, hits, assistant.index.texts)
-    return [c.supported for c in answer.claims]
+    return [c.supported for c in Verifier(assistant.embedder.embed).verify(reply, hits, assistant.index.texts).claims]
 
 
 def test_prompt_numbers_passages_with_their_metadata_and_the_rules():
@@ -56,7 +55,7 @@ def test_prompt_numbers_passages_with_their_metadata_and_the_rules():
     )
     messages = build_prompt("What?", [Hit(p, 1.0)], [Turn("user", "Before?"), Turn("assistant", "Earlier [1].")])
     assert messages[0][0] == "system" and INSTRUCTIONS in messages[0][1]
-    assert "[1] A title — Ann Author, 2020-01-02 (reader comment)\nHello." in messages[0][1]
+    assert '<passage n="1">\nA title — Ann Author, 2020-01-02 (reader comment)\nHello.\n</passage>' in messages[0][1]
     assert messages[1:] == [("human", "Before?"), ("ai", "Earlier [1]."), ("human", "What?")]
 
 
@@ -104,9 +103,10 @@ def test_a_number_not_in_the_passage_is_flagged(assistant):
     answer = scripted(
         assistant,
         f"The Trump regime plans to restrict exports to 89 Chinese firms [{n}]. "
-        f"It also blacklisted 412 Russian banks [{n}].",
+        f"It also blacklisted 412 Russian banks [{n}]. "
+        f"US export restrictions were also imposed on 28 Russian entities [{n}].",
     ).answer(question, question, hits, assistant.index.texts)
-    assert [c.supported for c in answer.claims] == [True, False]
+    assert [c.supported for c in answer.claims] == [True, False, True]  # 1 of 3: kept, flagged
     assert "412 Russian banks. [not supported by the articles]" in answer.text
     assert "1 sentence(s)" in answer.notice
 
@@ -173,13 +173,13 @@ def test_a_refusal_is_an_abstention(assistant, reply):
     assert answer.abstained and answer.citations == () and answer.text.startswith("The articles don't say")
 
 
-def test_a_mostly_unsupported_answer_is_replaced_by_the_extractive_one(assistant):
+def test_a_half_unsupported_answer_is_replaced_by_the_extractive_one(assistant):
     _, answer = ask(
         assistant,
         "How many Chinese firms will face US export restrictions?",
         "Exports to 12 firms were banned in 1999 [1]. Angela Merkel approved it [2].",
     )
-    assert "mostly not supported" in answer.notice and "fell back" in answer.backend
+    assert "2 of the 2 sentences" in answer.notice and "fell back" in answer.backend
     assert "89" in answer.text and all(c.supported for c in answer.claims)
 
 
