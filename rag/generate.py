@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -138,12 +139,17 @@ class GenerativeAnswerer:
         if not hits:
             return self.fallback.answer(question, query, hits, texts)
         generated = []
+        # One deadline for the whole answer: a server that trickles a token every few seconds never
+        # trips a per-read timeout.
+        deadline = time.monotonic() + self.settings.llm_timeout
         try:
             for chunk in self.model.stream(build_prompt(question, hits, history)):
                 piece = chunk.content if isinstance(chunk.content, str) else ""
                 generated.append(piece)
                 if on_token is not None and piece:
                     on_token(piece)
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the answer took longer than the timeout")
         except Exception as e:  # any client or server failure: the user still gets an answer
             return self._fallback(question, query, hits, texts, describe_failure(e, self.settings))
         raw = "".join(generated).strip()

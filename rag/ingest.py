@@ -8,7 +8,10 @@ converted to plain text first so citation offsets point into a file a reader can
 from __future__ import annotations
 
 import io
+import itertools
+import os
 import re
+import uuid
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -66,24 +69,29 @@ def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int) -> 
     if converted:
         name = f"{Path(name).stem}.txt"
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    target, renamed_from = _free_path(corpus_dir, name, text)
-    if target.exists():  # the same article again: nothing to do
-        return Added(target, None, converted)
-    target.write_text(text, encoding="utf-8")
-    return Added(target, renamed_from, converted)
+    return _save(corpus_dir, name, text, converted)
 
 
-def _free_path(corpus_dir: Path, name: str, text: str) -> tuple[Path, str | None]:
-    target = corpus_dir / name
-    if not target.exists() or target.read_text(encoding="utf-8", errors="replace") == text:
-        return target, None
+def _save(corpus_dir: Path, name: str, text: str, converted: bool) -> Added:
+    """Write `text` under `name`, or `stem-2`, `stem-3`... when another article has that name; the
+    same article again is not written twice. Each candidate name is claimed atomically with its whole
+    content (a hard link of a finished temporary file), so two uploads of one name at once both land."""
     stem, suffix = Path(name).stem, Path(name).suffix
-    n = 2
-    while (corpus_dir / f"{stem}-{n}{suffix}").exists():
-        if (corpus_dir / f"{stem}-{n}{suffix}").read_text(encoding="utf-8", errors="replace") == text:
-            return corpus_dir / f"{stem}-{n}{suffix}", None
-        n += 1
-    return corpus_dir / f"{stem}-{n}{suffix}", name
+    partial = corpus_dir / f".{uuid.uuid4().hex}.part"  # not an article suffix: never indexed
+    partial.write_text(text, encoding="utf-8")
+    try:
+        for n in itertools.count(1):
+            target = corpus_dir / (name if n == 1 else f"{stem}-{n}{suffix}")
+            try:
+                os.link(partial, target)
+            except FileExistsError:
+                if target.read_text(encoding="utf-8", errors="replace") == text:
+                    return Added(target, None, converted)  # the same article again: nothing to do
+                continue
+            return Added(target, None if n == 1 else name, converted)
+        raise AssertionError("unreachable")
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class _TextExtractor(HTMLParser):

@@ -25,11 +25,17 @@ _KIND_STYLE = {
 _MARKUP = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:&=])")
 
 
+# GFM turns bare URLs, "www." and e-mail addresses into links *after* escapes are resolved, so an
+# invisible word joiner (U+2060) goes where its patterns need a letter: after "://", between "www"
+# and ".", after "@".
+_AUTOLINK = re.compile(r"(?<=://)|(?<=\bwww)(?=\.)|(?<=@)(?=\w)", re.IGNORECASE)
+
+
 def plain(text: str) -> str:
     """`text` (an article's words, a file name, a question, a model's output) as Markdown that shows
     exactly those characters: no link, image, heading, directive, HTML or formula can come out of it.
     Every view renders untrusted text through this one function."""
-    return _MARKUP.sub(r"\\\1", re.sub(r"\s+", " ", text))
+    return _MARKUP.sub(r"\\\1", _AUTOLINK.sub("\u2060", re.sub(r"\s+", " ", text)))
 
 
 def byline(author: str | None, date: str | None, *extra: str, sep: str = " · ") -> str:

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,8 @@ class Manifest:
     created: float
     format: str = FORMAT
     format_version: int = FORMAT_VERSION
+    checksums: dict[str, str] = field(default_factory=dict)
+    """sha256 of each data file of the generation, written by `save`, checked by `load`."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -97,9 +100,12 @@ def live_generation(index_dir: Path) -> Path:
     current = index_dir / "CURRENT"
     if not current.is_file():
         raise IndexMissing(f"No index yet in {index_dir}: run `python -m rag index` to build it.")
-    name = current.read_text(encoding="utf-8").strip()
+    try:
+        name = current.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as e:
+        raise IndexError_(f"The index in {index_dir} is damaged (CURRENT is unreadable: {e}): {REBUILD}.") from None
     path = index_dir / name
-    if not name.startswith("gen-") or not path.is_dir():
+    if not name.startswith("gen-") or "/" in name or not path.is_dir():
         raise IndexError_(f"The index in {index_dir} is damaged (CURRENT points to '{name}'): {REBUILD}.")
     return path
 
@@ -108,7 +114,7 @@ def read_manifest(index_dir: Path) -> Manifest:
     path = live_generation(index_dir)
     try:
         data = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError("not a Dossier index")
         version = int(data["format_version"])
         if version != FORMAT_VERSION:
@@ -121,10 +127,11 @@ def read_manifest(index_dir: Path) -> Manifest:
             dimension=int(data["dimension"]),
             files={k: FileRecord(**v) for k, v in data["files"].items()},
             created=float(data["created"]),
+            checksums={str(k): str(v) for k, v in data.get("checksums", {}).items()},
         )
     except IndexError_:
         raise
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise IndexError_(f"The index in {index_dir} is damaged ({type(e).__name__}: {e}): {REBUILD}.") from None
 
 
@@ -140,12 +147,15 @@ def load(index_dir: Path, embedding_model: str | None = None) -> Index:
             f"'{manifest.embedding_model}', or {REBUILD} to re-embed with the new model."
         )
     path = live_generation(index_dir)
+    for name, expected in manifest.checksums.items():
+        if _sha256(path / name) != expected:
+            raise IndexError_(f"The index in {index_dir} is damaged ({name} changed after it was written): {REBUILD}.")
     try:
         passages = tuple(Passage.from_json(d) for d in _read_jsonl(path / "passages.jsonl"))
         articles = tuple(_article_from_json(d) for d in _read_jsonl(path / "articles.jsonl"))
         texts = {d["source"]: d["text"] for d in _read_jsonl(path / "sources.jsonl")}
         vectors = faiss.read_index(str(path / "vectors.faiss"))
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError, MemoryError) as e:
         raise IndexError_(f"The index in {index_dir} is damaged ({type(e).__name__}: {e}): {REBUILD}.") from None
     if vectors.ntotal != len(passages) or vectors.d != manifest.dimension:
         raise IndexError_(
@@ -155,6 +165,17 @@ def load(index_dir: Path, embedding_model: str | None = None) -> Index:
     if any(p.source not in texts for p in passages):
         raise IndexError_(f"The index in {index_dir} is damaged (a source text is missing): {REBUILD}.")
     return Index(manifest, passages, articles, texts, vectors, path)
+
+
+DATA_FILES = ("passages.jsonl", "articles.jsonl", "sources.jsonl", "vectors.faiss")
+
+
+def _sha256(path: Path) -> str:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return "missing"
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -217,6 +238,8 @@ def save(
             flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
         faiss.write_index(flat, str(staging / "vectors.faiss"))
         # The manifest goes last: a generation without one is never made live.
+        checksums = {name: _sha256(staging / name) for name in DATA_FILES}
+        manifest = replace(manifest, checksums=checksums)
         _write_text(staging / "manifest.json", json.dumps(manifest.to_json(), indent=2, ensure_ascii=False))
         _fsync_dir(staging)
         generation = index_dir / f"gen-{time.time_ns()}"

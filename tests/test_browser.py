@@ -195,3 +195,40 @@ def test_ask_open_citation_and_upload(browser, corpus, capsys):
             f"\n[e2e] cold start to first answer {cold:.1f} s; warm start to first answer {warm_start:.1f} s; "
             f"answer latency in the browser {warm_latency:.2f} s"
         )
+
+
+def test_a_hostile_article_is_only_ever_text(browser, tmp_path):
+    """An article whose title, byline and body carry a Markdown image, links, a Streamlit directive, a
+    script tag and an instruction for AI models: in real Chromium, nothing is fetched from its host,
+    nothing becomes a link, image or styled text, and the instruction is labelled in the source view."""
+    from tests.test_security import HOSTILE_ARTICLE
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "hostile.md").write_text(HOSTILE_ARTICLE, encoding="utf-8")
+    server = Server(tmp_path / "corpus", tmp_path / "index")
+    requests: list[str] = []
+    try:
+        page = open_chat(browser, server, timeout=300_000)
+        page.on("request", lambda request: requests.append(request.url))
+        ask(page, "How much did the ruble lose in 2014? ![q](http://evil.test/q.png)")
+        answer = page.locator('[data-testid="stChatMessage"]').last
+        assert "45 percent" in answer.inner_text()
+        answer.get_by_role("button", name="Open").first.click()
+        dialog = page.get_by_role("dialog")
+        frame = dialog.frame_locator("iframe")
+        frame.locator("mark.cited").first.wait_for()
+        assert frame.locator("img, a").count() == 0
+        assert "alert" not in " ".join(frame.locator("script").all_inner_texts())  # only the view's own script
+        page.screenshot(path=str(ARTIFACTS / "hostile.png"), full_page=True)
+        page.keyboard.press("Escape")
+        page.get_by_test_id("stExpander").filter(has_text="passages").first.click()
+        page.wait_for_timeout(500)
+        assert page.get_by_text("text addressed to AI systems").count() >= 1
+        leaked = page.locator('a[href*="evil.test"], img[src*="evil.test"]')
+        assert leaked.count() == 0, [leaked.nth(i).evaluate("e => e.parentElement.outerHTML") for i in range(3)]
+        styled = page.locator("span[style*='background']", has_text="VERIFIED BY DOSSIER")
+        assert styled.count() == 0
+        assert page.get_by_text(":red-background[VERIFIED BY DOSSIER]").count() >= 1  # shown as typed
+    finally:
+        server.stop()
+    assert not [url for url in requests if "evil.test" in url]

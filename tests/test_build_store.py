@@ -96,12 +96,26 @@ def test_missing_index_says_how_to_build_it(tmp_path):
         store.load(tmp_path / "nothing")
 
 
-@pytest.mark.parametrize("damage", ["manifest", "vectors", "passages", "current"])
+@pytest.mark.parametrize(
+    "damage",
+    ["manifest", "manifest-list", "vectors", "huge-vectors", "passages", "tampered", "current", "current-bytes"],
+)
 def test_damaged_index_is_refused_with_the_fix(settings, embedder, damage):
     build(settings, lambda: embedder)
     gen = store.live_generation(settings.index_dir)
     if damage == "manifest":
         (gen / "manifest.json").write_text("{not json")
+    elif damage == "manifest-list":
+        (gen / "manifest.json").write_text("[]")
+    elif damage == "huge-vectors":  # a well-formed FAISS header claiming 2**60 vectors
+        data = bytearray((gen / "vectors.faiss").read_bytes())
+        data[8:16] = (2**60).to_bytes(8, "little")
+        (gen / "vectors.faiss").write_bytes(bytes(data))
+    elif damage == "tampered":  # still well-formed: one passage's words changed
+        text = (gen / "sources.jsonl").read_text()
+        (gen / "sources.jsonl").write_text(text.replace("ruble", "rupee", 1))
+    elif damage == "current-bytes":
+        (settings.index_dir / "CURRENT").write_bytes(b"gen-\xff\xfe")
     elif damage == "vectors":
         (gen / "vectors.faiss").write_bytes(b"garbage")
     elif damage == "passages":

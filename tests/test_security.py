@@ -31,7 +31,8 @@ def leaks(markdown: str) -> list[str]:
     found = [tag for tag in ("<a ", "<img", "<script") if tag in html]
     found += re.findall(r"<h\d>[^<]*Heading", html)  # the article's "# Heading", not the export's own
     found += re.findall(r"(?<!\\):[a-z-]+(?<!\\)\[", markdown)  # :red-background[...]
-    found += re.findall(r"https?://|www\.(?=\w)", markdown)  # GFM autolinks
+    text = re.sub(r"\\(.)", r"\1", markdown)  # GFM finds links in the text after escapes are resolved
+    found += re.findall(r"https?://(?=[\w-])|\bwww\.(?=\w)|@(?=\w)", text)
     return found
 
 
@@ -232,3 +233,42 @@ def test_a_link_the_cited_words_do_not_contain_is_unsupported(injected):
     flagged = [c for c in answer.claims if "evil.test" in c.text]
     assert flagged and not flagged[0].supported
     assert leaks(answer_markdown(answer)) == []  # shown, if at all, as text: never a link
+
+
+def test_simultaneous_uploads_of_one_name_both_land(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag.ingest import add_upload
+
+    corpus = tmp_path / "corpus"
+    bodies = [f"Report {i}\n\nThe SCO met in Astana on day {i}, officials said.\n".encode() for i in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        added = list(pool.map(lambda body: add_upload(corpus, "report.txt", body, 10_000), bodies))
+    assert len({a.path for a in added}) == 8  # eight articles, eight files: none overwritten
+    assert sorted(p.read_bytes() for p in corpus.glob("report*.txt")) == sorted(bodies)
+    assert not list(corpus.glob(".*.part"))
+
+
+def test_a_server_that_trickles_tokens_is_cut_off_at_the_deadline(injected):
+    import time
+
+    from rag.generate import GenerativeAnswerer
+    from rag.verify import Verifier
+
+    class Trickle:
+        def stream(self, messages):  # type: ignore[no-untyped-def]
+            from langchain_core.messages import AIMessageChunk
+
+            while True:  # one token every 0.2 s, forever
+                time.sleep(0.2)
+                yield AIMessageChunk(content="the ")
+
+    settings = injected.settings.replace(llm_timeout=1.0)
+    answerer = GenerativeAnswerer(
+        "openai", Trickle(), Verifier(injected.embedder.embed), injected.answerer("extractive"), settings
+    )
+    found = injected.retrieve("How much did the ruble lose in 2014?")
+    began = time.monotonic()
+    answer = answerer.answer(found.question, found.query, found.hits, injected.index.texts)
+    assert time.monotonic() - began < 30  # not forever: cut off near the 1 s deadline
+    assert "did not answer within 1 s" in answer.notice and "45 percent" in answer.text
