@@ -132,18 +132,22 @@ def test_a_hostile_article_renders_as_text_everywhere_in_the_page(tmp_path, monk
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "hostile.md").write_text(HOSTILE_ARTICLE, encoding="utf-8")
+    (corpus / "![f](http:evil.test:f.png) :red[NAME].txt").write_text("  \n", encoding="utf-8")  # skipped: named
     monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(corpus))
     monkeypatch.setenv("DOSSIER_INDEX_DIR", str(tmp_path / "index"))
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=180)
-    at.run()
+
+    def page() -> list[str]:
+        kinds = ("markdown", "caption", "info", "warning", "error", "success", "subheader")
+        return [e.value for kind in kinds for e in getattr(at, kind)] + [e.label for e in at.expander]
+
+    at.run()  # the first run builds the index and reports the skipped file
+    texts = page()
     at.chat_input[0].set_value("How much did the ruble lose in 2014? ![q](http://evil.test/q.png)").run()
     assert not at.exception
-    texts = (
-        [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success") for e in getattr(at, kind)]
-        + [e.label for e in at.expander]
-        + [e.value for e in at.sidebar.subheader]
-    )
+    texts += page()
     assert any("VERIFIED BY DOSSIER" in t for t in texts)  # the hostile text is on the page...
+    assert any("NAME" in t for t in texts)  # (the skipped file's name too)
     assert any("45 percent" in t for t in texts)
     assert [(t, leaks(t)) for t in texts if leaks(t)] == []  # ...as text only
 
