@@ -183,6 +183,11 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             progress=lambda n, total: print(f"\r{n}/{total} questions", end="", file=sys.stderr, flush=True),
         )
         print(file=sys.stderr)
+    elif args.target == "ingest":
+        from .bench_ingest import run_ingest_bench
+        from .multihop import DEFAULT_DATA as MULTIHOP_DATA
+
+        result = run_ingest_bench(Path(args.data) if args.data else MULTIHOP_DATA)
     else:
         from .bench import run_bench
 
@@ -246,8 +251,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="write one JSON line per question here, as it goes")
     s.add_argument("--split", help='only the questions whose "split" field is this (e.g. dev or test)')
     s.add_argument("--json", action="store_true")
-    s = sub.add_parser("bench", help="speed benchmark, or `bench scifact` for retrieval quality")
-    s.add_argument("target", nargs="?", choices=["speed", "scifact", "multihop"], default="speed")
+    s = sub.add_parser(
+        "bench", help="speed benchmark; `bench scifact` / `bench multihop` for quality; `bench ingest` for cleaning"
+    )
+    s.add_argument("target", nargs="?", choices=["speed", "scifact", "multihop", "ingest"], default="speed")
     s.add_argument("--json", action="store_true")
     s.add_argument("--rounds", type=int, default=30, help="questions timed (speed)")
     s.add_argument("--data", help="benchmark folder (default: ../shared/bench/scifact or ../shared/bench/multihop)")

@@ -11,6 +11,7 @@ It works line by line: in these captures every paragraph is one line.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -84,9 +85,7 @@ _TRANSLATED_FROM = re.compile(
 )
 _BRACKET_CONVENTION = re.compile(r"(translator|editor)['’]s (comments|notes|remarks) are in square brackets", re.I)
 _POSTED = re.compile(r"^Posted in (?P<categories>.+?) on (?P<date>[A-Z][a-z]+\.? \d{1,2}, \d{4}) by (?P<poster>.+)$")
-_BYLINE = re.compile(
-    r"^by\s+(?P<name>[^\s(,][^(,]{1,80}?)\s*(?:\(.*\))?\s*(?:,\s*(?P<publisher>[^,()]{2,40}))?$", re.IGNORECASE
-)
+_BYLINE_START = re.compile(r"^by\s+(?P<rest>\S.{1,200})$", re.IGNORECASE)
 _SITE_TITLE = re.compile(r"^(?P<site>[A-Z][\w.]{1,30}) - (?P<title>.{8,200}) - (?P<author>[^-]{3,60})$")
 _COPYRIGHT = re.compile(r"^(?:©|copyright\b)\s*(?:\d{4}\s*)?(?P<holder>.{2,60})$", re.IGNORECASE)
 _LIST_MARKER = re.compile(r"(\d{1,3}\.|[•*·▪‣◦-])\s+")
@@ -95,6 +94,8 @@ _OUTLET_DATE = re.compile(
     # "The Sydney Morning Herald — September 26, 2023": the outlet that published it, and when.
     r"^(?P<outlet>[^—–]{2,80}?)\s+(?:—|–|--?)\s+(?P<date>[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})$"
 )
+_PUBLISHED_BY = re.compile(r"^Published by (?P<outlet>[^.]{2,80})$")  # an outlet with no date
+_SOURCE_URL = re.compile(r"^Source: (?P<url>https?://\S{3,2000})$")  # where a fetched page came from
 _TITLE_PUBLISHER = re.compile(r"\s*\[(?P<publisher>[^\[\]]{2,60})\]\s*$")
 
 _MONTHS = {
@@ -166,6 +167,7 @@ class _Meta:
     poster: str | None = None
     posted_date: str | None = None
     translator: str | None = None
+    url: str | None = None
     notes: list[str] = field(default_factory=list)
     credits: list[tuple[int, int]] = field(default_factory=list)  # lines that gave the author or date
 
@@ -207,15 +209,78 @@ def _dateline(line: str, default_year: int | None) -> str | None:
     return found if len([w for w in words(rest) if w.isalpha()]) <= 3 else None
 
 
-def _byline(line: str) -> tuple[str, str | None] | None:
-    m = _BYLINE.match(line)
-    if not m or len(line.split()) > 12 or line.endswith("."):
+_PARTICLE = r"(?:de|van|von|der|den|da|di|du|le|la|al|bin|el)"
+_PERSON = re.compile(rf"^[A-Z][\w’'.-]*(?:\s+(?:{_PARTICLE}\s+)*[A-Z][\w’'.-]*){{1,3}}$")
+_EMAIL_NAME = re.compile(r"^\S+@\S+\s*\((?P<name>[^()]+)\)$")  # "sascha.pare@futurenet.com (Sascha Pare)"
+_LOCATION = re.compile(r"\s+(?:at|in)\s+(?:the\s+)?[A-Z].*$")  # "Andy Hunter at Anfield"
+
+
+_TOP = 600  # characters: where a page's title, byline and date lines are
+
+
+def _byline(line: str, near_top: bool = True) -> tuple[str, str | None] | None:
+    """(author, publisher) from a byline: "By Ann Lee", "By A, B and C, The Associated Press",
+    "By Ed Aarons at Stamford Bridge", "By x@y.com (Sascha Pare)"; near the top of a page also a
+    lower-case one ("By zee business")."""
+    m = _BYLINE_START.match(line)
+    if not m or len(line.split()) > 16 or line.endswith("."):
         return None
-    name = m.group("name").strip()
-    tokens = [t for t in name.split() if t.lower() not in ("and", "&", "de", "van", "von", "der", "al", "bin")]
-    if not tokens or not all(t[:1].isupper() for t in tokens):
+    rest = m.group("rest").strip()
+    if (e := _EMAIL_NAME.match(rest)) is not None:
+        rest = e.group("name").strip()
+    rest = re.sub(r"\s*\([^()]*\)\s*$", "", rest)  # "(Reuters)"
+    head, comma, tail = rest.rpartition(",")
+    if comma and _AND.search(head) and not _AND.search(tail):
+        rest = head  # "A and B, China Daily": the list ended at "and"; what follows the comma is where they work
+        names = [_LOCATION.sub("", p) for p in _split_names(head)]
+        if names and all(_is_person(n) for n in names):
+            return _join(names), None if any(w.lower() in _ROLES for w in tail.split()) else tail.strip()
+    names = [_LOCATION.sub("", p) for p in _split_names(rest)]
+    if not names:
         return None
-    return name, (m.group("publisher") or "").strip() or None
+    if all(_is_person(n) for n in names):  # "A, B and C"
+        return _join(names), None
+    if len(names) >= 2 and all(_is_person(n) for n in names[:-1]):  # "A, B, The Associated Press"
+        role = any(w.lower() in _ROLES for w in names[-1].split())  # "Robin McKie, Science Editor"
+        return _join(names[:-1]), None if role else names[-1]
+    if near_top and len(rest.split()) <= 4 and re.fullmatch(r"[\w .&'-]+", rest):
+        return rest, None  # "By zee business": whoever the page credits, as written
+    return None
+
+
+_ROLES = frozenset("editor correspondent reporter writer staff contributor columnist".split())
+_NOT_PERSON = _ROLES | {"the", "press", "news"}
+
+
+def _is_person(name: str) -> bool:
+    return bool(_PERSON.match(name)) and not any(w.lower() in _NOT_PERSON for w in name.split())
+
+
+_AND = re.compile(r"\s(?:and|&)\s")
+
+
+def _split_names(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\s*,\s*|\s+(?:and|&)\s+", text) if p.strip()]
+
+
+@dataclass(frozen=True)
+class Credited:
+    entries: frozenset[str]
+    """Every name of an author field, normalised, venues ("at Anfield") dropped."""
+    persons: frozenset[str]
+    """Those that are people, not outlets or roles."""
+
+
+def people(author: str) -> Credited:
+    """The entries of an author field ("A, B and C, The Associated Press"), for comparing bylines."""
+    if (e := _EMAIL_NAME.match(author.strip())) is not None:
+        author = e.group("name")
+    names = [_LOCATION.sub("", n) for n in _split_names(author)]
+    return Credited(frozenset(normalize(n) for n in names), frozenset(normalize(n) for n in names if _is_person(n)))
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # --- articles -----------------------------------------------------------------------------------
@@ -273,6 +338,7 @@ def _article(source: str, text: str, lines: list[_Line], meta: _Meta) -> Article
         segments=tuple(segments),
         publisher=publisher,
         credits=tuple(sorted(meta.credits)),
+        url=meta.url,
     )
 
 
@@ -286,7 +352,7 @@ def _find_metadata(lines: list[_Line], meta: _Meta, text: str) -> None:
             line.role = "site_title"
             meta.title = meta.title or m.group("title").strip()
             meta.author = meta.author or m.group("author").strip()
-        elif (by := _byline(line.text)) is not None:
+        elif (by := _byline(line.text, near_top=line is lines[0] or line.start < _TOP)) is not None:
             line.role = "byline"
             meta.author = meta.author or by[0]
             meta.publisher = meta.publisher or by[1]
@@ -294,6 +360,12 @@ def _find_metadata(lines: list[_Line], meta: _Meta, text: str) -> None:
             line.role = "dateline"
             meta.date = meta.date or d
             meta.publisher = m.group("outlet").strip()  # the page's outlet, over a byline's agency
+        elif (m := _PUBLISHED_BY.match(line.text)) is not None:
+            line.role = "dateline"
+            meta.publisher = m.group("outlet").strip()
+        elif (m := _SOURCE_URL.match(line.text)) is not None:
+            line.role = "dateline"
+            meta.url = meta.url or m.group("url")
         elif (d := _dateline(line.text, posted_year)) is not None:
             line.role = "dateline"
             meta.date = meta.date or d
@@ -363,30 +435,51 @@ def _label(lines: list[_Line], meta: _Meta, text: str) -> None:
 
 
 class _Kept:
-    """Lines kept so far, for duplicate detection: exact set, and the shingles of long lines (made once)."""
+    """Lines kept so far, for duplicate detection in time linear in the page: exact lines, kept lines
+    by their first 60 characters (a truncated copy shares them), and long lines by a bottom-4 sketch
+    of their word 3-shingles (two lines with Jaccard similarity >= 0.85 almost surely share one of
+    those hashes, so each line is compared with a handful of others, not all)."""
+
+    _PREFIX = 60
+    _BUCKET = 32
 
     def __init__(self) -> None:
         self.exact: set[str] = set()
-        self.lines: list[str] = []
-        self.shingles: list[set[tuple[str, ...]]] = []
+        self.by_prefix: dict[str, list[str]] = {}
+        self.by_sketch: dict[int, list[set[tuple[str, ...]]]] = {}
 
     def add(self, norm: str) -> None:
         self.exact.add(norm)
-        self.lines.append(norm)
+        if len(norm) >= self._PREFIX:
+            self.by_prefix.setdefault(norm[: self._PREFIX], []).append(norm)
         if len(norm) >= 80:
-            self.shingles.append(_shingles(norm))
+            shingles = _shingles(norm)
+            for h in _sketch(shingles):
+                bucket = self.by_sketch.setdefault(h, [])
+                if len(bucket) < self._BUCKET:  # a hash shared by many lines says little: bounded work
+                    bucket.append(shingles)
 
     def repeats(self, norm: str) -> bool:
         """Exact or near duplicate of a kept line, including a truncated copy ("... have already........")."""
         if norm in self.exact:
             return True
         stripped = norm.rstrip(". …")
-        if len(stripped) >= 60 and any(s.startswith(stripped) for s in self.lines):
+        if len(stripped) >= self._PREFIX and any(
+            s.startswith(stripped) for s in self.by_prefix.get(stripped[: self._PREFIX], ())[: self._BUCKET]
+        ):
             return True
         if len(norm) < 80:
             return False
         mine = _shingles(norm)
-        return any(len(mine & other) / max(1, len(mine | other)) >= 0.85 for other in self.shingles)
+        return any(
+            len(mine & other) / max(1, len(mine | other)) >= 0.85
+            for h in _sketch(mine)
+            for other in self.by_sketch.get(h, ())
+        )
+
+
+def _sketch(shingles: set[tuple[str, ...]], k: int = 4) -> list[int]:
+    return sorted(hash(s) for s in shingles)[:k]
 
 
 def _shingles(norm: str, n: int = 3) -> set[tuple[str, ...]]:
@@ -435,7 +528,8 @@ class Skipped:
 
 
 def read_source(path: Path, max_bytes: int) -> str:
-    """The file's text exactly as `open(path, encoding="utf-8").read()` gives it (offsets refer to it).
+    """The file's text as `decode` reads it, newlines made "\n" (offsets refer to this text; the index
+    keeps a copy, so citations never depend on decoding the file again).
 
     Raises CorpusError with a user-facing reason for files that cannot be indexed."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -443,17 +537,41 @@ def read_source(path: Path, max_bytes: int) -> str:
     size = path.stat().st_size
     if size > max_bytes:
         raise CorpusError(f"too large ({size:,} bytes; the limit is {max_bytes:,}): split it into articles")
-    raw = path.read_bytes()
-    if b"\x00" in raw[:8192]:
-        raise CorpusError("binary file, not text: save the article as UTF-8 text")
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise CorpusError(
-            f"not UTF-8 text (byte 0x{raw[e.start]:02x} at position {e.start}): re-save it as UTF-8"
-        ) from None
-    with open(path, encoding="utf-8") as f:  # universal newlines, as the citation contract promises
-        return f.read()
+    return decode(path.read_bytes())
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: its BOM begins the same way
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+_COMMON = ("cp1252", "latin_1", "iso8859_15", "cp1250", "cp1251", "mac_roman")
+
+
+def decode(raw: bytes) -> str:
+    """Text in any encoding: a UTF-16/32 byte-order mark, else UTF-8, else what charset-normalizer
+    finds (Windows-1252, Latin-1, ...). Newlines become "\n", as `open()` would make them."""
+    text = next((raw.decode(enc) for bom, enc in _BOMS if raw.startswith(bom)), None)
+    if text is None:
+        if b"\x00" in raw[:8192]:
+            raise CorpusError("binary file, not text: save the article as text")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            from charset_normalizer import from_bytes
+
+            results = list(from_bytes(raw))
+            if not results:
+                raise CorpusError("cannot tell which text encoding this file uses: save it as UTF-8") from None
+            # Code pages often fit equally well (cp1250, cp1252, cp1257 on English with a few accents):
+            # among the equally good, the most common one.
+            best = results[0]
+            tied = [r for r in results if (r.chaos, r.coherence) == (best.chaos, best.coherence)]
+            text = str(min(tied, key=lambda r: _COMMON.index(r.encoding) if r.encoding in _COMMON else len(_COMMON)))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:

@@ -1,23 +1,27 @@
 """Adding articles: an uploaded file -> a UTF-8 text file in the corpus folder.
 
 Uploads are untrusted: the name is reduced to a plain file name (no folders, no dot-files), an
-existing article is never overwritten (a new name is chosen and reported), and HTML or PDF is
-converted to plain text first so citation offsets point into a file a reader can open.
+existing article is never overwritten (a new name is chosen and reported), text in any encoding is
+read (`clean.decode`), and HTML or PDF is converted to an article text first (trafilatura; pypdf in a
+worker process with a time budget) so citation offsets point into a file a reader can open; the
+original is kept in `originals/`.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import io
 import itertools
+import multiprocessing
 import os
 import re
 import uuid
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
-from .clean import parse
+from .clean import decode, parse
 from .errors import CorpusError
+from .text import spoken_date
 
 ACCEPTED = (".txt", ".md", ".html", ".htm", ".pdf")
 
@@ -37,8 +41,9 @@ def safe_name(filename: str) -> str:
     return f"{stem}{suffix}"
 
 
-def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int) -> Added:
-    """Validate, convert and save one upload. Raises CorpusError with a message for the user."""
+def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int, url: str | None = None) -> Added:
+    """Validate, convert and save one upload (or fetched page, `url`). Raises CorpusError with a
+    message for the user."""
     name = safe_name(filename)
     suffix = Path(name).suffix
     if suffix not in ACCEPTED:
@@ -52,24 +57,33 @@ def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int) -> 
     if not data.strip():
         raise CorpusError(f"{filename}: the file is empty.")
     converted = suffix in (".html", ".htm", ".pdf")
-    if suffix == ".pdf":
-        text = pdf_text(data, filename)
-    else:
-        if b"\x00" in data[:8192]:
-            raise CorpusError(f"{filename}: this is a binary file, not text.")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise CorpusError(f"{filename}: the text is not UTF-8; re-save it as UTF-8 and upload again.") from None
-        if converted:
-            text = html_text(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        if suffix == ".pdf":
+            text = pdf_text(data, filename)
+        else:
+            text = decode(data)
+            if converted:
+                text = html_article(text, url)
+    except CorpusError as e:
+        raise CorpusError(f"{filename}: {e}" if not str(e).startswith(filename) else str(e)) from None
     if not parse(name, text):
         raise CorpusError(f"{filename}: no article text found (only page furniture or blank lines).")
-    if converted:
-        name = f"{Path(name).stem}.txt"
     corpus_dir.mkdir(parents=True, exist_ok=True)
+    if converted:
+        # The original is kept beside the corpus (not indexed); citations point into the text
+        # extracted from it, which is what the index and the source view show.
+        originals = corpus_dir / ORIGINALS
+        originals.mkdir(exist_ok=True)
+        added = _save(corpus_dir, f"{Path(name).stem}.txt", text, converted)
+        original = originals / f"{added.path.stem}{suffix}"
+        if not original.exists():
+            original.write_bytes(data)
+        return added
     return _save(corpus_dir, name, text, converted)
+
+
+ORIGINALS = "originals"
+"""Folder in the corpus holding uploaded HTML and PDF files as they came (never indexed)."""
 
 
 def _save(corpus_dir: Path, name: str, text: str, converted: bool) -> Added:
@@ -94,64 +108,71 @@ def _save(corpus_dir: Path, name: str, text: str, converted: bool) -> Added:
         partial.unlink(missing_ok=True)
 
 
-class _TextExtractor(HTMLParser):
-    _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section", "article"}
-    _SKIP = {"script", "style", "nav", "footer", "header", "aside", "form", "noscript", "svg", "button"}
+def html_article(html: str, url: str | None = None) -> str:
+    """A web page as an article text Dossier's cleaner reads: headline, "By" line, "Outlet — date"
+    line, then the main text, one paragraph per line. trafilatura finds the main text (no menus,
+    cookie banners or related stories) and the title, author, date (also from JSON-LD) and site."""
+    import trafilatura
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title = ""
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag in self._BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skip = max(0, self._skip - 1)
-        elif tag == "title":
-            self._in_title = False
-        elif tag in self._BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-        elif not self._skip:
-            self.parts.append(data)
-
-
-def html_text(html: str) -> str:
-    """Readable text of an HTML page: one paragraph per line, the <title> first unless an <h1> repeats it."""
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    paragraphs = [" ".join(p.split()) for p in "".join(extractor.parts).split("\n\n")]
+    doc = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+    )
+    if doc is None or not (doc.text or "").strip():
+        raise CorpusError("no article text found in this page")
+    paragraphs = [" ".join(p.split()) for p in doc.text.split("\n")]
     paragraphs = [p for p in paragraphs if p]
-    title = " ".join(extractor.title.split())
-    if title and (not paragraphs or paragraphs[0] != title):
-        paragraphs.insert(0, title)
-    return "\n\n".join(paragraphs) + "\n"
+    title = " ".join((doc.title or "").split())
+    if title and paragraphs and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]  # the headline, extracted as the first paragraph too
+    head = [title] if title else []
+    if doc.author:
+        head.append(f"By {' '.join(doc.author.split())}")
+    when = spoken_date(doc.date) if doc.date else ""
+    outlet = " ".join((doc.sitename or "").split())
+    if outlet and when:
+        head.append(f"{outlet} — {when}")
+    elif outlet:
+        head.append(f"Published by {outlet}")
+    elif when:
+        head.append(when)
+    if url:
+        head.append(f"Source: {url}")
+    return "\n\n".join(head + paragraphs) + "\n"
+
+
+PDF_PAGES = 300  # pages read from one PDF
+PDF_SECONDS = 30.0  # time one PDF may take, whatever it holds
 
 
 def pdf_text(data: bytes, filename: str) -> str:
-    try:
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
-    except ImportError:  # pragma: no cover - pypdf is in requirements.txt
-        raise CorpusError("PDF support needs pypdf: run `pip install -r requirements.txt`.") from None
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, OSError) as e:
-        raise CorpusError(f"{filename}: cannot read this PDF ({e}).") from None
+    """The text layer of a PDF, read in a separate process with a page cap and a time budget: a
+    malformed or hostile file (one page of 400,000 drawing operators) costs at most PDF_SECONDS and
+    becomes a clear refusal, never a traceback or a frozen page."""
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        future = pool.submit(_pdf_pages, data, PDF_PAGES)
+        try:
+            pages, total = future.result(timeout=PDF_SECONDS)
+        except concurrent.futures.TimeoutError:
+            for process in list(pool._processes.values()):  # the worker is stuck in one page: stop it
+                process.terminate()
+            raise CorpusError(
+                f"{filename}: reading this PDF took over {PDF_SECONDS:g} s; save its text as .txt and upload that."
+            ) from None
+        except concurrent.futures.process.BrokenProcessPool:
+            raise CorpusError(f"{filename}: reading this PDF crashed the reader; save its text as .txt.") from None
+        except Exception as e:  # pypdf raises many kinds on malformed files
+            raise CorpusError(f"{filename}: cannot read this PDF ({type(e).__name__}: {e}).") from None
     text = "\n\n".join(" ".join(line.split()) for page in pages for line in page.split("\n\n"))
     if not text.strip():
         raise CorpusError(f"{filename}: the PDF has no text layer (a scan?); upload the text instead.")
+    if total > PDF_PAGES:
+        text += f"\n\n[Only the first {PDF_PAGES} of {total} pages were read.]"
     return text + "\n"
+
+
+def _pdf_pages(data: bytes, limit: int) -> tuple[list[str], int]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    pages = reader.pages
+    return [page.extract_text() or "" for page in pages[:limit]], len(pages)

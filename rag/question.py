@@ -149,30 +149,26 @@ class Question:
         return self.numbers | frozenset(w for w in words(self.text) if w in _MONTH_NAMES)
 
 
+# First match wins, in this order.
+_SHAPES: tuple[tuple[Shape, re.Pattern[str]], ...] = (
+    ("overview", _OVERVIEW),
+    ("yesno", _YESNO),
+    ("timeline", _TIMELINE),
+    ("summary", _SUMMARY),
+    ("comparison", _COMPARISON),
+)
+_WANTS: tuple[tuple[Wants, re.Pattern[str]], ...] = (
+    ("date", _ASKS_DATE),
+    ("number", _ASKS_NUMBER),
+    ("speech", _ASKS_SPEECH),
+    ("person", _ASKS_PERSON),
+    ("place", _ASKS_PLACE),
+)
+
+
 def analyse(text: str) -> Question:
-    if _OVERVIEW.search(text):
-        shape: Shape = "overview"
-    elif _YESNO.match(text):
-        shape = "yesno"
-    elif _TIMELINE.search(text):
-        shape = "timeline"
-    elif _SUMMARY.search(text):
-        shape = "summary"
-    elif _COMPARISON.search(text):
-        shape = "comparison"
-    else:
-        shape = "factoid"
-    wants: Wants = "any"
-    if _ASKS_DATE.search(text):
-        wants = "date"
-    elif _ASKS_NUMBER.search(text):
-        wants = "number"
-    elif _ASKS_SPEECH.search(text):
-        wants = "speech"
-    elif _ASKS_PERSON.search(text):
-        wants = "person"
-    elif _ASKS_PLACE.search(text):
-        wants = "place"
+    shape: Shape = next((shape for shape, pattern in _SHAPES if pattern.search(text)), "factoid")
+    wants: Wants = next((wants for wants, pattern in _WANTS if pattern.search(text)), "any")
     return Question(
         text=text,
         shape=shape,

@@ -49,6 +49,8 @@ class Article:
     credits: tuple[tuple[int, int], ...] = ()
     """Offsets of the lines that state who wrote or posted the article and when (byline, "Posted …
     by", dateline, translator's credit): the evidence for its author and date."""
+    url: str | None = None
+    """Where the article was fetched from, when it was added by URL or feed ("Source: URL" line)."""
 
     @property
     def id(self) -> str:

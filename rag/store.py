@@ -37,7 +37,9 @@ from .errors import IndexError_, IndexMismatch, IndexMissing, IndexOutdated
 from .schema import Article, Passage, Segment
 
 FORMAT = "dossier-index"
-FORMAT_VERSION = 3  # 2: articles and passages carry their credit lines; 3: outlets, embedded with the text
+# 2: articles and passages carry their credit lines; 3: outlets, embedded with the text; 4: bylines
+# with several authors, source URLs, text in any encoding, sentences capped (re-cleaned on upgrade).
+FORMAT_VERSION = 4
 REBUILD = "run `python -m rag index --rebuild`"
 
 

@@ -35,7 +35,31 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         spans.append((cursor, stop))
         cursor = stop
     spans.append((cursor, end))
-    return [trimmed for s, e in spans if (trimmed := trim(text, s, e))[1] > trimmed[0]]
+    out = []
+    for s, e in spans:
+        for piece in _capped(text, s, e):
+            if (trimmed := trim(text, *piece))[1] > trimmed[0]:
+                out.append(trimmed)
+    return out
+
+
+MAX_SENTENCE = 1000  # characters: longer "sentences" (a page without punctuation) are split
+
+
+def _capped(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """`text[start:end]` in pieces of at most MAX_SENTENCE characters, cut after the last clause mark
+    (; : , – —) in the second half of the window, else at the last space, else hard."""
+    pieces = []
+    while end - start > MAX_SENTENCE:
+        window = text[start : start + MAX_SENTENCE]
+        cut = max(window.rfind(mark) for mark in (";", ":", ",", " –", " —"))
+        if cut < MAX_SENTENCE // 2:
+            cut = window.rfind(" ")
+        cut = cut + 1 if cut >= MAX_SENTENCE // 4 else MAX_SENTENCE
+        pieces.append((start, start + cut))
+        start += cut
+    pieces.append((start, end))
+    return pieces
 
 
 def _is_abbreviation(text: str, sentence_start: int, dot: int, mark: str) -> bool:
