@@ -293,15 +293,24 @@ def model_server(backend: str) -> Settings | None:
 def add_files(uploads) -> None:  # type: ignore[no-untyped-def]
     notices = []
     added = 0
-    for upload in uploads:
+    progress = st.progress(0.0, text="Reading the files…")
+    for n, upload in enumerate(uploads, 1):
+        progress.progress((n - 1) / len(uploads), text=f"Reading {upload.name} ({n} of {len(uploads)})…")
         try:
             result = add_upload(SETTINGS.corpus_dir, upload.name, upload.getvalue(), SETTINGS.max_file_bytes)
         except DossierError as e:
             notices.append(("error", str(e)))
             continue
+        except Exception as e:  # one bad file never stops the others, nor loses the ones before it
+            notices.append(("error", f"{upload.name}: could not be read ({type(e).__name__}); it was skipped."))
+            continue
+        if result.already:
+            notices.append(("ok", f"{upload.name} is already in the collection (same text as {result.path.name})."))
+            continue
         added += 1
         note = f" (saved as {result.path.name}: that name was taken)" if result.renamed_from else ""
         notices.append(("ok", f"Added {upload.name}{note}."))
+    progress.empty()
     if added:
         try:
             rebuild(f"Indexing {added} new file(s)…")

@@ -222,7 +222,7 @@ def _byline(line: str, near_top: bool = True) -> tuple[str, str | None] | None:
     """(author, publisher) from a byline: "By Ann Lee", "By A, B and C, The Associated Press",
     "By Ed Aarons at Stamford Bridge", "By x@y.com (Sascha Pare)"; near the top of a page also a
     lower-case one ("By zee business")."""
-    m = _BYLINE_START.match(line)
+    m = _BYLINE_START.match(line.strip("*_ "))  # "**By Hannah Lee**" in Markdown
     if not m or len(line.split()) > 16 or line.endswith("."):
         return None
     rest = m.group("rest").strip()

@@ -32,6 +32,8 @@ class Added:
     renamed_from: str | None = None
     """The requested name, when it was taken and the file was saved under another."""
     converted: bool = False
+    already: bool = False
+    """The same text was already in the corpus under this path: nothing was written."""
 
 
 def safe_name(filename: str) -> str:
@@ -100,7 +102,7 @@ def _save(corpus_dir: Path, name: str, text: str, converted: bool) -> Added:
                 os.link(partial, target)
             except FileExistsError:
                 if target.read_text(encoding="utf-8", errors="replace") == text:
-                    return Added(target, None, converted)  # the same article again: nothing to do
+                    return Added(target, None, converted, already=True)  # the same article again
                 continue
             return Added(target, None if n == 1 else name, converted)
         raise AssertionError("unreachable")

@@ -51,7 +51,9 @@ def test_exported_markdown_escapes_article_text():
 
 
 def test_the_operator_key_goes_only_to_the_operator_server():
-    operator = Settings(llm_base_url="http://models.internal:8000/v1", llm_api_key="sk-operator", ui_llm_settings="open")
+    operator = Settings(
+        llm_base_url="http://models.internal:8000/v1", llm_api_key="sk-operator", ui_llm_settings="open"
+    )
     assert operator.for_visitor(base_url="http://evil.test/v1").llm_api_key == ""
     assert operator.for_visitor(base_url="http://evil.test/v1", api_key="sk-visitor").llm_api_key == "sk-visitor"
     assert operator.for_visitor(base_url="http://MODELS.internal:8000/v1/").llm_api_key == "sk-operator"
@@ -115,7 +117,8 @@ def test_the_app_listens_on_localhost_by_default():
     assert config["server"]["address"] == "127.0.0.1"
 
 
-HOSTILE_ARTICLE = """Ruble news ![x](http://evil.test/x.png) [click](http://evil.test/phish) :red-background[VERIFIED BY DOSSIER]
+HOSTILE_ARTICLE = """Ruble news ![x](http://evil.test/x.png) [click](http://evil.test/phish) \
+:red-background[VERIFIED BY DOSSIER]
 
 By Mallory [home](http://evil.test/home) <img src=http://evil.test/i.png>
 

@@ -1,0 +1,149 @@
+"""Ingestion of real-world articles: saved pages of several layouts (trafilatura), PDFs (a worker
+process with a page cap and a time budget), any text encoding, bylines as newsrooms write them,
+bounded sentences, and uploads that keep the original beside the extracted text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag import ingest
+from rag.clean import decode, parse, read_source
+from rag.errors import CorpusError
+from rag.ingest import ORIGINALS, add_upload
+from rag.text import MAX_SENTENCE, sentence_spans
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+@pytest.mark.parametrize(
+    ("page", "title", "author", "date", "outlet", "first_words"),
+    [
+        ("wordpress.html", "Rail link to Kazakhstan opens", "Aigerim Bekova", "2023-06-14", "Steppe Dispatch", "A new"),
+        (
+            "news_cookie.html",
+            "Gazprom and CNPC sign pipeline deal",
+            "Daniel Okafor",
+            "2024-03-05",
+            "The Eurasia Ledger",
+            "Gazprom and CNPC signed",
+        ),
+        ("amp.html", "Port of Vladivostok handles record cargo", "Irina Volkova", "2022-11-02", "Pacific Wire", "The"),
+        (
+            "jsonld.html",
+            "Yuan share of Russian trade climbs",
+            "Marta Kowalska",
+            "2023-09-21",
+            "Baltic Markets Review",
+            "The",
+        ),  # noqa: E501
+    ],
+)
+def test_saved_pages_of_each_layout_keep_their_metadata_and_lose_their_furniture(
+    tmp_path, page, title, author, date, outlet, first_words
+):
+    data = (PAGES / page).read_bytes()
+    added = add_upload(tmp_path, page, data, 1_000_000)
+    assert added.path.suffix == ".txt" and (tmp_path / ORIGINALS / f"{added.path.stem}.html").read_bytes() == data
+    text = read_source(added.path, 1_000_000)
+    (article,) = parse(added.path.name, text)
+    assert (article.title, article.author, article.date, article.publisher) == (title, author, date, outlet)
+    body = " ".join(text[s.start : s.end] for s in article.segments)
+    assert body.startswith(first_words)
+    for furniture in ("cookies", "Related stories", "Recent Posts", "Subscribe", "powered by", "Privacy", "newsletter"):
+        assert furniture.lower() not in body.lower()
+
+
+def _pdf(pages: list[str]) -> bytes:
+    """A minimal valid PDF with one line of text per page (no PDF library needed to write one)."""
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", ""]
+    kids = []
+    for i, line in enumerate(pages):
+        page_no, content_no = 3 + 2 * i, 4 + 2 * i
+        kids.append(f"{page_no} 0 R")
+        stream = f"BT /F1 12 Tf 72 720 Td ({line}) Tj ET"
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content_no} 0 R "
+            f"/Resources << /Font << /F1 {3 + 2 * len(pages)} 0 R >> >> >>"
+        )
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>"
+    objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out, offsets = b"%PDF-1.4\n", []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def test_a_multi_page_pdf_becomes_an_article(tmp_path):
+    pdf = _pdf(["Arctic shipping report", "By Lena Berg", "Cargo on the Northern Sea Route rose to 36 million tonnes."])
+    added = add_upload(tmp_path, "arctic.pdf", pdf, 1_000_000)
+    (article,) = parse(added.path.name, read_source(added.path, 1_000_000))
+    assert article.title == "Arctic shipping report" and article.author == "Lena Berg"
+    assert "36 million tonnes" in added.path.read_text()
+    assert (tmp_path / ORIGINALS / "arctic.pdf").read_bytes() == pdf
+
+
+def test_pdfs_that_cannot_be_read_in_budget_are_refused_clearly(tmp_path, monkeypatch):
+    for data in (b"%PDF-1.4 garbage", b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << >>"):
+        with pytest.raises(CorpusError, match="cannot read this PDF"):
+            add_upload(tmp_path, "broken.pdf", data, 1_000_000)
+    monkeypatch.setattr(ingest, "PDF_SECONDS", 0.001)  # as a file too slow to read would
+    with pytest.raises(CorpusError, match="took over"):
+        add_upload(tmp_path, "slow.pdf", _pdf(["A title", "Some text here."]), 1_000_000)
+    assert not [p for p in tmp_path.iterdir() if p.is_file()]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [("cp1252", b""), ("latin-1", b""), ("utf-16", b""), ("utf-32", b""), ("utf-8", b"\xef\xbb\xbf")],
+)
+def test_text_in_any_encoding_is_read(tmp_path, encoding, prefix):
+    text = (
+        "Café talks in Zürich\n\nBy José Núñez\n\nThe ministers met at the Café Odéon on Monday, "
+        "and agreed to résumé the naïve façade of talks about the pipeline, officials said.\n"
+    )
+    if encoding in ("cp1252", "latin-1"):
+        text += "Delegates from Genève and Köln joined the talks, which will continue in März. " * 8 + "\n"
+    data = prefix + text.encode(encoding)
+    added = add_upload(tmp_path, f"{encoding}.txt", data, 1_000_000)
+    assert "Café Odéon" in added.path.read_text(encoding="utf-8")
+    (tmp_path / "disk").mkdir(exist_ok=True)
+    (tmp_path / "disk" / "a.txt").write_bytes(data)  # a file already in the corpus folder, not uploaded
+    assert "José Núñez" in read_source(tmp_path / "disk" / "a.txt", 1_000_000)
+
+
+def test_binary_is_still_refused():
+    with pytest.raises(CorpusError, match="binary"):
+        decode(b"\x00\x01\x02 not text")
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("By Su Qiang and Li Xiaokun, China Daily", "Su Qiang and Li Xiaokun"),
+        ("By Cade Metz, Karen Weise, Nico Grant and Mike Isaac", "Cade Metz, Karen Weise, Nico Grant and Mike Isaac"),
+        ("By David Keyton, Christina Larson, The Associated Press", "David Keyton and Christina Larson"),
+        ("By Ed Aarons at Stamford Bridge", "Ed Aarons"),
+        ("By sascha.pare@futurenet.com (Sascha Pare)", "Sascha Pare"),
+        ("By Robin McKie, Science Editor", "Robin McKie"),
+        ("**By Hannah Lee**", "Hannah Lee"),
+    ],
+)
+def test_bylines_as_newsrooms_write_them(byline, author):
+    body = "The ports reopened on Monday after a week, officials said."
+    (article,) = parse("a.md", f"Ports reopen\n\n{byline}\n\n{body}\n")
+    assert article.author == author
+
+
+def test_a_page_without_punctuation_has_bounded_sentences():
+    text = "word " * 400_000  # 2 MB, not one full stop
+    spans = sentence_spans(text)
+    assert max(e - s for s, e in spans) <= MAX_SENTENCE
+    assert "".join(text[s:e] for s, e in spans).replace(" ", "") == text.replace(" ", "")  # nothing lost
