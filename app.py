@@ -13,6 +13,7 @@ from rag.assistant import Assistant
 from rag.build import build
 from rag.embed import load_embedder
 from rag.errors import DossierError, IndexError_, IndexMissing, IndexOutdated
+from rag.fetch import add_feed, add_url
 from rag.ingest import ACCEPTED, add_upload
 from rag.render import (
     PLANTED_LABEL,
@@ -232,6 +233,11 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | 
         )
         if uploads and st.button("Add to the corpus", type="primary", use_container_width=True):
             add_files(uploads)
+        with st.form("add-url", clear_on_submit=True, border=False):
+            url = st.text_input("Or a web page or feed, by URL", placeholder="https://…")
+            is_feed = st.checkbox("It is an RSS or Atom feed: add its articles")
+            if st.form_submit_button("Fetch and add", use_container_width=True) and url.strip():
+                add_from_url(url.strip(), is_feed)
         for kind, text in state.notices:
             (st.success if kind == "ok" else st.error)(plain(text))
 
@@ -318,6 +324,37 @@ def add_files(uploads) -> None:  # type: ignore[no-untyped-def]
             notices.append(("error", str(e)))
     state.notices = notices
     state.uploader += 1  # a fresh, empty uploader
+    st.rerun()
+
+
+def add_from_url(url: str, is_feed: bool) -> None:
+    notices: list[tuple[str, str]] = []
+    added = 0
+
+    def heard(link: str, result: object) -> None:
+        nonlocal added
+        if isinstance(result, DossierError):
+            notices.append(("error", str(result)))
+        elif result is None or getattr(result, "already", False):
+            notices.append(("ok", f"Already in the collection: {link}"))
+        else:
+            added += 1
+            notices.append(("ok", f"Added {link}"))
+
+    with st.spinner(f"Fetching {url}…"):
+        try:
+            if is_feed:
+                add_feed(url, SETTINGS, heard)
+            else:
+                heard(url, add_url(url, SETTINGS))
+        except DossierError as e:
+            notices.append(("error", str(e)))
+    if added:
+        try:
+            rebuild(f"Indexing {added} new article(s)…")
+        except DossierError as e:
+            notices.append(("error", str(e)))
+    state.notices = notices
     st.rerun()
 
 

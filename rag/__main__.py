@@ -108,6 +108,35 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Fetch pages (or a feed's pages) into the corpus, then index them."""
+    from .fetch import add_feed, add_url
+
+    added = 0
+
+    def report(link: str, result: object) -> None:
+        nonlocal added
+        if isinstance(result, DossierError):
+            print(f"skipped {link}: {result}", file=sys.stderr)
+        elif result is None or getattr(result, "already", False):
+            print(f"already in the collection: {link}")
+        else:
+            added += 1
+            print(f"added {link} -> {result.path.name}")  # type: ignore[attr-defined]
+
+    for url in args.urls:
+        if args.feed:
+            add_feed(url, settings, report)
+            continue
+        try:
+            report(url, add_url(url, settings))
+        except DossierError as e:
+            report(url, e)
+    if added:
+        return cmd_index(argparse.Namespace(rebuild=False), settings)
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from .assistant import clean_question
 
@@ -242,6 +271,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
     s = sub.add_parser("index", help="build or update the index")
     s.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    s = sub.add_parser("add", help="fetch web pages (or a feed's items) into the corpus and index them")
+    s.add_argument("urls", nargs="+", metavar="URL")
+    s.add_argument("--feed", action="store_true", help="the URLs are RSS or Atom feeds: add their items")
     s = sub.add_parser("ask", help="answer one question")
     s.add_argument("question", nargs="+")
     s.add_argument("--json", action="store_true", help="print the answer as JSON")
@@ -283,6 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = settings.replace(top_k=args.top_k)
         command = {
             "index": cmd_index,
+            "add": cmd_add,
             "ask": cmd_ask,
             "eval": cmd_eval,
             "bench": cmd_bench,

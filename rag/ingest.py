@@ -68,6 +68,9 @@ def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int, url
                 text = html_article(text, url)
     except CorpusError as e:
         raise CorpusError(f"{filename}: {e}" if not str(e).startswith(filename) else str(e)) from None
+    if url and f"Source: {url}" not in text:  # a fetched PDF or text file: its link, below its title
+        head, _, rest = text.partition("\n\n")
+        text = f"{head}\n\nSource: {url}\n\n{rest}"
     if not parse(name, text):
         raise CorpusError(f"{filename}: no article text found (only page furniture or blank lines).")
     corpus_dir.mkdir(parents=True, exist_ok=True)

@@ -137,6 +137,11 @@ class Settings:
             "neighbours) must contain; below it the answer abstains."
         ),
     )
+    fetch_timeout: float = field(default=15.0, metadata=_doc("Seconds to wait for a page added by URL or feed."))
+    fetch_private: bool = field(
+        default=False,
+        metadata=_doc("Allow adding URLs on this machine or a private network (a local feed server)."),
+    )
     max_question_chars: int = field(default=2000, metadata=_doc("Longer questions are refused with a message."))
     max_file_bytes: int = field(default=5_000_000, metadata=_doc("Larger corpus files are skipped with a warning."))
 

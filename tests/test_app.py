@@ -40,6 +40,10 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
+def field(at, label: str):  # type: ignore[no-untyped-def]
+    return next(t for t in at.sidebar.text_input if t.label == label)
+
+
 def messages(at):
     return [(m.name, shown(" ".join(md.value for md in m.markdown))) for m in at.chat_message]
 
@@ -147,7 +151,7 @@ def test_questions_can_be_restricted_to_chosen_articles(app):
 
 def test_openai_backend_without_a_model_says_which_setting(app):
     app.sidebar.selectbox[0].select("openai").run()
-    assert [t.label for t in app.sidebar.text_input] == ["Server URL", "Model", "API key"]
+    assert [t.label for t in app.sidebar.text_input][1:] == ["Server URL", "Model", "API key"]
     app.chat_input[0].set_value("What is the SCO?").run()
     assert not app.exception
     assert any("DOSSIER_LLM_MODEL" in shown(e.value) for e in app.error)
@@ -155,8 +159,8 @@ def test_openai_backend_without_a_model_says_which_setting(app):
 
 def test_unreachable_model_server_still_answers(app):
     app.sidebar.selectbox[0].select("openai").run()
-    app.sidebar.text_input[0].input("http://127.0.0.1:9/v1")
-    app.sidebar.text_input[1].input("tiny").run()
+    field(app, "Server URL").input("http://127.0.0.1:9/v1")
+    field(app, "Model").input("tiny").run()
     app.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
     assert not app.exception
     assert any("Cannot reach the model server at http://127.0.0.1:9/v1" in shown(w.value) for w in app.warning)
@@ -171,7 +175,8 @@ def test_local_backend_with_a_broken_model_file_still_answers(app_env, monkeypat
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     at.sidebar.selectbox[0].select("local").run()
-    assert at.sidebar.selectbox[1].label == "GGUF model file" and not at.sidebar.text_input  # no typed paths
+    assert at.sidebar.selectbox[1].label == "GGUF model file"
+    assert [t.label for t in at.sidebar.text_input] == ["Or a web page or feed, by URL"]  # no typed paths
     at.sidebar.selectbox[1].select("broken.gguf").run()
     at.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
     assert not at.exception
@@ -187,7 +192,7 @@ def test_a_configured_api_key_locks_the_model_server_fields(app_env, monkeypatch
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     at.sidebar.selectbox[0].select("openai").run()
-    assert not at.sidebar.text_input  # nothing a visitor could point elsewhere
+    assert [t.label for t in at.sidebar.text_input] == ["Or a web page or feed, by URL"]  # no server fields
     caption = " ".join(shown(c.value) for c in at.sidebar.caption)
     assert "http://127.0.0.1:9/v1 (set by the operator)" in caption and "sk-" not in caption and "pw" not in caption
 

@@ -147,3 +147,82 @@ def test_a_page_without_punctuation_has_bounded_sentences():
     spans = sentence_spans(text)
     assert max(e - s for s, e in spans) <= MAX_SENTENCE
     assert "".join(text[s:e] for s, e in spans).replace(" ", "") == text.replace(" ", "")  # nothing lost
+
+
+@pytest.fixture
+def site():
+    """A local web server: the saved pages, a feed listing two of them and a missing one, a redirect."""
+    import http.server
+    import threading
+
+    pages = {f"/news/{p.stem}": p.read_bytes() for p in PAGES.glob("*.html")}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            if self.path == "/feed.xml":
+                items = "".join(
+                    f"<item><title>{name}</title><link>{base}/news/{name}</link></item>"
+                    for name in ("news_cookie", "jsonld", "gone")
+                )
+                body, kind = (
+                    f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>',
+                    "application/rss+xml",
+                )
+                self._send(200, body.encode(), kind)
+            elif self.path == "/moved":
+                self.send_response(302)
+                self.send_header("Location", "/news/amp")
+                self.end_headers()
+            elif self.path in pages:
+                self._send(200, pages[self.path], "text/html; charset=utf-8")
+            else:
+                self._send(404, b"not here", "text/plain")
+
+        def _send(self, code: int, body: bytes, kind: str) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_pages_and_feeds_are_added_by_url(site, tmp_path):
+    from rag.fetch import add_feed, add_url
+    from rag.settings import Settings
+
+    settings = Settings(corpus_dir=tmp_path / "corpus", fetch_private=True)
+    first = add_url(f"{site}/moved", settings)  # a redirect to the AMP page
+    (article,) = parse(first.path.name, read_source(first.path, 10**6))
+    assert article.title == "Port of Vladivostok handles record cargo" and article.url == f"{site}/news/amp"
+    heard: list[tuple[str, object]] = []
+    added = add_feed(f"{site}/feed.xml", settings, lambda link, result: heard.append((link, result)))
+    assert sorted(a.path.name for a in added) == ["jsonld.txt", "news_cookie.txt"]
+    assert isinstance(dict(heard)[f"{site}/news/gone"], CorpusError)  # a dead link is reported, not fatal
+    again: list[tuple[str, object]] = []
+    assert add_feed(f"{site}/feed.xml", settings, lambda link, result: again.append((link, result))) == []
+    assert [r for _, r in again if r is not None and not isinstance(r, CorpusError)] == []  # nothing twice
+
+
+def test_fetching_is_limited_to_public_http_and_the_size_cap(site, tmp_path):
+    from rag.fetch import add_url
+    from rag.settings import Settings
+
+    settings = Settings(corpus_dir=tmp_path / "corpus")
+    with pytest.raises(CorpusError, match="private network"):
+        add_url(f"{site}/news/amp", settings)  # 127.0.0.1: refused unless allowed
+    for url in ("file:///etc/passwd", "ftp://example.com/x", "javascript:alert(1)"):
+        with pytest.raises(CorpusError, match="only http"):
+            add_url(url, settings)
+    small = Settings(corpus_dir=tmp_path / "corpus", fetch_private=True, max_file_bytes=500)
+    with pytest.raises(CorpusError, match="limit"):
+        add_url(f"{site}/news/amp", small)
+    assert not (tmp_path / "corpus").exists()
