@@ -195,14 +195,7 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | 
         if st.button("New conversation", use_container_width=True):
             state.messages = []
             st.rerun()
-        if state.messages:
-            transcript = [(m["role"], m.get("answer") or m["content"]) for m in state.messages]
-            st.download_button(
-                "Export conversation (.md)",
-                conversation_markdown(transcript),
-                file_name="dossier-conversation.md",
-                use_container_width=True,
-            )
+        state.export_slot = st.empty()  # filled at the end of the run, so the export has the latest answer
 
         catalog = assistant.catalog()
         st.subheader(f"Articles ({len(catalog)})")
@@ -413,6 +406,19 @@ def main() -> None:
             else:
                 state.messages.append({"role": "assistant", "content": answer.text, "answer": answer})
                 render_answer(answer, str(len(state.messages) - 1), assistant.generation, show_scores)
+    export_conversation()
+
+
+def export_conversation() -> None:
+    """The whole conversation as Markdown, including the answer this run just added."""
+    if state.messages:
+        transcript = [(m["role"], m.get("answer") or m["content"]) for m in state.messages if not m.get("error")]
+        state.export_slot.download_button(
+            "Export conversation (.md)",
+            conversation_markdown(transcript),
+            file_name="dossier-conversation.md",
+            use_container_width=True,
+        )
 
 
 main()

@@ -215,3 +215,9 @@ def test_an_index_from_an_older_dossier_is_rebuilt_in_the_page(app, app_env, mon
     assert any("stores the index differently" in shown(i.value) for i in at.info)
     at.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
     assert "ICBC" in messages(at)[-1][1]
+
+
+def test_the_export_holds_the_latest_answer(app):
+    app.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
+    (export,) = [b for b in app.sidebar.get("download_button")]
+    assert "Export conversation" in export.proto.label
