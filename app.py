@@ -213,7 +213,10 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | 
         for entry in catalog:
             a = entry.article
             with st.expander(plain(a.title)):
-                st.caption(plain(byline(a.author, a.date, a.source, f"{entry.passages} passages")))
+                outlet = a.publisher or ""
+                st.caption(plain(byline(a.author, a.date, outlet, a.source, f"{entry.passages} passages")))
+                if a.url:
+                    st.caption(plain(f"From {a.url}"))
                 if st.button("Read", key=f"read-{a.id}"):
                     show_article(a.source, a.start, assistant.generation)
 

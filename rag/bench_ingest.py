@@ -61,17 +61,9 @@ def _same_people(ours: str | None, gold: str | None) -> bool:
 def cleaning_throughput(sizes_mb: tuple[int, ...] = SIZES_MB, seed: int = 0) -> list[dict[str, float]]:
     """Seconds to clean one article of each size: random sentences over the seed articles' words, a
     paragraph each (no two alike, so every duplicate check runs)."""
-    rng = random.Random(seed)
-    vocabulary = sorted({w for f in sorted((PROJECT_DIR / "seeds").glob("*")) for w in words(f.read_text("utf-8"))})
-    vocabulary = vocabulary or "ruble yuan trade pipeline minister talks sanctions bank export navy drill".split()
     out = []
     for mb in sizes_mb:
-        lines, size = ["A long report", "", "By Ann Lee", ""], 0
-        while size < mb * 1_000_000:
-            line = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(8, 30))).capitalize() + "."
-            lines += [line, ""]
-            size += len(line) + 2
-        text = "\n".join(lines)
+        text = _article(mb, seed)
         t0 = time.perf_counter()
         parse("long.txt", text)
         seconds = time.perf_counter() - t0
@@ -79,8 +71,45 @@ def cleaning_throughput(sizes_mb: tuple[int, ...] = SIZES_MB, seed: int = 0) -> 
     return out
 
 
+def stall_while_cleaning(mb: int = 5, tick: float = 0.005) -> float:
+    """The longest a second thread waits to run (it wakes every `tick` seconds) while one `mb` MB
+    article is cleaned: how long an upload can hold up the other sessions of the app."""
+    import threading
+
+    text = _article(mb)
+    gaps: list[float] = []
+    done = threading.Event()
+
+    def other_session() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            time.sleep(tick)
+            now = time.perf_counter()
+            gaps.append(now - last - tick)
+            last = now
+
+    thread = threading.Thread(target=other_session)
+    thread.start()
+    parse("long.txt", text)
+    done.set()
+    thread.join()
+    return round(max(gaps, default=0.0), 3)
+
+
+def _article(mb: int, seed: int = 0) -> str:
+    rng = random.Random(seed)
+    vocabulary = sorted({w for f in sorted((PROJECT_DIR / "seeds").glob("*")) for w in words(f.read_text("utf-8"))})
+    vocabulary = vocabulary or "ruble yuan trade pipeline minister talks sanctions bank export navy drill".split()
+    lines, size = ["A long report", "", "By Ann Lee", ""], 0
+    while size < mb * 1_000_000:
+        line = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(8, 30))).capitalize() + "."
+        lines += [line, ""]
+        size += len(line) + 2
+    return "\n".join(lines)
+
+
 def run_ingest_bench(data: Path = DEFAULT_DATA) -> dict[str, Any]:
-    result: dict[str, Any] = {"cleaning": cleaning_throughput()}
+    result: dict[str, Any] = {"cleaning": cleaning_throughput(), "max_stall_s_5mb": stall_while_cleaning()}
     if (data / "files.jsonl").is_file():
         result["multihop_metadata"] = metadata_accuracy(data)
     result["_table"] = _table(result)
@@ -90,6 +119,7 @@ def run_ingest_bench(data: Path = DEFAULT_DATA) -> dict[str, Any]:
 def _table(r: dict[str, Any]) -> str:
     lines = ["Cleaning one long article (linear time: flat MB/s)"]
     lines += [f"  {c['mb']} MB: {c['seconds']} s, {c['mb_per_s']} MB/s" for c in r["cleaning"]]
+    lines.append(f"Longest wait of another session while 5 MB is cleaned: {r['max_stall_s_5mb']} s")
     if (m := r.get("multihop_metadata")) is not None:
         lines.append(f"MultiHop-RAG metadata ({m['articles']} articles)")
         for key in ("title", "date", "outlet", "author_exact", "author_people"):
