@@ -4,6 +4,7 @@ conversation and the widgets; retrieval, answering, citations and ingestion live
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -11,6 +12,7 @@ import streamlit.components.v1 as components
 from rag import store
 from rag.assistant import Assistant
 from rag.build import build
+from rag.compose import overview
 from rag.embed import load_embedder
 from rag.errors import DossierError, IndexError_, IndexMissing, IndexOutdated
 from rag.fetch import add_feed, add_url
@@ -19,10 +21,12 @@ from rag.render import (
     PLANTED_LABEL,
     answer_markdown,
     article_html,
+    by_article,
     byline,
     conversation_markdown,
     emphasised,
     plain,
+    relevance,
 )
 from rag.retrieve import Filters
 from rag.schema import KIND_LABELS, Answer, Citation, Turn
@@ -78,8 +82,10 @@ def current_assistant() -> Assistant:
     try:
         generation = store.live_generation(SETTINGS.index_dir).name
     except IndexMissing:
-        st.info("First start: building the search index from the articles. This takes a minute, once.")
+        notice = st.empty()
+        notice.info("First start: building the search index from the articles. This takes a minute, once.")
         rebuild("Building the index…")
+        notice.empty()
         generation = store.live_generation(SETTINGS.index_dir).name
     try:
         return assistant_for(generation)
@@ -139,10 +145,17 @@ def show_article(source: str, start: int, generation: str) -> None:
     _scrolling_article(assistant_for(generation), source, start, None)
 
 
+@st.dialog("Passage", width="large")
+def show_passage(source: str, start: int, end: int, generation: str) -> None:
+    _scrolling_article(assistant_for(generation), source, start, end)
+
+
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) -> None:
+def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, scope: str | None = None) -> None:
+    if scope:
+        st.caption(plain(f"Searched only {scope}."))
     if answer.abstained:
         st.info(plain(answer.text))
     else:
@@ -153,19 +166,28 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
         st.warning(plain(answer.notice))
     if answer.citations:
         st.markdown("**Sources**")
-        for c in answer.citations:
-            cols = st.columns([0.85, 0.15])
-            meta = byline(c.author, c.date, c.publisher or "", KIND_LABELS[c.kind])
-            cols[0].markdown(
-                f"**\\[{c.n}\\]** {plain(c.title)} — {plain(meta)} · {plain(c.source)}  \n> {plain(c.quote)}"
-            )
-            if cols[1].button("Open", key=f"open-{key}-{c.n}", help="Show the passage in the article"):
-                show_citation(c, generation)
+        for group in by_article(answer.citations):  # one card per article, its cited passages inside
+            first = group[0]
+            with st.container(border=True):
+                outlet = byline(None, first.date, first.publisher or "", sep=" · ")
+                st.markdown(f"**{plain(first.title)}**  \n{plain(outlet)}")
+                for c in group:
+                    cols = st.columns([0.86, 0.14])
+                    voice = "" if c.kind == "article" else f"*{KIND_LABELS[c.kind]}:* "
+                    cols[0].markdown(f"**\\[{c.n}\\]** {voice}  \n> {plain(c.quote)}")
+                    if cols[1].button("Open", key=f"open-{key}-{c.n}", help="Show the passage in the article"):
+                        show_citation(c, generation)
+                with st.expander("Details"):
+                    st.caption(plain(byline(first.author, first.date, first.publisher or "", first.source)))
+                    for c in group:
+                        st.caption(plain(f"[{c.n}] characters {c.start}–{c.end} of {c.source}"))
     label = "Closest passages" if answer.abstained else "Retrieved passages"
-    with st.expander(f"{label} ({len(answer.retrieved)})", expanded=answer.abstained):
+    cited = {(c.source, c.start) for c in answer.citations}
+    with st.expander(f"{label} ({len(answer.retrieved)})", expanded=False):
         for rank, hit in enumerate(answer.retrieved, 1):
             p = hit.passage
-            scores = ""
+            used = any(s == p.source and p.start <= start < p.end for s, start in cited)
+            scores = f" · relevance: **{relevance(hit, used)}**"
             if show_scores:
                 parts = [f"fused {hit.score:.4f}"]
                 if hit.dense is not None:
@@ -175,10 +197,13 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
                 scores = " · " + ", ".join(parts)
             if p.instruction:
                 scores += f" · ⚠ {plain(PLANTED_LABEL)}"
-            st.markdown(
-                f"**{rank}\\.** {plain(p.title)} · {KIND_LABELS[p.kind]} · {plain(p.source)}{scores}  \n"
+            cols = st.columns([0.86, 0.14])
+            cols[0].markdown(
+                f"**{rank}\\.** {plain(p.title)} · {KIND_LABELS[p.kind]}{scores}  \n"
                 f"{plain(p.text[:400])}{'…' if len(p.text) > 400 else ''}"
             )
+            if cols[1].button("Open", key=f"passage-{key}-{rank}", help="Show this passage in its article"):
+                show_passage(p.source, p.start, p.end, generation)
     if not answer.abstained:
         with st.expander("Copy as Markdown"):
             st.code(answer_markdown(answer), language="markdown")
@@ -189,7 +214,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool) 
 # --- the page -----------------------------------------------------------------------------------
 
 
-def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | None, bool]:
+def sidebar(assistant: Assistant) -> tuple[Filters | None, str | None, int, str, Settings | None, bool]:
     with st.sidebar:
         st.title("Dossier")
         if st.button("New conversation", use_container_width=True):
@@ -200,9 +225,9 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | 
         catalog = assistant.catalog()
         st.subheader(f"Articles ({len(catalog)})")
         labels = {f"{e.article.title} ({e.article.source})": e.article.id for e in catalog}
-        chosen = st.multiselect("Ask only about", list(labels), placeholder="All articles")
+        chosen = st.multiselect("Ask only about", list(labels), placeholder="All articles", key="filter-articles")
         dated = [e.article.date for e in catalog if e.article.date]
-        use_dates = st.checkbox("Restrict to a date range", disabled=not dated)
+        use_dates = st.checkbox("Restrict to a date range", disabled=not dated, key="filter-dates")
         date_from = date_to = None
         if use_dates and dated:
             lo, hi = dt.date.fromisoformat(min(dated)), dt.date.fromisoformat(max(dated))
@@ -253,7 +278,17 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, int, str, Settings | 
     filters = Filters(
         articles=frozenset(labels[c] for c in chosen) if chosen else None, date_from=date_from, date_to=date_to
     )
-    return (filters if filters else None), top_k, backend, llm, show_scores
+    scope = []
+    if chosen:
+        scope.append(", ".join(f"“{c.rsplit(' (', 1)[0]}”" for c in chosen))
+    if date_from and date_to:
+        scope.append(f"articles dated {date_from} to {date_to}")
+    return (filters if filters else None), " and ".join(scope) or None, top_k, backend, llm, show_scores
+
+
+def clear_filters() -> None:
+    state["filter-articles"] = []
+    state["filter-dates"] = False
 
 
 def model_server(backend: str) -> Settings | None:
@@ -367,24 +402,21 @@ def main() -> None:
         st.error(plain(str(e)))
         st.stop()
 
-    filters, top_k, backend, llm, show_scores = sidebar(assistant)
+    filters, scope, top_k, backend, llm, show_scores = sidebar(assistant)
     st.markdown("#### Ask the articles")
     if not state.messages:
-        st.caption(
-            "Every sentence of an answer cites the passage it comes from. Try: *What did Zhou Lijian say "
-            "about Tony Blinken?* or *How much did the ruble fall in 2014?*"
-        )
+        first_screen(assistant)
 
     for i, message in enumerate(state.messages):
         with st.chat_message(message["role"]):
             if message.get("error"):
                 st.error(plain(message["error"]))
             elif message.get("answer"):
-                render_answer(message["answer"], str(i), assistant.generation, show_scores)
+                render_answer(message["answer"], str(i), assistant.generation, show_scores, message.get("scope"))
             else:
                 st.markdown(plain(message["content"]))
 
-    if prompt := st.chat_input("Ask a question about the articles"):
+    if prompt := st.chat_input("Ask a question about the articles") or state.pop("suggested", None):
         previous = history()
         state.messages.append({"role": "user", "content": prompt})
         with st.chat_message("user"):
@@ -407,9 +439,25 @@ def main() -> None:
                 state.messages.append({"role": "assistant", "content": "", "error": str(e)})
                 st.error(plain(str(e)))
             else:
-                state.messages.append({"role": "assistant", "content": answer.text, "answer": answer})
-                render_answer(answer, str(len(state.messages) - 1), assistant.generation, show_scores)
+                state.messages.append({"role": "assistant", "content": answer.text, "answer": answer, "scope": scope})
+                render_answer(answer, str(len(state.messages) - 1), assistant.generation, show_scores, scope)
+        if scope:
+            st.button("Search all articles again", on_click=clear_filters, help="Remove the article and date filters")
     export_conversation()
+
+
+def first_screen(assistant: Assistant) -> None:
+    """What the collection is, and a few questions to start with, drawn from its newest articles."""
+    summary, _ = overview(assistant.index.articles, assistant.leads)
+    st.markdown(plain(re.sub(r" The \d+ most recent:$", "", summary)))
+    st.caption("Every sentence of an answer cites the passage it comes from; click Open to see it in the article.")
+    newest = sorted(assistant.index.articles, key=lambda a: a.date or "", reverse=True)[:4]
+    cols = st.columns(len(newest) or 1)
+    for col, article in zip(cols, newest, strict=False):
+        question = f"What is “{article.title}” about?"
+        if col.button(plain(question), key=f"suggest-{article.id}", use_container_width=True):
+            state.suggested = question
+            st.rerun()
 
 
 def export_conversation() -> None:

@@ -39,7 +39,7 @@ _MONTH = (
     r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
 _DATE = re.compile(
-    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|"
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?!\d)(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|"
     rf"(?:early|mid|late)[- ]\d{{4}}s?|(?:in|since|by|until|from)\s+\d{{4}}s?|\d{{4}}|"
     rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{_MONTH}(?![a-z]))",
 )

@@ -51,7 +51,9 @@ _YESNO = re.compile(
     r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)\b", re.I
 )
 _ASKS_DATE = re.compile(
-    r"\b(when|what (year|date|day|month|time)|which (year|date|day|month)|how long ago|since when|on what date)\b",
+    # "when" opens the question: in "What did Zhou say when asked about Blinken?" it is not the question.
+    r"^\W*(?:and |so |but |then )?when\b|"
+    r"\b(what (year|date|day|month|time)|which (year|date|day|month)|how long ago|since when|on what date)\b",
     re.I,
 )
 _ASKS_NUMBER = re.compile(

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from .injection import instruction_like
-from .schema import KIND_LABELS, Answer, Article
+from .schema import KIND_LABELS, Answer, Article, Citation, Hit
 
 PLANTED_LABEL = "text addressed to AI systems: an attempted instruction, ignored by Dossier"
 
@@ -101,6 +101,30 @@ def emphasised(answer: Answer, escape: Callable[[str], str]) -> str | None:
             body = escape(c.text)
         parts.append(f"{body} {' '.join(f'[{n}]' for n in c.citations)}".strip())
     return " ".join(parts)
+
+
+# all-MiniLM-L6-v2 cosine between the question and a passage: above HIGH the passage is about what
+# was asked, below MEDIUM it merely shares some words (read off the seed question set's hits).
+RELEVANCE_HIGH, RELEVANCE_MEDIUM = 0.5, 0.35
+
+
+def relevance(hit: Hit, cited: bool = False) -> str:
+    """How relevant a retrieved passage is, in words: "cited" (the answer quotes it), else high,
+    medium or low by its meaning's closeness to the question."""
+    if cited:
+        return "cited"
+    if hit.dense is None:
+        return "keyword match"
+    return "high" if hit.dense >= RELEVANCE_HIGH else "medium" if hit.dense >= RELEVANCE_MEDIUM else "low"
+
+
+def by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """Citations grouped by article (source file and title), in order of first citation: one source
+    card per article, listing its cited passages."""
+    groups: dict[tuple[str, str], list[Citation]] = {}
+    for c in citations:
+        groups.setdefault((c.source, c.title), []).append(c)
+    return list(groups.values())
 
 
 def answer_markdown(answer: Answer) -> str:

@@ -45,7 +45,8 @@ def field(at, label: str):  # type: ignore[no-untyped-def]
 
 
 def messages(at):
-    return [(m.name, shown(" ".join(md.value for md in m.markdown))) for m in at.chat_message]
+    """(role, text) of each chat message: its Markdown and captions (file names are in the details)."""
+    return [(m.name, shown(" ".join(e.value for e in [*m.markdown, *m.caption]))) for m in at.chat_message]
 
 
 def test_first_run_builds_the_index_and_lists_the_articles(app, app_env):
@@ -221,3 +222,30 @@ def test_the_export_holds_the_latest_answer(app):
     app.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
     (export,) = [b for b in app.sidebar.get("download_button")]
     assert "Export conversation" in export.proto.label
+
+
+def test_the_first_screen_describes_the_collection_and_suggests_questions(app):
+    assert any("The collection holds 11 articles" in shown(m.value) for m in app.markdown)
+    suggestions = [b for b in app.button if b.key and b.key.startswith("suggest-")]
+    assert 1 <= len(suggestions) <= 4
+    suggestions[0].click().run()
+    (_, question), (_, answer) = messages(app)
+    assert question.startswith("What is “") and "[1]" in answer
+
+
+def test_filters_show_on_the_answer_and_can_be_removed_from_the_chat(app):
+    choice = next(o for o in app.sidebar.multiselect[0].options if o.startswith("Sino/Russian Ties That Bind"))
+    app.sidebar.multiselect[0].select(choice).run()
+    app.chat_input[0].set_value("What did Xi Jinping call Putin?").run()
+    assert "Searched only “Sino/Russian Ties That Bind”" in messages(app)[-1][1]
+    next(b for b in app.button if b.label == "Search all articles again").click().run()
+    assert app.sidebar.multiselect[0].value == []
+
+
+def test_retrieved_passages_say_how_relevant_they_are_and_open(app):
+    app.chat_input[0].set_value("What is the price of Bitcoin?").run()  # a refusal
+    passages = next(e for e in app.expander if e.label.startswith("Closest passages"))
+    assert not passages.proto.expanded  # collapsed, even on a refusal
+    text = shown(" ".join(m.value for m in passages.markdown))
+    assert "relevance:" in text and any(level in text for level in ("high", "medium", "low"))
+    assert [b for b in passages.button if b.label == "Open"]

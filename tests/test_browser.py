@@ -174,7 +174,9 @@ def test_ask_open_citation_and_upload(browser, corpus, capsys):
         page.get_by_text("Added pipeline.md").wait_for(timeout=120_000)
         ask(page, "How much gas will the Power of Siberia 2 pipeline carry?")
         last = page.locator('[data-testid="stChatMessage"]').last
-        assert "50 billion cubic metres" in last.inner_text() and "pipeline.md" in last.inner_text()
+        assert "50 billion cubic metres" in last.inner_text()
+        last.get_by_text("Details").first.click()  # file names and offsets live in the source card's details
+        last.get_by_text("pipeline.md").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
     finally:
         server.stop()
