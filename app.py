@@ -331,6 +331,10 @@ def add_files(uploads) -> None:  # type: ignore[no-untyped-def]
     notices = []
     added = 0
     progress = st.progress(0.0, text="Reading the files…")
+    # Cancel: any click makes Streamlit stop this run between two files. What was saved by then is
+    # indexed at the start of the next run (`index_pending`), so no saved file is left out.
+    st.button("Cancel", key="cancel-upload", help="Stop after the current file; what was added is kept")
+    state.index_pending = True
     for n, upload in enumerate(uploads, 1):
         progress.progress((n - 1) / len(uploads), text=f"Reading {upload.name} ({n} of {len(uploads)})…")
         try:
@@ -353,9 +357,21 @@ def add_files(uploads) -> None:  # type: ignore[no-untyped-def]
             rebuild(f"Indexing {added} new file(s)…")
         except DossierError as e:
             notices.append(("error", str(e)))
+    state.index_pending = False
     state.notices = notices
     state.uploader += 1  # a fresh, empty uploader
     st.rerun()
+
+
+def index_pending() -> None:
+    """Files saved by an upload that was cancelled (or interrupted) before indexing: index them now."""
+    if state.get("index_pending"):
+        try:
+            rebuild("Indexing the files added before the upload was stopped…")
+        except DossierError as e:
+            st.error(plain(str(e)))
+        state.index_pending = False
+        state.uploader += 1
 
 
 def add_from_url(url: str, is_feed: bool) -> None:
@@ -390,6 +406,7 @@ def add_from_url(url: str, is_feed: bool) -> None:
 
 
 def main() -> None:
+    index_pending()
     try:
         assistant = current_assistant()
     except IndexError_ as e:

@@ -249,3 +249,15 @@ def test_retrieved_passages_say_how_relevant_they_are_and_open(app):
     text = shown(" ".join(m.value for m in passages.markdown))
     assert "relevance:" in text and any(level in text for level in ("high", "medium", "low"))
     assert [b for b in passages.button if b.label == "Open"]
+
+
+def test_files_saved_by_a_stopped_upload_are_indexed_on_the_next_run(app, app_env):
+    (app_env / "corpus" / "stopped.md").write_text(
+        "# Arctic route\n\nCargo on the Northern Sea Route rose to 36 million tonnes, the operator said.\n",
+        encoding="utf-8",
+    )
+    app.session_state["index_pending"] = True  # as when Cancel stopped add_files before indexing
+    app.run()
+    assert not app.exception and not app.session_state["index_pending"]
+    app.chat_input[0].set_value("How much cargo went along the Northern Sea Route?").run()
+    assert "36 million tonnes" in messages(app)[-1][1]
