@@ -14,9 +14,9 @@ from rag.assistant import Assistant
 from rag.build import build
 from rag.compose import overview
 from rag.embed import load_embedder
-from rag.errors import DossierError, IndexError_, IndexMissing, IndexOutdated
-from rag.fetch import add_feed, add_url
-from rag.ingest import ACCEPTED, add_upload
+from rag.errors import CorpusError, DossierError, IndexError_, IndexMissing, IndexOutdated
+from rag.fetch import add_feed, add_url, outcome
+from rag.ingest import ACCEPTED, Added, add_upload
 from rag.render import (
     PLANTED_LABEL,
     answer_markdown,
@@ -352,14 +352,19 @@ def add_files(uploads) -> None:  # type: ignore[no-untyped-def]
         note = f" (saved as {result.path.name}: that name was taken)" if result.renamed_from else ""
         notices.append(("ok", f"Added {upload.name}{note}."))
     progress.empty()
+    state.uploader += 1  # a fresh, empty uploader
+    finish_adding(added, notices)
+
+
+def finish_adding(added: int, notices: list[tuple[str, str]]) -> None:
+    """Index what was added, then show each file's or page's outcome."""
     if added:
         try:
-            rebuild(f"Indexing {added} new file(s)…")
+            rebuild(f"Indexing {added} new article file(s)…")
         except DossierError as e:
             notices.append(("error", str(e)))
     state.index_pending = False
     state.notices = notices
-    state.uploader += 1  # a fresh, empty uploader
     st.rerun()
 
 
@@ -378,15 +383,11 @@ def add_from_url(url: str, is_feed: bool) -> None:
     notices: list[tuple[str, str]] = []
     added = 0
 
-    def heard(link: str, result: object) -> None:
+    def heard(link: str, result: Added | CorpusError | None) -> None:
         nonlocal added
-        if isinstance(result, DossierError):
-            notices.append(("error", str(result)))
-        elif result is None or getattr(result, "already", False):
-            notices.append(("ok", f"Already in the collection: {link}"))
-        else:
-            added += 1
-            notices.append(("ok", f"Added {link}"))
+        kind, message = outcome(link, result)
+        added += kind == "added"
+        notices.append(("error" if kind == "error" else "ok", message))
 
     with st.spinner(f"Fetching {url}…"):
         try:
@@ -394,15 +395,9 @@ def add_from_url(url: str, is_feed: bool) -> None:
                 add_feed(url, SETTINGS, heard)
             else:
                 heard(url, add_url(url, SETTINGS))
-        except DossierError as e:
-            notices.append(("error", str(e)))
-    if added:
-        try:
-            rebuild(f"Indexing {added} new article(s)…")
-        except DossierError as e:
-            notices.append(("error", str(e)))
-    state.notices = notices
-    st.rerun()
+        except CorpusError as e:
+            heard(url, e)
+    finish_adding(added, notices)
 
 
 def main() -> None:

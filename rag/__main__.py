@@ -110,19 +110,17 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     """Fetch pages (or a feed's pages) into the corpus, then index them."""
-    from .fetch import add_feed, add_url
+    from .errors import CorpusError
+    from .fetch import add_feed, add_url, outcome
+    from .ingest import Added
 
     added = 0
 
-    def report(link: str, result: object) -> None:
+    def report(link: str, result: Added | CorpusError | None) -> None:
         nonlocal added
-        if isinstance(result, DossierError):
-            print(f"skipped {link}: {result}", file=sys.stderr)
-        elif result is None or getattr(result, "already", False):
-            print(f"already in the collection: {link}")
-        else:
-            added += 1
-            print(f"added {link} -> {result.path.name}")  # type: ignore[attr-defined]
+        kind, message = outcome(link, result)
+        added += kind == "added"
+        print(message, file=sys.stderr if kind == "error" else sys.stdout)
 
     for url in args.urls:
         if args.feed:
@@ -130,7 +128,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
             continue
         try:
             report(url, add_url(url, settings))
-        except DossierError as e:
+        except CorpusError as e:
             report(url, e)
     if added:
         return cmd_index(argparse.Namespace(rebuild=False), settings)

@@ -111,6 +111,15 @@ def feed_links(url: str, settings: Settings) -> list[str]:
     return [entry.link for entry in feed.entries if entry.get("link")]
 
 
+def outcome(link: str, result: Added | CorpusError | None) -> tuple[str, str]:
+    """("added" | "already" | "error", a sentence for the user) for one URL's result."""
+    if isinstance(result, CorpusError):
+        return "error", str(result)
+    if result is None or result.already:
+        return "already", f"Already in the collection: {link}"
+    return "added", f"Added {link} as {result.path.name}"
+
+
 def add_feed(
     url: str, settings: Settings, on_item: Callable[[str, Added | CorpusError | None], None] | None = None
 ) -> list[Added]:
