@@ -15,8 +15,11 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+PORT ?= 8501
+
 run: install
-	$(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false
+	@echo "Dossier: open http://localhost:$(PORT) in your browser (the first start builds the index)."
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 chat: install
 	$(BIN)/python -m rag
