@@ -163,7 +163,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, 
         body = emphasised(answer, plain) or plain(answer.text)
         st.markdown(body.replace(flag, ":red-background[not supported by the articles]"))
     if answer.notice:
-        st.warning(plain(answer.notice))
+        st.warning(plain(on_screen(answer.notice)))
     if answer.citations:
         st.markdown("**Sources**")
         for group in by_article(answer.citations):  # one card per article, its cited passages inside
@@ -291,6 +291,29 @@ def clear_filters() -> None:
     state["filter-dates"] = False
 
 
+# Where a visitor can fix a model-server setting in the sidebar, messages name the field, not the
+# environment variable behind it.
+_ON_SCREEN = {
+    "set DOSSIER_LLM_MODEL": "fill in the Model field",
+    "choose a smaller DOSSIER_LLM_MODEL": "choose a smaller model in the Model field",
+    "set DOSSIER_LLM_MODEL to one it serves": "fill in the Model field with one it serves",
+    "fix DOSSIER_LLM_BASE_URL": "fix the Server URL field",
+    "set DOSSIER_LLM_API_KEY (or OPENAI_API_KEY)": "fill in the API key field",
+    "another DOSSIER_LLM_MODEL": "another model in the Model field",
+    "check DOSSIER_LLM_BASE_URL and DOSSIER_LLM_MODEL": "check the Server URL and Model fields",
+    "set DOSSIER_LOCAL_MODEL to the path of a .gguf file": "choose another GGUF model file",
+}
+
+
+def on_screen(message: str | None) -> str:
+    """`message` naming the sidebar's fields when the visitor can change them (settings not locked)."""
+    if not message or SETTINGS.llm_locked:
+        return message or ""
+    for variable, field_name in sorted(_ON_SCREEN.items(), key=lambda item: -len(item[0])):
+        message = message.replace(variable, field_name)
+    return message
+
+
 def model_server(backend: str) -> Settings | None:
     """The model-server settings of this session: the operator's when locked (shown, not editable);
     otherwise what the visitor types, under the rules of `Settings.for_visitor`."""
@@ -304,8 +327,10 @@ def model_server(backend: str) -> Settings | None:
     try:
         if backend == "openai":
             return SETTINGS.for_visitor(
-                base_url=st.text_input("Server URL", SETTINGS.llm_base_url, placeholder="http://localhost:11434/v1"),
-                model=st.text_input("Model", SETTINGS.llm_model, placeholder="llama3.2"),
+                base_url=st.text_input(
+                    "Server URL", SETTINGS.llm_base_url, placeholder="e.g. http://localhost:11434/v1"
+                ),
+                model=st.text_input("Model", SETTINGS.llm_model, placeholder="e.g. llama3.2"),
                 api_key=st.text_input(
                     "API key",
                     type="password",
@@ -448,8 +473,8 @@ def main() -> None:
                     )
                 stream.empty()
             except DossierError as e:
-                state.messages.append({"role": "assistant", "content": "", "error": str(e)})
-                st.error(plain(str(e)))
+                state.messages.append({"role": "assistant", "content": "", "error": on_screen(str(e))})
+                st.error(plain(on_screen(str(e))))
             else:
                 state.messages.append({"role": "assistant", "content": answer.text, "answer": answer, "scope": scope})
                 render_answer(answer, str(len(state.messages) - 1), assistant.generation, show_scores, scope)
