@@ -150,10 +150,13 @@ class Assistant:
         t1 = time.perf_counter()
         k = top_k or self.settings.top_k
         q = analyse(question)
-        if q.shape in ("timeline", "comparison"):
+        broad = q.shape in ("timeline", "comparison")
+        if broad:
             k *= 2  # a broad question is answered from more of the collection
         outlets = self.retriever.named_outlets(q.names)
-        hits = self.retriever.search(query, k=k, filters=filters, query_vector=vector, voice=q.voice, outlets=outlets)
+        hits = self.retriever.search(
+            query, k=k, filters=filters, query_vector=vector, voice=q.voice, outlets=outlets, broad=broad
+        )
         t2 = time.perf_counter()
         timings = {"embed_ms": (t1 - t0) * 1000, "retrieve_ms": (t2 - t1) * 1000}
         return Retrieval(asked, question, query, tuple(hits), fixes, timings)

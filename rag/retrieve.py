@@ -98,11 +98,14 @@ class Retriever:
         voice: str | None = None,
         rerank: bool = True,
         outlets: frozenset[str] = frozenset(),
+        broad: bool = False,
     ) -> list[Hit]:
         """The `k` best passages for `query`. With `voice` ("comment", "note"), at least half of them
         are of that kind, so "what do readers say about X" finds the comments even when the article
         itself ranks higher. `outlets` (lower-cased publishers the question names) rank their own
-        passages higher, by a third ranking in the fusion."""
+        passages higher, by a third ranking in the fusion. A `broad` question (a timeline, a
+        comparison) is about a theme more than its words: BM25 then weighs no more than the
+        embedding."""
         k = k or self.settings.top_k
         if voice is not None:
             if mode != "lexical" and query_vector is None and self.embedder is not None:
@@ -115,8 +118,9 @@ class Retriever:
                 query_vector,
                 rerank=rerank,
                 outlets=outlets,
+                broad=broad,
             )
-            rest = self.search(query, k, filters, mode, query_vector, rerank=rerank, outlets=outlets)
+            rest = self.search(query, k, filters, mode, query_vector, rerank=rerank, outlets=outlets, broad=broad)
             seen = {h.passage.id for h in voiced}
             return (voiced + [h for h in rest if h.passage.id not in seen])[:k]
         mode = mode or self.settings.retrieval_mode
@@ -131,7 +135,7 @@ class Retriever:
             dense = self._dense(vector, n, allowed)
         if mode in ("hybrid", "lexical"):
             lexical = self.bm25.search(query, n, allowed)
-        fused = self._fuse(dense, lexical, mode, outlets)
+        fused = self._fuse(dense, lexical, mode, outlets, broad)
         if not rerank or self.reranker is None or self.settings.rerank_candidates == 0:
             return self._collapse(fused, k)
         return self.rerank(query, self._collapse(fused, max(k, self.settings.rerank_candidates)), k)
@@ -179,8 +183,12 @@ class Retriever:
         lexical: Sequence[tuple[int, float]],
         mode: str,
         outlets: frozenset[str] = frozenset(),
+        broad: bool = False,
     ) -> list[Hit]:
         c = self.settings.rrf_k
+        lexical_weight = self.settings.lexical_weight
+        if broad:
+            lexical_weight = min(lexical_weight, self.settings.dense_weight)
         fused: dict[int, float] = {}
         dense_score = dict(dense)
         lexical_score = dict(lexical)
@@ -189,7 +197,8 @@ class Retriever:
         elif mode == "lexical":
             fused = lexical_score.copy()
         else:
-            for weight, ranking in ((self.settings.dense_weight, dense), (self.settings.lexical_weight, lexical)):
+            weights = (self.settings.dense_weight, lexical_weight)
+            for weight, ranking in zip(weights, (dense, lexical), strict=True):
                 for rank, (row, _) in enumerate(ranking):
                     fused[row] = fused.get(row, 0.0) + weight / (c + rank + 1)
         order = sorted(fused, key=lambda r: -fused[r])
