@@ -4,7 +4,6 @@ conversation and the widgets; retrieval, answering, citations and ingestion live
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -12,7 +11,7 @@ import streamlit.components.v1 as components
 from rag import store
 from rag.assistant import Assistant
 from rag.build import build
-from rag.compose import overview
+from rag.compose import describe
 from rag.embed import load_embedder
 from rag.errors import CorpusError, DossierError, IndexError_, IndexMissing, IndexOutdated
 from rag.fetch import add_feed, add_url, outcome
@@ -485,8 +484,7 @@ def main() -> None:
 
 def first_screen(assistant: Assistant) -> None:
     """What the collection is, and a few questions to start with, drawn from its newest articles."""
-    summary, _ = overview(assistant.index.articles, assistant.leads)
-    st.markdown(plain(re.sub(r" The \d+ most recent:$", "", summary)))
+    st.markdown(plain(describe(assistant.index.articles)))
     st.caption("Every sentence of an answer cites the passage it comes from; click Open to see it in the article.")
     newest = sorted(assistant.index.articles, key=lambda a: a.date or "", reverse=True)[:4]
     cols = st.columns(len(newest) or 1)

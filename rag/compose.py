@@ -116,6 +116,16 @@ def outlet_label(p: Passage) -> str:
 
 def overview(articles: Sequence[Article], leads: Mapping[str, Passage], limit: int = 8) -> tuple[str, list[Passage]]:
     """A sentence describing the collection, and the lead passages of the articles to list."""
+    summary = describe(articles)
+    newest = sorted(articles, key=lambda a: a.date or "", reverse=True)
+    shown = [leads[a.id] for a in newest if a.id in leads][:limit]
+    if len(articles) > len(shown):
+        summary += f" The {len(shown)} most recent:"
+    return summary, shown
+
+
+def describe(articles: Sequence[Article]) -> str:
+    """The collection in one sentence: how many articles, from which outlets, over which dates."""
     outlets: dict[str, int] = {}
     for a in articles:
         if a.publisher:
@@ -129,12 +139,7 @@ def overview(articles: Sequence[Article], leads: Mapping[str, Passage], limit: i
         summary += f", dated {spoken_date(dates[0])} to {spoken_date(dates[-1])}"
         if len(dates) < len(articles):
             summary += f" ({len(articles) - len(dates)} undated)"
-    summary += "."
-    newest = sorted(articles, key=lambda a: a.date or "", reverse=True)
-    shown = [leads[a.id] for a in newest if a.id in leads][:limit]
-    if len(articles) > len(shown):
-        summary += f" The {len(shown)} most recent:"
-    return summary, shown
+    return summary + "."
 
 
 def lead_span(p: Passage, texts: Mapping[str, str]) -> Span:
