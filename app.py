@@ -4,26 +4,27 @@ conversation and the widgets; retrieval, answering, citations and ingestion live
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from rag import store
 from rag.assistant import Assistant
 from rag.build import build
 from rag.compose import describe
+from rag.conversations import Conversations, Message
 from rag.embed import load_embedder
 from rag.errors import CorpusError, DossierError, IndexError_, IndexMissing, IndexOutdated
 from rag.fetch import add_feed, add_url, outcome
 from rag.ingest import ACCEPTED, Added, add_upload
 from rag.render import (
     PLANTED_LABEL,
-    answer_markdown,
+    answer_view,
     article_html,
     by_article,
     byline,
+    citation_heading,
     conversation_markdown,
-    emphasised,
     plain,
     relevance,
 )
@@ -34,6 +35,22 @@ from rag.settings import ANSWERERS, Settings, public_url
 st.set_page_config(page_title="Dossier", page_icon="🗞️", layout="wide")
 SETTINGS = Settings.from_env()
 
+# Two custom views (Streamlit components v2: in the page, themed by its --st-* colours): an answer
+# whose citation markers are chips, and an article with the cited span highlighted.
+_UI = Path(__file__).parent / "ui"
+_answer_view = st.components.v2.component(
+    "dossier_answer",
+    html='<div class="dossier-answer"></div>',
+    css=(_UI / "answer.css").read_text(encoding="utf-8"),
+    js=(_UI / "answer.js").read_text(encoding="utf-8"),
+)
+_article_view = st.components.v2.component(
+    "dossier_article",
+    html='<div class="dossier-article"></div>',
+    css=(_UI / "article.css").read_text(encoding="utf-8"),
+    js=(_UI / "article.js").read_text(encoding="utf-8"),
+)
+
 
 # --- shared, read-only resources ----------------------------------------------------------------
 
@@ -41,6 +58,20 @@ SETTINGS = Settings.from_env()
 @st.cache_resource(show_spinner=False)
 def embedder(name: str):  # type: ignore[no-untyped-def]
     return load_embedder(name)
+
+
+@st.cache_resource(show_spinner=False)
+def _saved_conversations() -> Conversations | DossierError:
+    try:
+        return Conversations(SETTINGS.data_dir / "conversations.sqlite3")
+    except DossierError as e:
+        return e
+
+
+def conversations() -> Conversations | None:
+    """The saved conversations; None when the data folder is not writable (the sidebar says so)."""
+    saved = _saved_conversations()
+    return saved if isinstance(saved, Conversations) else None
 
 
 @st.cache_resource(show_spinner="Loading the index…", max_entries=2)
@@ -97,17 +128,49 @@ def current_assistant() -> Assistant:
 # --- per-session state --------------------------------------------------------------------------
 
 state = st.session_state
-state.setdefault("messages", [])  # dicts: role, content, answer (Answer | None), error (str | None)
+state.setdefault("messages", [])  # the conversation on screen: rag.conversations.Message, oldest first
+state.setdefault("conversation", None)  # its id in the saved conversations (also the URL's ?c=)
 state.setdefault("uploader", 0)
 state.setdefault("notices", [])
 
 
 def history() -> list[Turn]:
-    return [
-        Turn(m["role"], m["answer"].text if m.get("answer") else m["content"])
-        for m in state.messages
-        if not m.get("error")
-    ]
+    return [Turn(m.role, m.answer.text if m.answer else m.content) for m in state.messages if not m.error]
+
+
+def remember(message: Message) -> None:
+    """Show `message` from now on and save it; the first question starts a saved conversation."""
+    state.messages.append(message)
+    saved = conversations()
+    if saved is None:
+        return
+    if state.conversation is None:
+        state.conversation = saved.start(message.content)
+        st.query_params["c"] = state.conversation
+    saved.add(state.conversation, message)
+
+
+def open_conversation(cid: str | None) -> None:
+    """Show the saved conversation `cid` (None: a new, empty one); the URL names it, so a reload
+    or a shared link reopens it."""
+    saved = conversations()
+    state.conversation, state.messages = None, []
+    if cid and saved is not None:
+        if saved.get(cid) is None:
+            state.notices = [("error", "That conversation is no longer saved (it was deleted). A new one starts.")]
+        else:
+            state.conversation, state.messages = cid, saved.messages(cid)
+    if state.conversation:
+        st.query_params["c"] = state.conversation
+    else:
+        st.query_params.pop("c", None)
+
+
+def follow_url() -> None:
+    """After a reload (a new session) or a link, the conversation the URL names."""
+    cid = st.query_params.get("c")
+    if cid != state.conversation and not (cid is None and state.messages):
+        open_conversation(cid)
 
 
 # --- dialogs ------------------------------------------------------------------------------------
@@ -118,25 +181,15 @@ def _scrolling_article(assistant: Assistant, source: str, start: int, end: int |
     if article is None:
         st.error(plain(f"{source} is no longer in the index: it was removed or changed. Re-run the question."))
         return
-    text = assistant.index.text(source)
-    body = article_html(text, article, (start, end) if end is not None else None)
-    script = "<script>const m=document.getElementById('cited'); if(m){m.scrollIntoView({block:'center'});}</script>"
-    style = (
-        "<style>body{font-family:sans-serif;line-height:1.55;font-size:15px;color:#222} .kind{font-size:.75em;"
-        "text-transform:uppercase;color:#666;letter-spacing:.05em}</style>"
-    )
-    components.html(style + body + script, height=520, scrolling=True)
+    body = article_html(assistant.index.text(source), article, (start, end) if end is not None else None)
+    _article_view(data={"html": body}, key=f"article-{source}-{start}-{end}")
 
 
 @st.dialog("Source", width="large")
 def show_citation(citation: Citation, generation: str) -> None:
-    assistant = assistant_for(generation)
-    meta = byline(citation.author, citation.date, citation.publisher or "", KIND_LABELS[citation.kind])
-    st.markdown(
-        f"**\\[{citation.n}\\] {plain(citation.title)}**  \n{plain(meta)} · {plain(citation.source)} · characters "
-        f"{citation.start}–{citation.end}"
-    )
-    _scrolling_article(assistant, citation.source, citation.start, citation.end)
+    meta = byline(citation.author if citation.kind == "article" else None, citation.date, citation.publisher or "")
+    st.markdown(f"**\\[{citation.n}\\] {plain(citation_heading(citation))}**  \n{plain(meta)}")
+    _scrolling_article(assistant_for(generation), citation.source, citation.start, citation.end)
 
 
 @st.dialog("Article", width="large")
@@ -158,9 +211,10 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, 
     if answer.abstained:
         st.info(plain(answer.text))
     else:
-        flag = plain("[not supported by the articles]")
-        body = emphasised(answer, plain) or plain(answer.text)
-        st.markdown(body.replace(flag, ":red-background[not supported by the articles]"))
+        chosen = _answer_view(data=answer_view(answer), key=f"answer-{key}", on_open_change=lambda: None)
+        opened = {c.n: c for c in answer.citations}.get(chosen.open)  # a citation chip was clicked
+        if opened:
+            show_citation(opened, generation)
     if answer.notice:
         st.warning(plain(on_screen(answer.notice)))
     if answer.citations:
@@ -172,7 +226,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, 
                 st.markdown(f"**{plain(first.title)}**  \n{plain(outlet)}")
                 for c in group:
                     cols = st.columns([0.86, 0.14])
-                    voice = "" if c.kind == "article" else f"*{KIND_LABELS[c.kind]}:* "
+                    voice = "" if c.kind == "article" else f"*{KIND_LABELS[c.kind].capitalize()}:* "
                     cols[0].markdown(f"**\\[{c.n}\\]** {voice}  \n> {plain(c.quote)}")
                     if cols[1].button("Open", key=f"open-{key}-{c.n}", help="Show the passage in the article"):
                         show_citation(c, generation)
@@ -203,9 +257,6 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, 
             )
             if cols[1].button("Open", key=f"passage-{key}-{rank}", help="Show this passage in its article"):
                 show_passage(p.source, p.start, p.end, generation)
-    if not answer.abstained:
-        with st.expander("Copy as Markdown"):
-            st.code(answer_markdown(answer), language="markdown")
     if answer.timings_ms:
         st.caption(f"{answer.timings_ms.get('total_ms', 0):.0f} ms · searched for: {plain(answer.search_query)}")
 
@@ -216,10 +267,11 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, 
 def sidebar(assistant: Assistant) -> tuple[Filters | None, str | None, int, str, Settings | None, bool]:
     with st.sidebar:
         st.title("Dossier")
-        if st.button("New conversation", use_container_width=True):
-            state.messages = []
+        if st.button("New conversation", use_container_width=True, help="The current one stays saved below"):
+            open_conversation(None)
             st.rerun()
         state.export_slot = st.empty()  # filled at the end of the run, so the export has the latest answer
+        conversation_list()
 
         catalog = assistant.catalog()
         st.subheader(f"Articles ({len(catalog)})")
@@ -283,6 +335,46 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, str | None, int, str,
     if date_from and date_to:
         scope.append(f"articles dated {date_from} to {date_to}")
     return (filters if filters else None), " and ".join(scope) or None, top_k, backend, llm, show_scores
+
+
+def conversation_list() -> None:
+    """The saved conversations, newest first: open one, rename or delete the one on screen."""
+    saved = _saved_conversations()
+    if not isinstance(saved, Conversations):
+        st.warning(plain(f"{saved} Until then, conversations are lost on reload."))
+        return
+    recent = saved.recent()
+    if not recent:
+        return
+    st.subheader("Conversations")
+    for c in recent:
+        when = dt.datetime.fromisoformat(c.updated).astimezone().strftime("%d %b %Y, %H:%M")
+        current = c.id == state.conversation
+        if st.button(
+            plain(c.title),
+            key=f"conversation-{c.id}",
+            help=f"Last used {when}",
+            type="primary" if current else "tertiary",
+            use_container_width=True,
+            disabled=current,
+        ):
+            open_conversation(c.id)
+            st.rerun()
+    if state.conversation:
+        with st.popover("Rename or delete this conversation", use_container_width=True):
+            summary = saved.get(state.conversation)
+            title = st.text_input("Name", summary.title if summary else "", key=f"name-{state.conversation}")
+            if st.button("Rename", key="rename-conversation"):
+                try:
+                    saved.rename(state.conversation, title)
+                except DossierError as e:
+                    st.error(plain(str(e)))
+                else:
+                    st.rerun()
+            if st.button("Delete this conversation", key="delete-conversation", help="It cannot be undone"):
+                saved.delete(state.conversation)
+                open_conversation(None)
+                st.rerun()
 
 
 def clear_filters() -> None:
@@ -438,23 +530,24 @@ def main() -> None:
         st.error(plain(str(e)))
         st.stop()
 
+    follow_url()
     filters, scope, top_k, backend, llm, show_scores = sidebar(assistant)
     st.markdown("#### Ask the articles")
     if not state.messages:
         first_screen(assistant)
 
     for i, message in enumerate(state.messages):
-        with st.chat_message(message["role"]):
-            if message.get("error"):
-                st.error(plain(message["error"]))
-            elif message.get("answer"):
-                render_answer(message["answer"], str(i), assistant.generation, show_scores, message.get("scope"))
+        with st.chat_message(message.role):
+            if message.error:
+                st.error(plain(message.error))
+            elif message.answer:
+                render_answer(message.answer, str(i), assistant.generation, show_scores, message.scope)
             else:
-                st.markdown(plain(message["content"]))
+                st.markdown(plain(message.content))
 
     if prompt := st.chat_input("Ask a question about the articles") or state.pop("suggested", None):
         previous = history()
-        state.messages.append({"role": "user", "content": prompt})
+        remember(Message("user", prompt))
         with st.chat_message("user"):
             st.markdown(plain(prompt[:2000]) + ("…" if len(prompt) > 2000 else ""))
         with st.chat_message("assistant"):
@@ -472,10 +565,10 @@ def main() -> None:
                     )
                 stream.empty()
             except DossierError as e:
-                state.messages.append({"role": "assistant", "content": "", "error": on_screen(str(e))})
+                remember(Message("assistant", "", error=on_screen(str(e))))
                 st.error(plain(on_screen(str(e))))
             else:
-                state.messages.append({"role": "assistant", "content": answer.text, "answer": answer, "scope": scope})
+                remember(Message("assistant", answer.text, answer=answer, scope=scope))
                 render_answer(answer, str(len(state.messages) - 1), assistant.generation, show_scores, scope)
         if scope:
             st.button("Search all articles again", on_click=clear_filters, help="Remove the article and date filters")
@@ -498,7 +591,7 @@ def first_screen(assistant: Assistant) -> None:
 def export_conversation() -> None:
     """The whole conversation as Markdown, including the answer this run just added."""
     if state.messages:
-        transcript = [(m["role"], m.get("answer") or m["content"]) for m in state.messages if not m.get("error")]
+        transcript = [(m.role, m.answer or m.content) for m in state.messages if not m.error]
         state.export_slot.download_button(
             "Export conversation (.md)",
             conversation_markdown(transcript),

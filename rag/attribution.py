@@ -29,7 +29,8 @@ def attribute(cand: Candidate, texts: Mapping[str, str]) -> tuple[str, Span]:
     """The candidate's sentence with its voice made explicit, and the span that supports all of it."""
     p, sentence = cand.passage, cand.text
     if p.kind == "comment":
-        return f"A reader comment says: “{_strip_quotes(sentence)}”", cand.span
+        who = f"by {p.speaker} " if p.speaker else ""
+        return f"A reader comment {who}says: “{_strip_quotes(sentence)}”", cand.span
     if p.kind == "note":
         who = "translator" if "translat" in (p.author or "").lower() else "editor"
         return f"A note by the {who} (not the article's reporting) says: “{_strip_quotes(sentence)}”", cand.span

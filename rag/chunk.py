@@ -41,6 +41,7 @@ def split(article: Article, text: str, chunk_words: int = 120, overlap: int = 1)
                     publisher=article.publisher,
                     credits=article.credits,
                     instruction=any(instruction_like(text[s:e]) for s, e in window),
+                    speaker=segments[0].speaker,
                 )
             )
     passages.sort(key=lambda p: (p.start, p.end))

@@ -34,7 +34,9 @@ class CitationList:
             n = len(self.items) + 1
             quote = self.texts[p.source][span.start : span.end]
             self.items.append(
-                Citation(n, p.source, p.title, p.author, p.date, p.kind, span.start, span.end, quote, p.publisher)
+                Citation(
+                    n, p.source, p.title, p.author, p.date, p.kind, span.start, span.end, quote, p.publisher, p.speaker
+                )
             )
             self._numbers[key] = n
         return self._numbers[key]

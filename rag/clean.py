@@ -83,6 +83,12 @@ _TRANSLATED_FROM = re.compile(
     r"thanks to (?P<translator>[^.]+?) for translating (?:this|the) (?:article|piece|text) from (?P<source>[^.:]+)",
     re.IGNORECASE,
 )
+# A commenter's credit line in a comment thread: "Georgiaboy says:", "Jane Doe on March 3, 2022 at
+# 5:12 pm said:", and the bare time stamp under it.
+_COMMENTER = re.compile(
+    r"^(?P<name>[^\s:@][^:]{0,48}?)(?:\s+on\s+[^:]{4,60}?)?\s+(?:says|said|wrote|commented|replied)\s*:\s*$", re.I
+)
+_STAMP = re.compile(r"^[A-Z][a-z]+\.? \d{1,2}, \d{4}(?:,? at \d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?)?$", re.I)
 _BRACKET_CONVENTION = re.compile(r"(translator|editor)['’]s (comments|notes|remarks) are in square brackets", re.I)
 _POSTED = re.compile(r"^Posted in (?P<categories>.+?) on (?P<date>[A-Z][a-z]+\.? \d{1,2}, \d{4}) by (?P<poster>.+)$")
 _BYLINE_START = re.compile(r"^by\s+(?P<rest>\S.{1,200})$", re.IGNORECASE)
@@ -156,6 +162,7 @@ class _Line:
     role: str = "text"  # text | drop | title | posted | byline | dateline | comments | note_header | site_title
     kind: Kind = "article"
     group: int = 0
+    speaker: str | None = None
 
 
 @dataclass
@@ -400,15 +407,28 @@ def _label(lines: list[_Line], meta: _Meta, text: str) -> None:
     mode: Kind = "article"
     footer = False
     group = 0
+    speakers: dict[int, str] = {}  # comment group -> the commenter the page names
+    said = False  # the current comment group has text already
     for line in lines:
         if line.role != "text":
             line.role = "drop"
             continue
         if mode == "comment" and line.marker:
             group += 1  # a new comment starts here, even if its first line ("@ Georgiaboy") is dropped
+            said = False
         norm = normalize(line.text)
         if _COMMENTS_HEADER.match(line.text):
             mode, footer, line.role = "comment", False, "drop"
+            group, said = group + 1, False
+            continue
+        if mode == "comment" and (m := _COMMENTER.match(line.text)):
+            if said:  # "X says:" with no list marker: a new comment starts
+                group, said = group + 1, False
+            speakers[group] = m.group("name").strip()
+            line.role = "drop"
+            continue
+        if mode == "comment" and _STAMP.match(line.text):  # "March 3, 2022 at 5:12 pm" under a name
+            line.role = "drop"
             continue
         if footer or norm == title_norm or _is_boilerplate(line.text):
             footer = footer or bool(_FOOTER.match(line.text))
@@ -432,6 +452,11 @@ def _label(lines: list[_Line], meta: _Meta, text: str) -> None:
             line.kind = "note"  # the translator's or the re-poster's own words
             group += 1
         line.group = group if line.kind != "article" else 0
+        if line.kind == "comment":
+            said = True
+    for line in lines:
+        if line.kind == "comment":
+            line.speaker = speakers.get(line.group)
 
 
 class _Kept:
@@ -495,7 +520,7 @@ def _segments(text: str, lines: list[_Line], meta: _Meta) -> list[Segment]:
         if line.role == "drop" or line.role == "title":
             continue
         if line.kind != "article":
-            segments.append(Segment(line.start, line.end, line.kind, line.group))
+            segments.append(Segment(line.start, line.end, line.kind, line.group, line.speaker))
             continue
         # Square-bracketed asides inside the article's text are the translator's/editor's voice when the
         # page says so, or when they are sentence-long; short ones ("the whole [Eurasian] continent") are

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from .injection import instruction_like
-from .schema import KIND_LABELS, Answer, Article, Citation, Hit
+from .schema import KIND_LABELS, Answer, Article, Citation, Claim, Hit
 
 PLANTED_LABEL = "text addressed to AI systems: an attempted instruction, ignored by Dossier"
-
-_KIND_STYLE = {
-    "article": "",
-    "comment": "background:#f3f0ff;border-left:3px solid #8b7fd6;padding-left:.5em;",
-    "note": "background:#fff7e0;border-left:3px solid #d8a200;padding-left:.5em;",
-}
-
 
 # Every ASCII punctuation character CommonMark lets a backslash escape, minus the few that never
 # start markup in running text (, ; ? ' " / @ % ^). Escaping ":" breaks Streamlit's
@@ -44,22 +37,25 @@ def byline(author: str | None, date: str | None, *extra: str, sep: str = " · ")
 
 
 def article_html(text: str, article: Article, highlight: tuple[int, int] | None = None) -> str:
-    """The article's kept text, paragraph by paragraph, comments and notes styled and labelled, the
-    span `highlight` (offsets into `text`) wrapped in <mark id="cited">."""
+    """The article's kept text, paragraph by paragraph, comments and notes labelled once each (a
+    comment's paragraphs share one label), the span `highlight` (offsets into `text`) wrapped in
+    <mark id="cited">. Styling is by class only (`kind`, `comment`, `note`, `planted`, `credits`), so
+    the view's stylesheet can follow a light or dark theme. Every piece of the article is escaped."""
     parts: list[str] = []
-    previous_kind = None
+    previous: tuple[str, int] | None = None
     for seg in article.segments:
         body = _marked(text, seg.start, seg.end, highlight)
         label = ""
-        if seg.kind != "article" and (seg.kind != previous_kind or seg.kind == "comment"):
-            label = f'<span class="kind">{KIND_LABELS[seg.kind]}</span> '
-        style = _KIND_STYLE[seg.kind]
+        if seg.kind != "article" and (seg.kind, seg.group) != previous:
+            who = f" by {seg.speaker}" if seg.speaker else ""
+            label = f'<span class="kind">{html.escape(KIND_LABELS[seg.kind] + who)}</span> '
+        classes = seg.kind
         if instruction_like(text[seg.start : seg.end]):
             label += f'<span class="kind planted">{PLANTED_LABEL}</span> '
-            style += "border-left:3px solid #c0392b;padding-left:.5em;"
-        parts.append(f'<p class="{seg.kind}" style="{style}">{label}{body}</p>')
-        previous_kind = seg.kind
-    credit = html.escape(byline(article.author, article.date, article.source))
+            classes += " planted"
+        parts.append(f'<p class="{classes}">{label}{body}</p>')
+        previous = (seg.kind, seg.group)
+    credit = html.escape(byline(article.author, article.date, article.publisher or "", article.source))
     # The lines the author and date were read from, verbatim: a citation of "who wrote it" points here.
     in_body = [(seg.start, seg.end) for seg in article.segments]
     credits = "<br>".join(
@@ -68,10 +64,10 @@ def article_html(text: str, article: Article, highlight: tuple[int, int] | None 
         if not any(a < e and s < b for a, b in in_body)  # a credit kept as text is shown there
     )
     if credits:
-        credits = f'<p class="credits" style="color:#888;font-size:.8em">{credits}</p>'
+        credits = f'<p class="credits">{credits}</p>'
     return (
-        f'<article><h3 style="margin-top:0">{html.escape(article.title)}</h3>'
-        f'<p style="color:#666;font-size:.9em">{credit}</p>{credits}{"".join(parts)}</article>'
+        f"<article><h3>{html.escape(article.title)}</h3>"
+        f'<p class="byline">{credit}</p>{credits}{"".join(parts)}</article>'
     )
 
 
@@ -82,25 +78,51 @@ def _marked(text: str, start: int, end: int, highlight: tuple[int, int] | None) 
     mark_id = ' id="cited"' if a == highlight[0] else ""
     return (
         html.escape(text[start:a])
-        + f'<mark{mark_id} class="cited" style="background:#ffe066;padding:0 .1em">{html.escape(text[a:b])}</mark>'
+        + f'<mark{mark_id} class="cited">{html.escape(text[a:b])}</mark>'
         + html.escape(text[b:end])
     )
 
 
-def emphasised(answer: Answer, escape: Callable[[str], str]) -> str | None:
-    """The answer as Markdown with each claim's answer phrase in bold ("fell **45 percent**"), every
-    piece of article text passed through `escape`; None when no claim marks a phrase."""
-    if not any(c.answer for c in answer.claims):
-        return None
-    parts = []
-    for c in answer.claims:
-        if c.answer is not None:
-            a, b = c.answer
-            body = f"{escape(c.text[:a])}**{escape(c.text[a:b])}**{escape(c.text[b:])}"
-        else:
-            body = escape(c.text)
-        parts.append(f"{body} {' '.join(f'[{n}]' for n in c.citations)}".strip())
-    return " ".join(parts)
+def answer_view(answer: Answer) -> dict[str, object]:
+    """What a view needs to draw an answer with citation chips, as plain data (never markup: the
+    browser side puts every string in as text). Each claim is a list of (text, is_answer_phrase)
+    pieces with its citation numbers; each citation carries what its hover card shows."""
+    claims = answer.claims or (Claim(answer.text, ()),)
+    return {
+        "claims": [
+            {
+                "pieces": _pieces(c),
+                "citations": list(c.citations),
+                "supported": c.supported,
+            }
+            for c in claims
+        ],
+        "citations": {
+            str(c.n): {
+                "heading": citation_heading(c),
+                "meta": byline(None if c.kind != "article" else c.author, c.date, c.publisher or "", sep=" · "),
+                "quote": c.quote,
+            }
+            for c in answer.citations
+        },
+        "markdown": answer_markdown(answer),
+    }
+
+
+def _pieces(claim: Claim) -> list[tuple[str, bool]]:
+    if claim.answer is None:
+        return [(claim.text, False)]
+    a, b = claim.answer
+    return [(t, bold) for t, bold in ((claim.text[:a], False), (claim.text[a:b], True), (claim.text[b:], False)) if t]
+
+
+def citation_heading(c: Citation) -> str:
+    """Whose words a citation quotes: the article's title, or "Reader comment on “title”" (a
+    reader's words are never credited to the article's author)."""
+    if c.kind == "article":
+        return c.title
+    who = f" by {c.speaker}" if c.speaker else ""
+    return f"{KIND_LABELS[c.kind].capitalize()}{who} on “{c.title}”"
 
 
 # all-MiniLM-L6-v2 cosine between the question and a passage: above HIGH the passage is about what

@@ -30,6 +30,8 @@ class Segment:
     kind: Kind = "article"
     group: int = 0
     """Spans with the same group belong together (one reader comment); passages never cross groups."""
+    speaker: str | None = None
+    """Who wrote a reader comment, when the page names the commenter ("Georgiaboy says:")."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class Passage:
     instruction: bool = False
     """It holds text addressed to a language model ("ignore previous instructions..."): shown as
     such, never an answer (`injection.py`)."""
+    speaker: str | None = None
+    """The commenter, for a reader comment whose page names them (`Segment.speaker`)."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -126,6 +130,8 @@ class Citation:
     """Exactly `source_text[start:end]`."""
     publisher: str | None = None
     """The outlet that published the article, when the page names it."""
+    speaker: str | None = None
+    """The commenter, when the citation quotes a reader comment whose page names them."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

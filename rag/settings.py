@@ -26,6 +26,9 @@ def _doc(text: str) -> Any:
 class Settings:
     corpus_dir: Path = field(default=PROJECT_DIR / "seeds", metadata=_doc("Folder of article files (.txt, .md)."))
     index_dir: Path = field(default=PROJECT_DIR / "index", metadata=_doc("Where the index is written."))
+    data_dir: Path = field(
+        default=PROJECT_DIR / "data", metadata=_doc("Where the web app keeps its conversations (SQLite).")
+    )
     embedding_model: str = field(
         default="all-MiniLM-L6-v2",
         metadata=_doc(
@@ -168,6 +171,7 @@ class Settings:
     def validated(self) -> Settings:
         object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
         object.__setattr__(self, "index_dir", Path(self.index_dir))
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
         object.__setattr__(self, "models_dir", Path(self.models_dir))
         if self.ui_llm_settings not in ("", "open", "locked"):
             raise DossierError(f"DOSSIER_UI_LLM_SETTINGS={self.ui_llm_settings!r} is not one of open, locked.")

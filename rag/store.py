@@ -189,14 +189,14 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 def _article_from_json(data: dict[str, Any]) -> Article:
     data = dict(data)
-    data["segments"] = tuple(Segment(s[0], s[1], s[2], s[3]) for s in data["segments"])
+    data["segments"] = tuple(Segment(*s[:4], s[4] if len(s) > 4 else None) for s in data["segments"])
     data["credits"] = tuple((int(a), int(b)) for a, b in data.get("credits", ()))
     return Article(**data)
 
 
 def _article_to_json(article: Article) -> dict[str, Any]:
     data = asdict(article)
-    data["segments"] = [[s.start, s.end, s.kind, s.group] for s in article.segments]
+    data["segments"] = [[s.start, s.end, s.kind, s.group, s.speaker] for s in article.segments]
     return data
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 import shutil
 from pathlib import Path
@@ -39,6 +40,15 @@ class HashingEmbedder:
         if progress:
             progress(len(texts))
         return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory) -> Path:
+    """Saved conversations of every app the tests start (in-process or a server) go to a temporary
+    folder, never the project's data/."""
+    folder = tmp_path_factory.mktemp("data")
+    os.environ["DOSSIER_DATA_DIR"] = str(folder)
+    return folder
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The Streamlit page logic with Streamlit's AppTest (no browser): first-run build, asking, the
 citation list, abstention, errors in the page, per-session conversations."""
 
+import json
 import re
 from pathlib import Path
 
@@ -44,9 +45,35 @@ def field(at, label: str):  # type: ignore[no-untyped-def]
     return next(t for t in at.sidebar.text_input if t.label == label)
 
 
+def answer_views(at) -> list[dict]:
+    """The data of each answer drawn with citation chips (the `dossier_answer` component)."""
+    return [
+        json.loads(e.proto.json)
+        for m in at.chat_message
+        for e in m.get("bidi_component")  # AppTest has no class for custom components
+        if getattr(e.proto, "component_name", "") == "dossier_answer"
+    ]
+
+
+def view_text(view: dict) -> str:
+    """What an answer view shows: its claims, each followed by its citation markers."""
+    return " ".join(
+        "".join(text for text, _ in c["pieces"]) + "".join(f" [{n}]" for n in c["citations"]) for c in view["claims"]
+    )
+
+
 def messages(at):
-    """(role, text) of each chat message: its Markdown and captions (file names are in the details)."""
-    return [(m.name, shown(" ".join(e.value for e in [*m.markdown, *m.caption]))) for m in at.chat_message]
+    """(role, text) of each chat message: its answer view, Markdown and captions (file names are in the
+    details)."""
+    out = []
+    for m in at.chat_message:
+        views = [
+            view_text(json.loads(e.proto.json))
+            for e in m.get("bidi_component")
+            if getattr(e.proto, "component_name", "") == "dossier_answer"
+        ]
+        out.append((m.name, shown(" ".join([*views, *(e.value for e in [*m.markdown, *m.caption])]))))
+    return out
 
 
 def test_first_run_builds_the_index_and_lists_the_articles(app, app_env):
@@ -261,3 +288,36 @@ def test_files_saved_by_a_stopped_upload_are_indexed_on_the_next_run(app, app_en
     assert not app.exception and not app.session_state["index_pending"]
     app.chat_input[0].set_value("How much cargo went along the Northern Sea Route?").run()
     assert "36 million tonnes" in messages(app)[-1][1]
+
+
+def test_a_conversation_is_saved_and_reopened_from_its_url(app, app_env, monkeypatch):
+    app.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
+    cid = app.query_params["c"]
+    assert cid
+    reloaded = AppTest.from_file(APP, default_timeout=180)  # a reload: a new session, the same URL
+    reloaded.query_params["c"] = cid
+    reloaded.run()
+    assert not reloaded.exception
+    assert messages(reloaded) == messages(app)
+    assert "ICBC" in messages(reloaded)[-1][1]
+    assert answer_views(reloaded)[0]["citations"]["1"]["quote"]  # the reopened answer still opens its sources
+    listed = [b for b in reloaded.sidebar.button if b.key == f"conversation-{cid}"]
+    assert listed and listed[0].label.startswith("Which Chinese bank")
+
+
+def test_a_new_conversation_keeps_the_old_one_which_can_be_renamed_and_deleted(app):
+    app.chat_input[0].set_value("What is the SCO?").run()
+    first = app.query_params["c"]
+    next(b for b in app.sidebar.button if b.label == "New conversation").click().run()
+    assert messages(app) == [] and "c" not in app.query_params
+    app.chat_input[0].set_value("Who is Li Shanfu?").run()
+    second = app.query_params["c"]
+    assert second != first
+    next(b for b in app.sidebar.button if b.key == f"conversation-{first}").click().run()
+    assert "SCO" in messages(app)[0][1] and app.query_params["c"] == first
+    next(t for t in app.sidebar.text_input if t.key == f"name-{first}").set_value("Asian security bloc").run()
+    next(b for b in app.sidebar.button if b.key == "rename-conversation").click().run()
+    assert next(b for b in app.sidebar.button if b.key == f"conversation-{first}").label == "Asian security bloc"
+    next(b for b in app.sidebar.button if b.key == "delete-conversation").click().run()
+    assert messages(app) == [] and not [b for b in app.sidebar.button if b.key == f"conversation-{first}"]
+    assert [b for b in app.sidebar.button if b.key == f"conversation-{second}"]  # the other one stays

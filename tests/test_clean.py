@@ -161,3 +161,27 @@ def test_plain_text_without_structure_is_one_article():
     arts = parse("note.txt", "A plain paragraph about the SCO summit in St. Petersburg. It has two sentences.\n")
     assert len(arts) == 1 and arts[0].title == "note"
     assert parse("empty.txt", "\n\n   \n") == []
+
+
+def test_a_named_commenter_is_kept_with_the_comment_and_never_credited_to_the_author():
+    from rag.render import article_html
+
+    page = (
+        "Pipeline deal signed\n\nBy Anna Petrova\n\nGazprom and CNPC signed the Power of Siberia 2 deal on "
+        "Tuesday, the companies said.\n\n2 thoughts on “Pipeline deal signed”\n\nGeorgiaboy says:\n\n"
+        "March 3, 2022 at 5:12 pm\n\nThis deal will change the gas market in Europe for a decade.\n\n"
+        "It is also a warning to Brussels.\n\nMarta K. says:\n\nI doubt the pipeline will ever be finished.\n"
+    )
+    (article,) = parse("deal.txt", page)
+    comments = [s for s in article.segments if s.kind == "comment"]
+    assert [(page[s.start : s.end][:20], s.speaker) for s in comments] == [
+        ("This deal will chang", "Georgiaboy"),
+        ("It is also a warning", "Georgiaboy"),
+        ("I doubt the pipeline", "Marta K."),
+    ]
+    assert comments[0].group == comments[1].group != comments[2].group
+    assert article.author == "Anna Petrova"
+    shown = article_html(page, article)
+    # one label per comment (not per paragraph), naming its commenter
+    assert shown.count("reader comment by Georgiaboy") == 1 and shown.count("reader comment by Marta K.") == 1
+    assert "March 3, 2022" not in shown.split("Georgiaboy", 1)[1]  # the time stamp is not comment text

@@ -1,0 +1,42 @@
+"""What the views are given to draw: answers with citation chips, and citation headings that say
+whose words a quote is."""
+
+from rag.render import answer_view, citation_heading
+from rag.schema import Answer, Citation, Claim
+
+
+def citation(n: int, kind: str = "article", speaker: str | None = None) -> Citation:
+    return Citation(
+        n, "a.txt", "Ruble report", "Anna Petrova", "2014-12-23", kind, 10, 60, "The ruble fell 45 percent.",
+        "Global Times", speaker,
+    )  # fmt: skip
+
+
+def test_an_answer_view_is_data_with_the_answer_phrase_and_each_chip_card():
+    text = "The ruble fell 45 percent against the dollar."
+    answer = Answer(
+        question="How far did the ruble drop?",
+        text=f"{text} [1] Nobody knows why. [not supported by the articles]",
+        citations=(citation(1),),
+        claims=(Claim(text, (1,), True, (15, 25)), Claim("Nobody knows why.", (), False)),
+        abstained=False,
+        retrieved=(),
+    )
+    view = answer_view(answer)
+    first, second = view["claims"]
+    assert first["pieces"] == [("The ruble fell ", False), ("45 percent", True), (" against the dollar.", False)]
+    assert first["citations"] == [1] and first["supported"]
+    assert second == {"pieces": [("Nobody knows why.", False)], "citations": [], "supported": False}
+    card = view["citations"]["1"]
+    assert card["heading"] == "Ruble report" and card["quote"] == "The ruble fell 45 percent."
+    assert card["meta"] == "Anna Petrova · 2014-12-23 · Global Times"
+    assert "Ruble report" in view["markdown"]  # what "Copy answer" copies
+
+
+def test_a_reader_comment_is_headed_as_such_never_as_the_article_author():
+    assert citation_heading(citation(1, "comment")) == "Reader comment on “Ruble report”"
+    assert citation_heading(citation(1, "comment", "Georgiaboy")) == "Reader comment by Georgiaboy on “Ruble report”"
+    comment = answer_view(
+        Answer("q", "x [1]", (citation(1, "comment", "Georgiaboy"),), (Claim("x", (1,)),), False, ())
+    )["citations"]["1"]
+    assert "Anna Petrova" not in comment["meta"]  # the article's author did not write the comment
