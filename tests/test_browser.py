@@ -238,3 +238,136 @@ def test_a_hostile_article_is_only_ever_text(browser, tmp_path):
     finally:
         server.stop()
     assert not [url for url in requests if "evil.test" in url]
+
+
+# --- the chat's own behaviours, on one warm server (seeds, index built once) ----------------------
+
+
+@pytest.fixture(scope="module")
+def warm(corpus):
+    server = Server(corpus / "corpus", corpus / "index-warm")
+    yield server
+    server.stop()
+
+
+def answered(browser, server: Server, question: str, **context):  # type: ignore[no-untyped-def]
+    """A new browser context on the app (phone, dark mode, clipboard... as asked), `question` asked."""
+    ctx = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **context})
+    page = ctx.new_page()
+    page.goto(server.url)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=300_000)
+    ask(page, question)
+    return ctx, page, page.locator('[data-testid="stChatMessage"]').nth(1)
+
+
+def test_a_citation_chip_shows_its_passage_on_hover_and_opens_it_on_click(browser, warm):
+    ctx, page, answer = answered(browser, warm, "How much did the ruble lose against the dollar?")
+    chip = answer.locator("button.chip").first
+    card = answer.locator(".card").first
+    assert not card.is_visible()
+    chip.hover()
+    card.wait_for(state="visible")
+    quote = card.locator(".card-quote").inner_text()
+    assert "45 percent" in quote and card.locator(".card-title").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chip-hover.png"))
+    chip.click()
+    assert_highlighted(page, quote)
+    page.screenshot(path=str(ARTIFACTS / "chip-open.png"))
+    ctx.close()
+
+
+def test_copy_export_and_reload_keep_the_first_answer(browser, warm, tmp_path):
+    ctx, page, answer = answered(
+        browser,
+        warm,
+        "Which Chinese bank stopped accepting yuan payments from Russia?",
+        accept_downloads=True,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    shown = answer.locator(".dossier-answer .text").inner_text()
+    answer.get_by_role("button", name="Copy answer").click()
+    answer.get_by_text("Copied").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "ICBC" in copied and "**Sources**" in copied
+
+    with page.expect_download() as download:  # right after the first answer
+        page.get_by_test_id("stSidebar").get_by_role("button", name="Export conversation (.md)").click()
+    exported = download.value.path().read_text(encoding="utf-8")
+    assert "## You" in exported and "yuan payments" in exported and "ICBC" in exported
+
+    assert "?c=" in page.url  # the URL names the conversation
+    page.reload()
+    page.locator('[data-testid="stChatMessage"]').nth(1).locator(".dossier-answer .text").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stChatMessage"]').nth(1).locator(".dossier-answer .text").inner_text() == shown
+    assert page.get_by_test_id("stSidebar").get_by_text("Which Chinese bank stopped").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "reloaded.png"), full_page=True)
+    ctx.close()
+
+
+CONTRAST = """
+(el) => {
+  const parse = (c) => {
+    const m = c.match(/[\\d.]+/g).map(Number);
+    return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1];
+  };
+  const over = (top, base) => [0, 1, 2].map((i) => top[i] * top[3] + base[i] * (1 - top[3])).concat(1);
+  const up = (n) => n.parentElement || (n.getRootNode() && n.getRootNode().host) || null;
+  const layers = [];
+  for (let n = el; n; n = up(n)) layers.push(parse(getComputedStyle(n).backgroundColor));
+  let bg = [255, 255, 255, 1];
+  for (const layer of layers.reverse()) bg = over(layer, bg);
+  const fg = over(parse(getComputedStyle(el).color), bg);
+  const channel = (v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+  const lum = (c) => 0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2]);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+"""
+
+
+def test_dark_mode_keeps_the_answer_and_the_source_view_readable(browser, warm):
+    ctx, page, answer = answered(browser, warm, "What do the reader comments say about Kissinger?", color_scheme="dark")
+    background = page.evaluate("getComputedStyle(document.querySelector('.stApp')).backgroundColor")
+    assert sum(map(int, background[background.index("(") + 1 : -1].split(",")[:3])) < 200  # the dark theme is on
+    assert answer.locator(".dossier-answer .text").evaluate(CONTRAST) >= 4.5
+    assert answer.locator("blockquote").first.evaluate(CONTRAST) >= 4.5
+    answer.locator("button.chip").first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("mark.cited").first.wait_for()
+    ratios = {
+        name: dialog.locator(selector).first.evaluate(CONTRAST)
+        for name, selector in [
+            ("paragraph", ".dossier-article p.article"),
+            ("comment", ".dossier-article p.comment"),
+            ("highlight", "mark.cited"),
+            ("byline", ".dossier-article .byline"),
+            ("label", ".dossier-article .kind"),
+        ]
+    }
+    page.screenshot(path=str(ARTIFACTS / "dark-source.png"))
+    assert min(ratios.values()) >= 4.5, ratios
+    ctx.close()
+
+
+def test_on_a_phone_a_tap_shows_the_passage_and_a_second_opens_it(browser, warm):
+    ctx, page, answer = answered(
+        browser,
+        warm,
+        "Which Chinese bank stopped accepting yuan payments from Russia?",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+    chip = answer.locator("button.chip").first
+    chip.tap()
+    card = answer.locator(".card").first
+    card.wait_for(state="visible")
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # inside the screen
+    assert not page.get_by_role("dialog").is_visible()  # the first tap only shows the passage
+    quote = card.locator(".card-quote").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "phone-card.png"))
+    card.get_by_role("button", name="Show in the article").tap()
+    assert_highlighted(page, quote)
+    page.screenshot(path=str(ARTIFACTS / "phone-source.png"))
+    ctx.close()

@@ -18,6 +18,7 @@ export default function (component) {
 
   // Keep a card inside the window: it opens below its chip, shifted left if it would overflow.
   const place = (card) => {
+    if (window.matchMedia("(max-width: 640px)").matches) return; // a bottom sheet there (answer.css)
     card.style.left = "0px";
     const box = card.getBoundingClientRect();
     const overflow = box.right - (window.innerWidth - 8);
