@@ -350,15 +350,14 @@ def conversation_list() -> None:
         return
     st.subheader("Conversations")
     for c in recent:
-        when = dt.datetime.fromisoformat(c.updated).astimezone().strftime("%d %b %Y, %H:%M")
-        current = c.id == state.conversation
+        when = dt.datetime.fromisoformat(c.updated).astimezone()
+        title = c.title if len(c.title) <= 60 else c.title[:59].rstrip() + "…"
         if st.button(
-            plain(c.title),
+            f"{plain(title)} · {when:%d %b, %H:%M}",
             key=f"conversation-{c.id}",
-            help=f"Last used {when}",
-            type="primary" if current else "tertiary",
+            help=f"Started with: {c.title}. Last used {when:%d %B %Y, %H:%M}.",
+            type="secondary" if c.id == state.conversation else "tertiary",  # the open one is framed
             use_container_width=True,
-            disabled=current,
         ):
             open_conversation(c.id)
             st.rerun()

@@ -303,6 +303,7 @@ def test_a_conversation_is_saved_and_reopened_from_its_url(app, app_env, monkeyp
     assert answer_views(reloaded)[0]["citations"]["1"]["quote"]  # the reopened answer still opens its sources
     listed = [b for b in reloaded.sidebar.button if b.key == f"conversation-{cid}"]
     assert listed and listed[0].label.startswith("Which Chinese bank")
+    assert re.search(r" · \d\d \w{3}, \d\d:\d\d$", listed[0].label)  # and when it was last used
 
 
 def test_a_new_conversation_keeps_the_old_one_which_can_be_renamed_and_deleted(app):
@@ -317,7 +318,9 @@ def test_a_new_conversation_keeps_the_old_one_which_can_be_renamed_and_deleted(a
     assert "SCO" in messages(app)[0][1] and app.query_params["c"] == first
     next(t for t in app.sidebar.text_input if t.key == f"name-{first}").set_value("Asian security bloc").run()
     next(b for b in app.sidebar.button if b.key == "rename-conversation").click().run()
-    assert next(b for b in app.sidebar.button if b.key == f"conversation-{first}").label == "Asian security bloc"
+    assert next(b for b in app.sidebar.button if b.key == f"conversation-{first}").label.startswith(
+        "Asian security bloc · "
+    )
     next(b for b in app.sidebar.button if b.key == "delete-conversation").click().run()
     assert messages(app) == [] and not [b for b in app.sidebar.button if b.key == f"conversation-{first}"]
     assert [b for b in app.sidebar.button if b.key == f"conversation-{second}"]  # the other one stays
