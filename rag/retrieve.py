@@ -1,5 +1,6 @@
-"""Retrieval: dense (FAISS cosine) + lexical (BM25), fused by reciprocal rank, near-duplicates
-collapsed, then reranked by a cross-encoder.
+"""Retrieval: dense (FAISS cosine) + lexical (BM25), fused by reciprocal rank (in a search
+engine, `engine.py`), the outlets a question names lifted, near-duplicates collapsed, then
+reranked by a cross-encoder.
 
 Dense retrieval finds paraphrases; BM25 finds the rare names, numbers and terms that small embedding
 models blur. Reciprocal rank fusion combines their *ranks*, so neither score scale has to be
@@ -11,7 +12,7 @@ default: on news it lowered MultiHop-RAG Hits@10; see README).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from .build import embedding_text
 from .constraints import is_outlet
 from .embed import Embedder
+from .engine import Filters, Fusion, LocalEngine, Ranked, SearchEngine, rrf
 from .lexical import BM25
 from .rerank import Reranker
 from .schema import Hit, Passage
@@ -27,53 +29,26 @@ from .store import Index
 from .text import STOPWORDS, normalize
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Restrict a search to some source files, some articles (by `Article.id`), a date range
-    (inclusive ISO dates) and/or some voices."""
-
-    sources: frozenset[str] | None = None
-    articles: frozenset[str] | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    kinds: frozenset[str] | None = None
-    publishers: frozenset[str] | None = None
-    """Outlets, lower-cased."""
-
-    def __bool__(self) -> bool:
-        return any(
-            v is not None
-            for v in (self.sources, self.articles, self.date_from, self.date_to, self.kinds, self.publishers)
-        )
-
-    def admits(self, passage: Passage) -> bool:
-        if self.sources is not None and passage.source not in self.sources:
-            return False
-        if self.articles is not None and passage.article_id not in self.articles:
-            return False
-        if self.kinds is not None and passage.kind not in self.kinds:
-            return False
-        if self.publishers is not None and (passage.publisher or "").lower() not in self.publishers:
-            return False
-        if self.date_from or self.date_to:
-            if passage.date is None:
-                return False  # an undated article cannot be shown to fall in the range
-            if self.date_from and passage.date < self.date_from:
-                return False
-            if self.date_to and passage.date > self.date_to:
-                return False
-        return True
-
-
 class Retriever:
     """Hybrid search over one loaded index. Build once per index: it holds the BM25 tables."""
 
-    def __init__(self, index: Index, embedder: Embedder | None, settings: Settings, reranker: Reranker | None = None):
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder | None,
+        settings: Settings,
+        reranker: Reranker | None = None,
+        engine: SearchEngine | None = None,
+    ):
         self.index = index
         self.embedder = embedder
         self.settings = settings
         self.reranker = reranker
+        # The collection's term statistics (the answerer weighs words by them), and the default
+        # engine's lexical index.
         self.bm25 = BM25([embedding_text(p) for p in index.passages], settings.bm25_k1, settings.bm25_b)
+        self.engine: SearchEngine = engine or LocalEngine(index.passages, index.vectors, self.bm25)
+        self._passages = {p.id: p for p in index.passages}
         self.publishers = frozenset(p.publisher.lower() for p in index.passages if p.publisher)
         self._words = {p.id: frozenset(normalize(p.text).split()) for p in index.passages}
         # Bottom-2 min-hash sketch of each word set: passages with Jaccard >= 0.8 almost surely share
@@ -125,17 +100,14 @@ class Retriever:
             return (voiced + [h for h in rest if h.passage.id not in seen])[:k]
         mode = mode or self.settings.retrieval_mode
         n = max(self.settings.candidates, k)
-        allowed = self._mask(filters) if filters else None
-        if allowed is not None and not allowed.any():
-            return []
-        dense: list[tuple[int, float]] = []
-        lexical: list[tuple[int, float]] = []
+        vector = None
         if mode in ("hybrid", "dense") and len(self.index.passages):
             vector = self.embed_query(query) if query_vector is None else query_vector
-            dense = self._dense(vector, n, allowed)
-        if mode in ("hybrid", "lexical"):
-            lexical = self.bm25.search(query, n, allowed)
-        fused = self._fuse(dense, lexical, mode, outlets, broad)
+        s = self.settings
+        # A broad question (a timeline, a comparison) is about a theme more than its words.
+        fusion = Fusion(s.rrf_k, s.dense_weight, min(s.lexical_weight, s.dense_weight) if broad else s.lexical_weight)
+        found = self.engine.search(query, vector, n, filters, mode, fusion)
+        fused = self._with_outlets([r for r in found if r.id in self._passages], outlets)
         if not rerank or self.reranker is None or self.settings.rerank_candidates == 0:
             return self._collapse(fused, k)
         return self.rerank(query, self._collapse(fused, max(k, self.settings.rerank_candidates)), k)
@@ -157,59 +129,20 @@ class Retriever:
         ranked = sorted(order, key=lambda i: -fused[i])[:k]
         return [replace(hits[i], rerank=float(logits[i])) for i in ranked]
 
-    def _mask(self, filters: Filters) -> np.ndarray:
-        return np.fromiter((filters.admits(p) for p in self.index.passages), dtype=bool, count=len(self.index.passages))
-
-    def _dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        import faiss
-
-        query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
-        n = min(n, self.index.vectors.ntotal)
-        params = None
-        if allowed is not None:
-            ids = np.flatnonzero(allowed).astype(np.int64)
-            n = min(n, len(ids))
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
-        scores, rows = self.index.vectors.search(query, n, params=params)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
-
     def named_outlets(self, names: Iterable[str]) -> frozenset[str]:
         """The collection's publishers (lower-cased) that `names` refer to ("BBC" -> every "BBC News - ...")."""
         return frozenset(o for o in self.publishers for n in names if is_outlet(n, frozenset([o])))
 
-    def _fuse(
-        self,
-        dense: Sequence[tuple[int, float]],
-        lexical: Sequence[tuple[int, float]],
-        mode: str,
-        outlets: frozenset[str] = frozenset(),
-        broad: bool = False,
-    ) -> list[Hit]:
-        c = self.settings.rrf_k
-        lexical_weight = self.settings.lexical_weight
-        if broad:
-            lexical_weight = min(lexical_weight, self.settings.dense_weight)
-        fused: dict[int, float] = {}
-        dense_score = dict(dense)
-        lexical_score = dict(lexical)
-        if mode == "dense":
-            fused = dense_score.copy()
-        elif mode == "lexical":
-            fused = lexical_score.copy()
-        else:
-            weights = (self.settings.dense_weight, lexical_weight)
-            for weight, ranking in zip(weights, (dense, lexical), strict=True):
-                for rank, (row, _) in enumerate(ranking):
-                    fused[row] = fused.get(row, 0.0) + weight / (c + rank + 1)
-        order = sorted(fused, key=lambda r: -fused[r])
+    def _with_outlets(self, found: Sequence[Ranked], outlets: frozenset[str]) -> list[Hit]:
+        """The engine's ranking as hits, the passages of the outlets a question names lifted by a
+        third ranking in the fusion."""
+        scores = {r.id: r.score for r in found}
         if outlets and self.settings.outlet_weight:
-            own = [r for r in order if (self.index.passages[r].publisher or "").lower() in outlets]
-            for rank, row in enumerate(own):
-                fused[row] += self.settings.outlet_weight / (c + rank + 1)
-            order = sorted(fused, key=lambda r: -fused[r])
-        return [
-            Hit(self.index.passages[r], fused[r], dense=dense_score.get(r), lexical=lexical_score.get(r)) for r in order
-        ]
+            own = [r.id for r in found if (self._passages[r.id].publisher or "").lower() in outlets]
+            for pid, extra in rrf([(self.settings.outlet_weight, own)], self.settings.rrf_k).items():
+                scores[pid] += extra
+        order = sorted(found, key=lambda r: -scores[r.id])
+        return [Hit(self._passages[r.id], scores[r.id], dense=r.dense, lexical=r.lexical) for r in order]
 
     def _collapse(self, hits: Iterable[Hit], k: int) -> list[Hit]:
         """Drop passages that repeat a better-ranked one (the same text captured twice)."""
