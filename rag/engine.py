@@ -183,7 +183,7 @@ class LocalEngine:
             fused = lexical_score.copy()
         else:
             fused = rrf([(fusion.dense, [r for r, _ in dense]), (fusion.lexical, [r for r, _ in lexical])], fusion.k)
-        order = sorted(fused, key=lambda r: -fused[r])
+        order = sorted(fused, key=lambda r: -fused[r])[:n]
         return [Ranked(self.passages[r].id, fused[r], dense_score.get(r), lexical_score.get(r)) for r in order]
 
     def _dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:

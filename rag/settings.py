@@ -60,6 +60,25 @@ class Settings:
     bm25_k1: float = field(default=0.9, metadata=_doc("BM25 term-frequency saturation."))
     bm25_b: float = field(default=0.4, metadata=_doc("BM25 length normalisation."))
     retrieval_mode: str = field(default="hybrid", metadata=_doc("hybrid | dense | lexical"))
+    store: str = field(
+        default="faiss",
+        metadata=_doc(
+            "Search engine: faiss (FAISS + BM25 in this process) | milvus (hybrid search in a Milvus server)."
+        ),
+    )
+    milvus_uri: str = field(
+        default="",
+        metadata=_doc(
+            "Milvus server, e.g. http://host:19530; empty: start the bundled Milvus 2.5.1 (milvus_lite_dir) "
+            "with its data in the index folder."
+        ),
+    )
+    milvus_token: str = field(default="", repr=False, metadata=_doc("Milvus token (user:password or API key)."))
+    milvus_collection: str = field(default="dossier", metadata=_doc("Milvus collection of the passages."))
+    milvus_lite_dir: str = field(
+        default="",
+        metadata=_doc("Where milvus-lite==2.5.1 is installed (pip --target); empty: <venv>/milvus-lite."),
+    )
     reranker: str = field(
         default="ms-marco-MiniLM-L-12-v2",
         metadata=_doc(
@@ -175,6 +194,8 @@ class Settings:
         object.__setattr__(self, "models_dir", Path(self.models_dir))
         if self.ui_llm_settings not in ("", "open", "locked"):
             raise DossierError(f"DOSSIER_UI_LLM_SETTINGS={self.ui_llm_settings!r} is not one of open, locked.")
+        if self.store not in ("faiss", "milvus"):
+            raise DossierError(f"DOSSIER_STORE={self.store!r} is not one of faiss, milvus.")
         if self.retrieval_mode not in ("hybrid", "dense", "lexical"):
             raise DossierError(f"DOSSIER_RETRIEVAL_MODE={self.retrieval_mode!r} is not one of hybrid, dense, lexical.")
         if self.answerer not in ANSWERERS:

@@ -1,0 +1,312 @@
+"""The Milvus engine: hybrid search (dense + BM25 computed by the server from the raw text, with
+an English analyzer), filters and reciprocal rank fusion in one `hybrid_search` call.
+
+Select it with `DOSSIER_STORE=milvus` and `DOSSIER_MILVUS_URI=http://host:19530` (plus
+`DOSSIER_MILVUS_TOKEN`): Milvus Distributed, or Zilliz Cloud with the same API. With no URI, Dossier
+starts the Milvus 2.5.1 server shipped in the PyPI package `milvus-lite==2.5.1` itself, on
+127.0.0.1, with its data file in the index folder, and stops it when the process ends.
+
+The index on disk stays the source of truth for the articles' text and offsets (citations point
+into the files); Milvus holds each passage with its vector and search fields, and is brought in
+line with the index by content hash (`sync`), so only changed files are sent again.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .build import embedding_text
+from .engine import Filters, Fusion, Ranked
+from .errors import DossierError
+from .schema import Passage
+from .settings import Settings
+
+LITE_VERSION = "2.5.1"
+_ID_CHARS = 1024
+_TEXT_CHARS = 65535
+
+
+class MilvusUnavailable(DossierError):
+    pass
+
+
+def lite_folder(settings: Settings) -> Path:
+    """Where `milvus-lite==2.5.1` was installed (`pip install --no-deps --target ...`): not on the
+    import path, since langchain-milvus pulls milvus-lite 3.x (a pure-Python rewrite) under the
+    same name."""
+    return Path(settings.milvus_lite_dir) if settings.milvus_lite_dir else Path(sys.prefix) / "milvus-lite"
+
+
+class BundledServer:
+    """The Milvus 2.5.1 server binary of the milvus-lite wheel, on 127.0.0.1 and a free port."""
+
+    def __init__(self, folder: Path, data_file: Path, timeout: float = 60.0):
+        lib = folder / "milvus_lite" / "lib"
+        binary = lib / "milvus"
+        if not binary.is_file():
+            raise MilvusUnavailable(
+                f"The bundled Milvus server is not installed in {folder}. Run `make install-milvus` "
+                f"(pip install --no-deps --target {folder} milvus-lite=={LITE_VERSION}), or set "
+                "DOSSIER_MILVUS_URI to a Milvus server."
+            )
+        data_file.parent.mkdir(parents=True, exist_ok=True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.address = f"127.0.0.1:{self.port}"
+        self.log = open(data_file.with_suffix(".log"), "ab")  # closed in stop()
+        env = {**os.environ, "LD_LIBRARY_PATH": f"{lib}:{os.environ.get('LD_LIBRARY_PATH', '')}"}
+        self.process = subprocess.Popen(
+            [str(binary), str(data_file), self.address, "ERROR"], env=env, stdout=self.log, stderr=self.log
+        )
+        atexit.register(self.stop)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.stop()
+                raise MilvusUnavailable(
+                    f"The bundled Milvus server stopped at start (exit {self.process.returncode}); its log is "
+                    f"{data_file.with_suffix('.log')}. Is another process using {data_file}?"
+                )
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        self.stop()
+        raise MilvusUnavailable(f"The bundled Milvus server did not answer within {timeout:.0f} s.")
+
+    @property
+    def uri(self) -> str:
+        return f"http://{self.address}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        if not self.log.closed:
+            self.log.close()
+
+
+class MilvusEngine:
+    """A `SearchEngine` over one Milvus collection (and a small one of file hashes for `sync`)."""
+
+    def __init__(self, uri: str, collection: str, dimension: int, token: str = "", described: str | None = None):
+        from pymilvus import MilvusClient
+
+        self.collection, self.files, self.dimension = collection, f"{collection}_files", dimension
+        self.described = described or f"milvus at {_host(uri)}"
+        try:
+            self.client = MilvusClient(uri=uri, token=token, timeout=30)
+            self._ensure()
+        except MilvusUnavailable:
+            raise
+        except Exception as e:  # pymilvus raises its own and grpc's errors
+            raise MilvusUnavailable(
+                f"Milvus at {_host(uri)} cannot be used ({type(e).__name__}: {str(e)[:200]}). Check "
+                "DOSSIER_MILVUS_URI and DOSSIER_MILVUS_TOKEN, or unset DOSSIER_STORE to search in-process."
+            ) from e
+
+    def describe(self) -> str:
+        return self.described
+
+    def _ensure(self) -> None:
+        from pymilvus import DataType, Function, FunctionType
+
+        c = self.client
+        if c.has_collection(self.collection):
+            dim = next(
+                f["params"].get("dim") for f in c.describe_collection(self.collection)["fields"] if f["name"] == "dense"
+            )
+            if int(dim) != self.dimension:
+                raise MilvusUnavailable(
+                    f"Milvus collection {self.collection} holds {dim}-dimensional vectors, the embedding model "
+                    f"{self.dimension}: set DOSSIER_MILVUS_COLLECTION to another name, or drop it."
+                )
+        else:
+            schema = c.create_schema(auto_id=False)
+            schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=_ID_CHARS)
+            schema.add_field("source", DataType.VARCHAR, max_length=_ID_CHARS)
+            schema.add_field("article", DataType.VARCHAR, max_length=_ID_CHARS)
+            schema.add_field("kind", DataType.VARCHAR, max_length=16)
+            schema.add_field("date", DataType.VARCHAR, max_length=10)  # "" when undated
+            schema.add_field("publisher", DataType.VARCHAR, max_length=512)  # lower-cased
+            schema.add_field(
+                "text",
+                DataType.VARCHAR,
+                max_length=_TEXT_CHARS,
+                enable_analyzer=True,
+                analyzer_params={"type": "english"},
+            )
+            schema.add_field("passage", DataType.VARCHAR, max_length=_TEXT_CHARS)  # the Passage, as JSON
+            schema.add_field("dense", DataType.FLOAT_VECTOR, dim=self.dimension)
+            schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+            schema.add_function(
+                Function(
+                    name="bm25",
+                    function_type=FunctionType.BM25,
+                    input_field_names=["text"],
+                    output_field_names=["sparse"],
+                )
+            )
+            index = c.prepare_index_params()
+            index.add_index("dense", index_type="FLAT", metric_type="IP")
+            index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+            c.create_collection(self.collection, schema=schema, index_params=index, consistency_level="Strong")
+        if not c.has_collection(self.files):
+            schema = c.create_schema(auto_id=False)
+            schema.add_field("source", DataType.VARCHAR, is_primary=True, max_length=_ID_CHARS)
+            schema.add_field("sha256", DataType.VARCHAR, max_length=64)
+            schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)  # Milvus needs a vector field
+            index = c.prepare_index_params()
+            index.add_index("unused", index_type="FLAT", metric_type="L2")
+            c.create_collection(self.files, schema=schema, index_params=index, consistency_level="Strong")
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def upsert(self, passages: Sequence[Passage], vectors: np.ndarray, batch: int = 1000) -> None:
+        for i in range(0, len(passages), batch):
+            rows = [
+                {
+                    "id": p.id,
+                    "source": p.source,
+                    "article": p.article_id,
+                    "kind": p.kind,
+                    "date": p.date or "",
+                    "publisher": (p.publisher or "").lower(),
+                    "text": embedding_text(p)[:_TEXT_CHARS],
+                    "passage": json.dumps(p.to_json(), ensure_ascii=False),
+                    "dense": v.astype(np.float32).tolist(),
+                }
+                for p, v in zip(passages[i : i + batch], vectors[i : i + batch], strict=True)
+            ]
+            self.client.upsert(self.collection, rows)
+
+    def delete(self, sources: Sequence[str]) -> None:
+        if sources:
+            self.client.delete(self.collection, filter=f"source in {_list(sources)}")
+            self.client.delete(self.files, filter=f"source in {_list(sources)}")
+
+    def sync(self, files: dict[str, str], passages: Sequence[Passage], vectors: np.ndarray) -> dict[str, int]:
+        """Bring the collection in line with an index: `files` maps each source file to its content
+        hash; passages of new or changed files are sent (with their vectors, row i for passage i),
+        those of removed or changed files deleted. Returns the counts."""
+        held = {
+            r["source"]: r["sha256"]
+            for r in self.client.query(self.files, filter='source != ""', output_fields=["source", "sha256"])
+        }
+        stale = [s for s, sha in held.items() if files.get(s) != sha]
+        fresh = {s for s, sha in files.items() if held.get(s) != sha}
+        self.delete(stale)
+        rows = [i for i, p in enumerate(passages) if p.source in fresh]
+        self.upsert([passages[i] for i in rows], vectors[rows] if rows else vectors[:0])
+        if fresh:
+            self.client.upsert(
+                self.files, [{"source": s, "sha256": files[s], "unused": [0.0, 0.0]} for s in sorted(fresh)]
+            )
+        return {"sent": len(rows), "files": len(fresh), "removed": len(set(stale) - fresh)}
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def get(self, ids: Sequence[str]) -> list[Passage]:
+        if not ids:
+            return []
+        rows = self.client.get(self.collection, ids=list(ids), output_fields=["passage"])
+        found = {r["id"]: Passage.from_json(json.loads(r["passage"])) for r in rows}
+        return [found[i] for i in ids if i in found]
+
+    def count(self) -> int:
+        rows = self.client.query(self.collection, filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"])
+
+    def search(
+        self, query: str, vector: np.ndarray | None, n: int, filters: Filters | None, mode: str, fusion: Fusion
+    ) -> list[Ranked]:
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        expr = _expr(filters) if filters else ""
+        dense_req = lexical_req = None
+        if mode in ("hybrid", "dense") and vector is not None:
+            dense_req = AnnSearchRequest([vector.astype(np.float32).tolist()], "dense", {"metric_type": "IP"}, n, expr)
+        if mode in ("hybrid", "lexical") and query.strip():
+            lexical_req = AnnSearchRequest([query], "sparse", {"metric_type": "BM25"}, n, expr)
+        requests = [r for r in (dense_req, lexical_req) if r is not None]
+        if not requests:
+            return []
+        if len(requests) == 1:
+            (r,) = requests
+            found = self.client.search(
+                self.collection, r.data, anns_field=r.anns_field, search_params=r.param, limit=n, filter=expr
+            )[0]
+            field = "dense" if r is dense_req else "lexical"
+            return [Ranked(h["id"], float(h["distance"]), **{field: float(h["distance"])}) for h in found]
+        # One call: both searches, the filter and reciprocal rank fusion run in the engine. Milvus's
+        # RRF weighs its rankings equally (Dossier's in-process fusion weighs BM25 by `fusion.lexical`).
+        found = self.client.hybrid_search(self.collection, requests, RRFRanker(fusion.k), limit=n)[0]
+        return [Ranked(h["id"], float(h["distance"])) for h in found]
+
+
+def _expr(filters: Filters) -> str:
+    """`filters` as a Milvus boolean expression."""
+    parts = []
+    for field, values in (
+        ("source", filters.sources),
+        ("article", filters.articles),
+        ("kind", filters.kinds),
+        ("publisher", filters.publishers),
+    ):
+        if values is not None:
+            parts.append(f"{field} in {_list(sorted(values))}")
+    if filters.date_from or filters.date_to:
+        parts.append('date != ""')  # an undated article cannot be shown to fall in the range
+        if filters.date_from:
+            parts.append(f"date >= {json.dumps(filters.date_from)}")
+        if filters.date_to:
+            parts.append(f"date <= {json.dumps(filters.date_to)}")
+    return " and ".join(parts)
+
+
+def _list(values: Sequence[str] | Any) -> str:
+    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
+
+
+def _host(uri: str) -> str:
+    from .settings import public_url
+
+    return public_url(uri).split("://", 1)[-1]
+
+
+def open_milvus(settings: Settings, dimension: int) -> MilvusEngine:
+    """The Milvus engine the settings name: the server at `milvus_uri`, or the bundled one started
+    now with its data file in the index folder."""
+    if settings.milvus_uri:
+        return MilvusEngine(settings.milvus_uri, settings.milvus_collection, dimension, settings.milvus_token)
+    server = _bundled(str(lite_folder(settings)), str(settings.index_dir / "milvus.db"))
+    return MilvusEngine(
+        server.uri, settings.milvus_collection, dimension, described=f"milvus {LITE_VERSION} at {server.address}"
+    )
+
+
+_SERVERS: dict[tuple[str, str], BundledServer] = {}
+
+
+def _bundled(folder: str, data_file: str) -> BundledServer:
+    """One bundled server per data file for the life of this process."""
+    key = (folder, data_file)
+    server = _SERVERS.get(key)
+    if server is None or server.process.poll() is not None:
+        server = _SERVERS[key] = BundledServer(Path(folder), Path(data_file))
+    return server

@@ -1,0 +1,157 @@
+"""The search-engine contract, run over both engines: the in-process FAISS + BM25 default and a
+real Milvus 2.5.1 server (the bundled binary, started here). Upsert, delete, fetch by id, hybrid
+search with filters, incremental sync; then the whole assistant on Milvus."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from rag import store
+from rag.build import build
+from rag.engine import Filters, Fusion, LocalEngine
+from rag.settings import PROJECT_DIR, Settings
+from tests.conftest import E, HashingEmbedder
+
+FUSION = Fusion()
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """The bundled Milvus server for the session. Under CI it must be there: a missing server fails."""
+    from rag.milvus import BundledServer, MilvusUnavailable, lite_folder
+
+    try:
+        server = BundledServer(lite_folder(Settings.from_env(environ={})), tmp_path_factory.mktemp("milvus") / "m.db")
+    except MilvusUnavailable as e:
+        if os.environ.get("CI") == "true":
+            pytest.fail(str(e))
+        pytest.skip(str(e))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def seeds_index(tmp_path_factory):
+    """The seeds indexed with the hashing test embedder: passages and their vectors."""
+    root = tmp_path_factory.mktemp("engines")
+    settings = Settings.from_env(
+        environ={}, corpus_dir=PROJECT_DIR / "seeds", index_dir=root / "index", embedding_model="hashing-test"
+    )
+    build(settings, HashingEmbedder)
+    return store.load(settings.index_dir, "hashing-test")
+
+
+@pytest.fixture(params=["faiss", "milvus"])
+def engine(request, seeds_index):
+    if request.param == "faiss":
+        return LocalEngine([], None)
+    from rag.milvus import MilvusEngine
+
+    server = request.getfixturevalue("milvus_server")
+    name = f"t_{request.node.name.split('[')[0][-40:]}_{os.getpid()}".replace("-", "_")
+    return MilvusEngine(server.uri, name, seeds_index.manifest.dimension)
+
+
+def loaded(engine, index):  # type: ignore[no-untyped-def]
+    engine.upsert(list(index.passages), index.matrix())
+    return engine
+
+
+def test_passages_come_back_by_id_and_are_replaced_not_doubled(engine, seeds_index):
+    loaded(engine, seeds_index)
+    n = len(seeds_index.passages)
+    assert engine.count() == n
+    some = [seeds_index.passages[i] for i in (5, 0, 17)]
+    assert engine.get([p.id for p in some] + ["no-such-id"]) == some
+    engine.upsert(some, seeds_index.matrix()[[5, 0, 17]])
+    assert engine.count() == n
+
+
+def test_deleting_a_source_removes_only_its_passages(engine, seeds_index):
+    loaded(engine, seeds_index)
+    engine.delete([E])
+    left = len([p for p in seeds_index.passages if p.source != E])
+    assert engine.count() == left
+    found = engine.search("ICBC yuan payments Russia", None, 50, None, "lexical", FUSION)
+    assert found and all(not r.id.startswith(E) for r in found)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "lexical", "dense"])
+def test_search_finds_the_passage_in_every_mode(engine, seeds_index, mode):
+    loaded(engine, seeds_index)
+    target = next(p for p in seeds_index.passages if "ICBC" in p.text)
+    vector = seeds_index.matrix()[seeds_index.passages.index(target)]
+    found = engine.search("Which bank stopped accepting yuan payments? ICBC", vector, 10, None, mode, FUSION)
+    assert target.id in [r.id for r in found[:3]]
+    if mode == "dense":
+        assert found[0].id == target.id and found[0].dense == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(sources=frozenset([E])),
+        Filters(date_from="2013-01-01", date_to="2014-12-31"),
+        Filters(kinds=frozenset(["comment"])),
+        Filters(publishers=frozenset(["china daily"])),
+    ],
+    ids=["source", "dates", "kind", "outlet"],
+)
+def test_filters_hold_in_every_result(engine, seeds_index, filters):
+    loaded(engine, seeds_index)
+    vector = seeds_index.matrix()[0]
+    found = engine.search("China Russia", vector, 30, filters, "hybrid", FUSION)
+    passages = engine.get([r.id for r in found])
+    assert passages and all(filters.admits(p) for p in passages)
+    expected = {p.id for p in seeds_index.passages if filters.admits(p)}
+    assert {p.id for p in passages} <= expected
+    assert len(found) == min(30, len(expected))
+
+
+def test_milvus_sync_sends_only_what_changed(milvus_server, seeds_index):
+    from rag.milvus import MilvusEngine
+
+    engine = MilvusEngine(milvus_server.uri, f"t_sync_{os.getpid()}", seeds_index.manifest.dimension)
+    files = {s: f.sha256 for s, f in seeds_index.manifest.files.items()}
+    passages, vectors = list(seeds_index.passages), seeds_index.matrix()
+    first = engine.sync(files, passages, vectors)
+    assert first["sent"] == len(passages) == engine.count()
+    assert engine.sync(files, passages, vectors) == {"sent": 0, "files": 0, "removed": 0}
+    changed = {**files, E: "0" * 64}
+    del changed[sorted(files)[0]]
+    again = engine.sync(changed, passages, vectors)
+    assert again == {"sent": len([p for p in passages if p.source == E]), "files": 1, "removed": 1}
+    assert engine.count() == len([p for p in passages if p.source != sorted(files)[0]])
+
+
+def test_the_assistant_answers_the_same_on_milvus(milvus_server, tmp_path):
+    """The real model, the seeds, the bundled server started by the settings alone."""
+    from rag.assistant import Assistant
+
+    settings = Settings.from_env(environ={}, corpus_dir=PROJECT_DIR / "seeds", index_dir=tmp_path / "index")
+    faiss = Assistant.open(settings)
+    milvus = Assistant(dataclasses.replace(settings, store="milvus"))
+    assert milvus.retriever.engine.describe().startswith("milvus 2.5.1 at 127.0.0.1:")
+    for question in (
+        "Which Chinese bank stopped accepting yuan payments from Russia?",
+        "What is the price of Bitcoin?",
+    ):
+        a, b = faiss.ask(question), milvus.ask(question)
+        assert (a.abstained, [c.quote for c in a.citations]) == (b.abstained, [c.quote for c in b.citations])
+    out = subprocess.run(
+        [sys.executable, "-m", "rag", "ask", "--json", "Who is Li Shanfu?"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        env={**os.environ, "DOSSIER_STORE": "milvus", "DOSSIER_INDEX_DIR": str(tmp_path / "index"),
+             "DOSSIER_CORPUS_DIR": str(PROJECT_DIR / "seeds")},
+        timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["store"].startswith("milvus 2.5.1 at 127.0.0.1:")
