@@ -256,7 +256,14 @@ class MilvusEngine:
         # One call: both searches, the filter and reciprocal rank fusion run in the engine. Milvus's
         # RRF weighs its rankings equally (Dossier's in-process fusion weighs BM25 by `fusion.lexical`).
         found = self.client.hybrid_search(self.collection, requests, RRFRanker(fusion.k), limit=n)[0]
-        return [Ranked(h["id"], float(h["distance"])) for h in found]
+        # The fused score hides each passage's cosine, which views read as relevance: from the vectors.
+        assert vector is not None
+        ids = [h["id"] for h in found]
+        vectors = {r["id"]: r["dense"] for r in self.client.get(self.collection, ids=ids, output_fields=["dense"])}
+        return [
+            Ranked(i, float(h["distance"]), dense=float(np.dot(vectors[i], vector)) if i in vectors else None)
+            for i, h in zip(ids, found, strict=True)
+        ]
 
 
 def _expr(filters: Filters) -> str:
