@@ -226,6 +226,10 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         from .multihop import DEFAULT_DATA as MULTIHOP_DATA
 
         result = run_ingest_bench(Path(args.data) if args.data else MULTIHOP_DATA)
+    elif args.target == "scale":
+        from .bench_scale import run as run_scale
+
+        result = run_scale(settings, n=args.passages, queries=args.rounds)
     else:
         from .bench import run_bench
 
@@ -293,11 +297,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--split", help='only the questions whose "split" field is this (e.g. dev or test)')
     s.add_argument("--json", action="store_true")
     s = sub.add_parser(
-        "bench", help="speed benchmark; `bench scifact` / `bench multihop` for quality; `bench ingest` for cleaning"
+        "bench",
+        help="speed benchmark; `bench scifact` / `bench multihop` for quality; `bench ingest` for cleaning; "
+        "`bench scale` for the search engines on a synthetic corpus",
     )
-    s.add_argument("target", nargs="?", choices=["speed", "scifact", "multihop", "ingest"], default="speed")
+    s.add_argument("target", nargs="?", choices=["speed", "scifact", "multihop", "ingest", "scale"], default="speed")
+    s.add_argument("--passages", type=int, default=200_000, help="synthetic passages (scale)")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--rounds", type=int, default=30, help="questions timed (speed)")
+    s.add_argument("--rounds", type=int, default=30, help="questions timed (speed, scale)")
     s.add_argument("--data", help="benchmark folder (default: ../shared/bench/scifact or ../shared/bench/multihop)")
     s.add_argument("--out", help="write one JSON line per question here, as it goes (multihop)")
     s.add_argument("-k", "--top-k", type=int, help="passages retrieved per question (multihop; default 10)")

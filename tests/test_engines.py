@@ -157,3 +157,14 @@ def test_the_assistant_answers_the_same_on_milvus(milvus_server, tmp_path):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["store"].startswith("milvus 2.5.1 at 127.0.0.1:")
+
+
+def test_bench_scale_reports_both_engines_on_a_small_corpus(milvus_server, tmp_path):
+    from rag.bench_scale import run
+
+    report = run(Settings.from_env(environ={}, index_dir=tmp_path), n=3000, queries=5, dimension=32)
+    for engine in ("faiss", "milvus"):
+        assert report[engine]["insert_per_s"] > 0
+        assert 0 < report[engine]["query_p50_ms"] <= report[engine]["query_p95_ms"]
+    assert 0.5 <= report["recall_at_10_milvus_vs_faiss"] <= 1.0
+    assert report["milvus"]["server_memory_mb"] > 0
