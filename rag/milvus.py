@@ -104,10 +104,19 @@ class BundledServer:
 class MilvusEngine:
     """A `SearchEngine` over one Milvus collection (and a small one of file hashes for `sync`)."""
 
-    def __init__(self, uri: str, collection: str, dimension: int, token: str = "", described: str | None = None):
+    def __init__(
+        self,
+        uri: str,
+        collection: str,
+        dimension: int,
+        token: str = "",
+        described: str | None = None,
+        bm25: tuple[float, float] = (0.9, 0.4),
+    ):
+        """`bm25` is (k1, b) for a new collection: the in-process engine's values by default."""
         from pymilvus import MilvusClient
 
-        self.collection, self.files, self.dimension = collection, f"{collection}_files", dimension
+        self.collection, self.files, self.dimension, self.bm25 = collection, f"{collection}_files", dimension, bm25
         self.described = described or f"milvus at {_host(uri)}"
         try:
             self.client = MilvusClient(uri=uri, token=token, timeout=30)
@@ -164,7 +173,12 @@ class MilvusEngine:
             )
             index = c.prepare_index_params()
             index.add_index("dense", index_type="FLAT", metric_type="IP")
-            index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+            index.add_index(
+                "sparse",
+                index_type="SPARSE_INVERTED_INDEX",
+                metric_type="BM25",
+                params={"bm25_k1": self.bm25[0], "bm25_b": self.bm25[1]},
+            )
             c.create_collection(self.collection, schema=schema, index_params=index, consistency_level="Strong")
         if not c.has_collection(self.files):
             schema = c.create_schema(auto_id=False)
@@ -299,12 +313,14 @@ def _host(uri: str) -> str:
 def open_milvus(settings: Settings, dimension: int) -> MilvusEngine:
     """The Milvus engine the settings name: the server at `milvus_uri`, or the bundled one started
     now with its data file in the index folder."""
+    bm25 = (settings.bm25_k1, settings.bm25_b)
     if settings.milvus_uri:
-        return MilvusEngine(settings.milvus_uri, settings.milvus_collection, dimension, settings.milvus_token)
+        return MilvusEngine(
+            settings.milvus_uri, settings.milvus_collection, dimension, settings.milvus_token, bm25=bm25
+        )
     server = _bundled(str(lite_folder(settings)), str(settings.index_dir / "milvus.db"))
-    return MilvusEngine(
-        server.uri, settings.milvus_collection, dimension, described=f"milvus {LITE_VERSION} at {server.address}"
-    )
+    described = f"milvus {LITE_VERSION} at {server.address}"
+    return MilvusEngine(server.uri, settings.milvus_collection, dimension, described=described, bm25=bm25)
 
 
 _SERVERS: dict[tuple[str, str], BundledServer] = {}
