@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine import Filters, Fusion, LocalEngine
+from .engine import Filters, Fusion, LocalEngine, SearchEngine
 from .schema import Passage
 from .settings import PROJECT_DIR, Settings
 from .text import words
@@ -76,12 +76,8 @@ def run(settings: Settings, n: int = 200_000, queries: int = 100, dimension: int
     local.upsert(passages, vectors)
     local.bm25  # noqa: B018 (built on first use: part of the insert)
     report["faiss"] = {"insert_per_s": round(n / (time.perf_counter() - t)), "memory_mb": round(_rss_mb() - rss0)}
-    local_top, times = [], []
-    for query, vector, filters in asks:
-        t = time.perf_counter()
-        local_top.append([r.id for r in local.search(query, vector, 10, filters, "hybrid", fusion)])
-        times.append((time.perf_counter() - t) * 1000)
-    report["faiss"].update(_latency(times))  # type: ignore[union-attr]
+    local_top, latency = _queries(local, asks, fusion)
+    report["faiss"].update(latency)  # type: ignore[union-attr]
 
     folder = settings.index_dir / "bench-scale"
     server = BundledServer(lite_folder(settings), folder / f"scale-{n}.db")
@@ -91,16 +87,12 @@ def run(settings: Settings, n: int = 200_000, queries: int = 100, dimension: int
         engine.client.drop_collection(engine.collection)
         engine = MilvusEngine(server.uri, f"scale_{n}", dimension, bm25=bm25)
         t = time.perf_counter()
-        engine.upsert(passages, vectors)
+        engine.sync({p.source: "synthetic" for p in passages}, passages, vectors)  # the indexing path
         engine.client.flush(engine.collection)
         report["milvus"] = {"insert_per_s": round(n / (time.perf_counter() - t))}
         engine.search(asks[0][0], asks[0][1], 10, asks[0][2], "hybrid", fusion)  # loads the segments
-        milvus_top, times = [], []
-        for query, vector, filters in asks:
-            t = time.perf_counter()
-            milvus_top.append([r.id for r in engine.search(query, vector, 10, filters, "hybrid", fusion)])
-            times.append((time.perf_counter() - t) * 1000)
-        report["milvus"].update(_latency(times))  # type: ignore[union-attr]
+        milvus_top, latency = _queries(engine, asks, fusion)
+        report["milvus"].update(latency)  # type: ignore[union-attr]
         report["milvus"]["server_memory_mb"] = round(_rss_mb(server.process.pid))  # type: ignore[index]
         report["recall_at_10_milvus_vs_faiss"] = round(
             statistics.mean(len(set(a) & set(b)) / max(1, len(a)) for a, b in zip(local_top, milvus_top, strict=True)),
@@ -113,9 +105,15 @@ def run(settings: Settings, n: int = 200_000, queries: int = 100, dimension: int
     return report
 
 
-def _latency(times: list[float]) -> dict[str, float]:
+def _queries(engine: SearchEngine, asks: list[tuple[str, np.ndarray, Filters]], fusion: Fusion):  # type: ignore[no-untyped-def]
+    """Each question's top 10 from `engine`, and the latency figures."""
+    tops, times = [], []
+    for query, vector, filters in asks:
+        t = time.perf_counter()
+        tops.append([r.id for r in engine.search(query, vector, 10, filters, "hybrid", fusion)])
+        times.append((time.perf_counter() - t) * 1000)
     ordered = sorted(times)
-    return {
+    return tops, {
         "query_p50_ms": round(statistics.median(ordered), 1),
         "query_p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1),
     }
