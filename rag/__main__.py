@@ -98,12 +98,13 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from .build import build
     from .embed import load_embedder
 
-    report = build(
-        settings,
-        lambda: load_embedder(settings.embedding_model, settings.threads),
-        TqdmProgress(),
-        rebuild=args.rebuild,
-    )
+    if args.engine == "ray":  # the same build, its embedding fanned out through Ray Data
+        from .ray_embed import RayEmbedder
+
+        factory = lambda: RayEmbedder(settings.embedding_model, args.actors, settings.threads)  # noqa: E731
+    else:
+        factory = lambda: load_embedder(settings.embedding_model, settings.threads)  # noqa: E731
+    report = build(settings, factory, TqdmProgress(), rebuild=args.rebuild)
     _print_build(report)
     if settings.store == "milvus":  # bring the engine in line: only changed files are sent
         from . import store
@@ -284,6 +285,13 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
     s = sub.add_parser("index", help="build or update the index")
     s.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    s.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="embed in this process, or through Ray Data (pip install -r requirements-scale.txt)",
+    )
+    s.add_argument("--actors", type=int, default=0, help="model copies in the Ray pool (0: one per CPU)")
     s = sub.add_parser("add", help="fetch web pages (or a feed's items) into the corpus and index them")
     s.add_argument("urls", nargs="+", metavar="URL")
     s.add_argument("--feed", action="store_true", help="the URLs are RSS or Atom feeds: add their items")

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -206,8 +207,11 @@ class MilvusEngine:
         self._write(self.client.upsert, passages, vectors)
 
     def _write(self, call: Any, passages: Sequence[Passage], vectors: np.ndarray, batch: int = 500) -> None:
-        """Rows in batches of 500: measured fastest here (3.2k rows/s; 5,000 per call: 0.2k/s)."""
-        for i in range(0, len(passages), batch):
+        """Rows in batches of 500, two calls in flight. Measured here (2 cores, bundled server):
+        500 rows per call is fastest (5,000 per call: 0.2k rows/s); two writers 4.5k rows/s against
+        2.6k for one, three 3.6k."""
+
+        def send(start: int) -> None:
             rows = [
                 {
                     "id": p.id,
@@ -220,9 +224,12 @@ class MilvusEngine:
                     "passage": json.dumps(p.to_json(), ensure_ascii=False),
                     "dense": v.astype(np.float32).tolist(),
                 }
-                for p, v in zip(passages[i : i + batch], vectors[i : i + batch], strict=True)
+                for p, v in zip(passages[start : start + batch], vectors[start : start + batch], strict=True)
             ]
             call(self.collection, rows)
+
+        with ThreadPoolExecutor(2) as writers:
+            list(writers.map(send, range(0, len(passages), batch)))  # list(): re-raises a failed batch
 
     def delete(self, sources: Sequence[str]) -> None:
         sources = list(sources)
