@@ -35,6 +35,9 @@ from .settings import Settings
 from .text import QUESTION_WORDS, STOPWORDS
 
 LITE_VERSION = "2.5.1"
+# Build and search parameters of the vector indexes (the bundled server has FLAT, IVF_FLAT, AUTOINDEX).
+_BUILD: dict[str, dict[str, int]] = {"IVF_FLAT": {"nlist": 1024}, "HNSW": {"M": 16, "efConstruction": 200}}
+_SEARCH: dict[str, dict[str, int]] = {"IVF_FLAT": {"nprobe": 32}}
 # Milvus's analyzer set up like Dossier's own BM25 terms (`text.terms`): lower-cased words, its
 # stop words and question words dropped, Snowball English stems.
 ANALYZER = {
@@ -124,11 +127,13 @@ class MilvusEngine:
         token: str = "",
         described: str | None = None,
         bm25: tuple[float, float] = (0.9, 0.4),
+        index: str = "FLAT",
     ):
-        """`bm25` is (k1, b) for a new collection: the in-process engine's values by default."""
+        """`bm25` is (k1, b) and `index` the vector index (FLAT, HNSW) for a new collection."""
         from pymilvus import MilvusClient
 
         self.collection, self.files, self.dimension, self.bm25 = collection, f"{collection}_files", dimension, bm25
+        self.index = index
         self.described = described or f"milvus at {_host(uri)}"
         try:
             self.client = MilvusClient(uri=uri, token=token, timeout=30)
@@ -184,7 +189,7 @@ class MilvusEngine:
                 )
             )
             index = c.prepare_index_params()
-            index.add_index("dense", index_type="FLAT", metric_type="IP")
+            index.add_index("dense", index_type=self.index, metric_type="IP", params=_BUILD.get(self.index, {}))
             index.add_index(
                 "sparse",
                 index_type="SPARSE_INVERTED_INDEX",
@@ -281,7 +286,11 @@ class MilvusEngine:
         expr = _expr(filters) if filters else ""
         dense_req = lexical_req = None
         if mode in ("hybrid", "dense") and vector is not None:
-            dense_req = AnnSearchRequest([vector.astype(np.float32).tolist()], "dense", {"metric_type": "IP"}, n, expr)
+            params = {
+                "metric_type": "IP",
+                "params": {"ef": max(64, n)} if self.index == "HNSW" else _SEARCH.get(self.index, {}),
+            }
+            dense_req = AnnSearchRequest([vector.astype(np.float32).tolist()], "dense", params, n, expr)
         if mode in ("hybrid", "lexical") and query.strip():
             lexical_req = AnnSearchRequest([query], "sparse", {"metric_type": "BM25"}, n, expr)
         requests = [r for r in (dense_req, lexical_req) if r is not None]
@@ -340,14 +349,14 @@ def _host(uri: str) -> str:
 def open_milvus(settings: Settings, dimension: int) -> MilvusEngine:
     """The Milvus engine the settings name: the server at `milvus_uri`, or the bundled one started
     now with its data file in the index folder."""
-    bm25 = (settings.bm25_k1, settings.bm25_b)
+    options: dict[str, Any] = {"bm25": (settings.bm25_k1, settings.bm25_b), "index": settings.milvus_index}
     if settings.milvus_uri:
         return MilvusEngine(
-            settings.milvus_uri, settings.milvus_collection, dimension, settings.milvus_token, bm25=bm25
+            settings.milvus_uri, settings.milvus_collection, dimension, settings.milvus_token, **options
         )
     server = _bundled(str(lite_folder(settings)), str(settings.index_dir / "milvus.db"))
     described = f"milvus {LITE_VERSION} at {server.address}"
-    return MilvusEngine(server.uri, settings.milvus_collection, dimension, described=described, bm25=bm25)
+    return MilvusEngine(server.uri, settings.milvus_collection, dimension, described=described, **options)
 
 
 _SERVERS: dict[tuple[str, str], BundledServer] = {}

@@ -75,6 +75,14 @@ class Settings:
     )
     milvus_token: str = field(default="", repr=False, metadata=_doc("Milvus token (user:password or API key)."))
     milvus_collection: str = field(default="dossier", metadata=_doc("Milvus collection of the passages."))
+    milvus_index: str = field(
+        default="FLAT",
+        metadata=_doc(
+            "Milvus index of the vectors for a new collection: FLAT (exact; up to a few million passages) | "
+            "IVF_FLAT (nlist 1024, nprobe 32) | HNSW (M 16, efConstruction 200; a Milvus cluster, for tens of "
+            "millions) | AUTOINDEX (Zilliz Cloud)."
+        ),
+    )
     milvus_lite_dir: str = field(
         default="",
         metadata=_doc("Where milvus-lite==2.5.1 is installed (pip --target); empty: <venv>/milvus-lite."),
@@ -196,6 +204,10 @@ class Settings:
             raise DossierError(f"DOSSIER_UI_LLM_SETTINGS={self.ui_llm_settings!r} is not one of open, locked.")
         if self.store not in ("faiss", "milvus"):
             raise DossierError(f"DOSSIER_STORE={self.store!r} is not one of faiss, milvus.")
+        if self.milvus_index not in ("FLAT", "IVF_FLAT", "HNSW", "AUTOINDEX"):
+            raise DossierError(
+                f"DOSSIER_MILVUS_INDEX={self.milvus_index!r} is not one of FLAT, IVF_FLAT, HNSW, AUTOINDEX."
+            )
         if self.retrieval_mode not in ("hybrid", "dense", "lexical"):
             raise DossierError(f"DOSSIER_RETRIEVAL_MODE={self.retrieval_mode!r} is not one of hybrid, dense, lexical.")
         if self.answerer not in ANSWERERS:

@@ -168,3 +168,16 @@ def test_bench_scale_reports_both_engines_on_a_small_corpus(milvus_server, tmp_p
         assert 0 < report[engine]["query_p50_ms"] <= report[engine]["query_p95_ms"]
     assert 0.5 <= report["recall_at_10_milvus_vs_faiss"] <= 1.0
     assert report["milvus"]["server_memory_mb"] > 0
+
+
+def test_an_approximate_index_finds_what_flat_finds(milvus_server, seeds_index):
+    from rag.milvus import MilvusEngine
+
+    ivf = MilvusEngine(milvus_server.uri, f"t_ivf_{os.getpid()}", seeds_index.manifest.dimension, index="IVF_FLAT")
+    flat = loaded(MilvusEngine(milvus_server.uri, f"t_flat_{os.getpid()}", seeds_index.manifest.dimension), seeds_index)
+    loaded(ivf, seeds_index)
+    vectors = seeds_index.matrix()
+    for row in (0, 40, 80):
+        a = ivf.search("", vectors[row], 10, None, "dense", FUSION)
+        b = flat.search("", vectors[row], 10, None, "dense", FUSION)
+        assert len({r.id for r in a} & {r.id for r in b}) >= 9
