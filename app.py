@@ -146,10 +146,13 @@ def remember(message: Message) -> None:
     saved = conversations()
     if saved is None:
         return
-    if state.conversation is None:
-        state.conversation = saved.start(message.content)
-        st.query_params["c"] = state.conversation
-    saved.add(state.conversation, message)
+    try:
+        if state.conversation is None:
+            state.conversation = saved.start(message.content)
+            st.query_params["c"] = state.conversation
+        saved.add(state.conversation, message)
+    except DossierError as e:  # the chat goes on; only the saving failed
+        st.warning(plain(f"{e} This conversation is shown but may be lost on reload."))
 
 
 def open_conversation(cid: str | None) -> None:
@@ -542,7 +545,8 @@ def main() -> None:
             if message.error:
                 st.error(plain(message.error))
             elif message.answer:
-                render_answer(message.answer, str(i), assistant.generation, show_scores, message.scope)
+                key = f"{state.conversation}-{i}"  # widget keys unique across conversations
+                render_answer(message.answer, key, assistant.generation, show_scores, message.scope)
             else:
                 st.markdown(plain(message.content))
 
@@ -570,7 +574,8 @@ def main() -> None:
                 st.error(plain(on_screen(str(e))))
             else:
                 remember(Message("assistant", answer.text, answer=answer, scope=scope))
-                render_answer(answer, str(len(state.messages) - 1), assistant.generation, show_scores, scope)
+                key = f"{state.conversation}-{len(state.messages) - 1}"
+                render_answer(answer, key, assistant.generation, show_scores, scope)
         if scope:
             st.button("Search all articles again", on_click=clear_filters, help="Remove the article and date filters")
     export_conversation()

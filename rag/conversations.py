@@ -74,18 +74,25 @@ class Conversations:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._db() as db:
                 db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as e:
+        except (OSError, DossierError) as e:
             raise DossierError(
                 f"Conversations cannot be saved in {self.path} ({e}). Set DOSSIER_DATA_DIR to a writable folder."
             ) from e
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
+        try:
+            db = sqlite3.connect(self.path, timeout=10)
+        except sqlite3.Error as e:
+            raise DossierError(f"The conversations file {self.path} cannot be opened ({e}).") from e
         try:
             db.execute("PRAGMA foreign_keys = ON")
             with db:  # one transaction: committed, or rolled back on an error
                 yield db
+        except sqlite3.Error as e:  # a full disk, a damaged or locked file
+            raise DossierError(
+                f"The conversation could not be saved or read ({e}). Check the disk and {self.path}."
+            ) from e
         finally:
             db.close()
 

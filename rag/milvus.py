@@ -14,16 +14,17 @@ line with the index by content hash (`sync`), so only changed files are sent aga
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -35,6 +36,7 @@ from .settings import Settings
 from .text import QUESTION_WORDS, STOPWORDS
 
 LITE_VERSION = "2.5.1"
+T = TypeVar("T")
 # Build and search parameters of the vector indexes (the bundled server has FLAT, IVF_FLAT, AUTOINDEX).
 _BUILD: dict[str, dict[str, int]] = {"IVF_FLAT": {"nlist": 1024}, "HNSW": {"M": 16, "efConstruction": 200}}
 _SEARCH: dict[str, dict[str, int]] = {"IVF_FLAT": {"nprobe": 32}}
@@ -71,8 +73,8 @@ class BundledServer:
         binary = lib / "milvus"
         if not binary.is_file():
             raise MilvusUnavailable(
-                f"The bundled Milvus server is not installed in {folder}. Run `make install-milvus` "
-                f"(pip install --no-deps --target {folder} milvus-lite=={LITE_VERSION}), or set "
+                f"The bundled Milvus server is not installed in {folder}. Run `make install` (it runs "
+                f"pip install --no-deps --target {folder} milvus-lite=={LITE_VERSION}), or set "
                 "DOSSIER_MILVUS_URI to a Milvus server."
             )
         data_file.parent.mkdir(parents=True, exist_ok=True)
@@ -116,6 +118,24 @@ class BundledServer:
             self.log.close()
 
 
+def _reported(method: Callable[..., T]) -> Callable[..., T]:
+    """A failing call to the server becomes a message with the next step, not a traceback."""
+
+    @functools.wraps(method)
+    def call(self: MilvusEngine, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except DossierError:
+            raise
+        except Exception as e:  # pymilvus and grpc raise their own
+            raise MilvusUnavailable(
+                f"Milvus ({self.described}) did not answer ({type(e).__name__}: {str(e)[:200]}). Check that the "
+                "server is running, or unset DOSSIER_STORE to search in this process."
+            ) from e
+
+    return call
+
+
 class MilvusEngine:
     """A `SearchEngine` over one Milvus collection (and a small one of file hashes for `sync`)."""
 
@@ -129,8 +149,12 @@ class MilvusEngine:
         bm25: tuple[float, float] = (0.9, 0.4),
         index: str = "FLAT",
     ):
-        """`bm25` is (k1, b) and `index` the vector index (FLAT, HNSW) for a new collection."""
-        from pymilvus import MilvusClient
+        """`bm25` is (k1, b) and `index` the vector index (FLAT, IVF_FLAT, HNSW, AUTOINDEX) for a new
+        collection."""
+        try:
+            from pymilvus import MilvusClient
+        except ImportError:
+            raise MilvusUnavailable("DOSSIER_STORE=milvus needs pymilvus: run `make install`.") from None
 
         self.collection, self.files, self.dimension, self.bm25 = collection, f"{collection}_files", dimension, bm25
         self.index = index
@@ -208,6 +232,7 @@ class MilvusEngine:
 
     # --- writing --------------------------------------------------------------------------------
 
+    @_reported
     def upsert(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         self._write(self.client.upsert, passages, vectors)
 
@@ -236,6 +261,7 @@ class MilvusEngine:
         with ThreadPoolExecutor(2) as writers:
             list(writers.map(send, range(0, len(passages), batch)))  # list(): re-raises a failed batch
 
+    @_reported
     def delete(self, sources: Sequence[str]) -> None:
         sources = list(sources)
         for i in range(0, len(sources), 1000):  # expressions of bounded size
@@ -243,6 +269,7 @@ class MilvusEngine:
             self.client.delete(self.collection, filter=f"source in {some}")
             self.client.delete(self.files, filter=f"source in {some}")
 
+    @_reported
     def sync(self, files: dict[str, str], passages: Sequence[Passage], vectors: np.ndarray) -> dict[str, int]:
         """Bring the collection in line with an index: `files` maps each source file to its content
         hash; passages of new or changed files are sent (with their vectors, row i for passage i),
@@ -267,6 +294,7 @@ class MilvusEngine:
 
     # --- reading --------------------------------------------------------------------------------
 
+    @_reported
     def get(self, ids: Sequence[str]) -> list[Passage]:
         if not ids:
             return []
@@ -274,10 +302,12 @@ class MilvusEngine:
         found = {r["id"]: Passage.from_json(json.loads(r["passage"])) for r in rows}
         return [found[i] for i in ids if i in found]
 
+    @_reported
     def count(self) -> int:
         rows = self.client.query(self.collection, filter="", output_fields=["count(*)"])
         return int(rows[0]["count(*)"])
 
+    @_reported
     def search(
         self, query: str, vector: np.ndarray | None, n: int, filters: Filters | None, mode: str, fusion: Fusion
     ) -> list[Ranked]:

@@ -181,3 +181,13 @@ def test_an_approximate_index_finds_what_flat_finds(milvus_server, seeds_index):
         a = ivf.search("", vectors[row], 10, None, "dense", FUSION)
         b = flat.search("", vectors[row], 10, None, "dense", FUSION)
         assert len({r.id for r in a} & {r.id for r in b}) >= 9
+
+
+def test_a_milvus_server_that_stops_is_a_message_with_the_next_step(milvus_server, tmp_path, seeds_index):
+    from rag.milvus import BundledServer, MilvusEngine, MilvusUnavailable, lite_folder
+
+    server = BundledServer(lite_folder(Settings.from_env(environ={})), tmp_path / "gone.db")
+    engine = loaded(MilvusEngine(server.uri, "t_gone", seeds_index.manifest.dimension), seeds_index)
+    server.stop()
+    with pytest.raises(MilvusUnavailable, match="unset DOSSIER_STORE"):
+        engine.search("ICBC", None, 5, None, "lexical", FUSION)
