@@ -584,7 +584,10 @@ def main() -> None:
 def first_screen(assistant: Assistant) -> None:
     """What the collection is, and a few questions to start with, drawn from its newest articles."""
     st.markdown(plain(describe(assistant.index.articles)))
-    st.caption("Every sentence of an answer cites the passage it comes from; click Open to see it in the article.")
+    st.caption(
+        "Every sentence of an answer cites the passage it comes from: point at its number to read the passage, "
+        "click it to see the passage in its article."
+    )
     newest = sorted(assistant.index.articles, key=lambda a: a.date or "", reverse=True)[:4]
     cols = st.columns(len(newest) or 1)
     for col, article in zip(cols, newest, strict=False):
