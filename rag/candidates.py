@@ -23,6 +23,9 @@ SPEECH_VERB = re.compile(rf"\b({SPEECH})\b|\baccording to\b", re.IGNORECASE)
 _ATTRIBUTES_PREVIOUS = re.compile(rf"[—–-]\s*({SPEECH})\s+[A-Z]|^[^.]{{0,60}}[,—–]\s*({SPEECH})\s+[A-Z]")
 _INTRODUCES = re.compile(r"([:;]|\bthe following[:;,.]?|\bas follows[:;,.]?)[\"”’]?$", re.IGNORECASE)
 _VERBLESS = re.compile(r"^[^a-z]*$")  # headings, captions in capitals, lists of names
+# A sentence that opens by pointing back ("Once they become effective in December, ...") means
+# nothing alone: it is also offered with the sentence before it.
+_REFERS_BACK = re.compile(r"^\W*(?:\w+,?\s+){0,2}?(?:they|these|those|such)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ def units(text: str, p: Passage) -> list[tuple[int, int]]:
     n = len(p.sentences)
     for i, (s, e) in enumerate(p.sentences):
         sentence = text[s:e]
+        if i > 0 and _REFERS_BACK.search(sentence) and (i - 1, i) not in out:
+            out.append((i - 1, i))
         if _INTRODUCES.search(sentence) and i + 1 < n:
             out.append((i, i + 1))
             continue
