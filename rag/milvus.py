@@ -65,6 +65,16 @@ def lite_folder(settings: Settings) -> Path:
     return Path(settings.milvus_lite_dir) if settings.milvus_lite_dir else Path(sys.prefix) / "milvus-lite"
 
 
+# The server runs under a small shell that stops it when this process is gone, however it ended:
+# a web server stopped by a signal may skip `atexit`, and an orphaned server would hold its data file.
+_WATCHDOG = """
+"$2" "$3" "$4" ERROR & server=$!
+trap 'kill $server 2>/dev/null; wait $server; exit 0' TERM INT
+while kill -0 "$1" 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1; done
+kill $server 2>/dev/null; wait $server
+"""
+
+
 class BundledServer:
     """The Milvus 2.5.1 server binary of the milvus-lite wheel, on 127.0.0.1 and a free port."""
 
@@ -85,7 +95,10 @@ class BundledServer:
         self.log = open(data_file.with_suffix(".log"), "ab")  # closed in stop()
         env = {**os.environ, "LD_LIBRARY_PATH": f"{lib}:{os.environ.get('LD_LIBRARY_PATH', '')}"}
         self.process = subprocess.Popen(
-            [str(binary), str(data_file), self.address, "ERROR"], env=env, stdout=self.log, stderr=self.log
+            ["/bin/sh", "-c", _WATCHDOG, "milvus", str(os.getpid()), str(binary), str(data_file), self.address],
+            env=env,
+            stdout=self.log,
+            stderr=self.log,
         )
         atexit.register(self.stop)
         deadline = time.monotonic() + timeout
@@ -106,6 +119,16 @@ class BundledServer:
     @property
     def uri(self) -> str:
         return f"http://{self.address}"
+
+    @property
+    def server_pid(self) -> int | None:
+        """The Milvus process itself (the watchdog shell's child), for memory figures."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            pids = children.read_text().split()
+        except OSError:
+            return None
+        return int(pids[0]) if pids else None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -160,7 +183,7 @@ class MilvusEngine:
         self.index = index
         self.described = described or f"milvus at {_host(uri)}"
         try:
-            self.client = MilvusClient(uri=uri, token=token, timeout=30)
+            self.client = _connect(MilvusClient, uri, token)
             self._ensure()
         except MilvusUnavailable:
             raise
@@ -172,6 +195,10 @@ class MilvusEngine:
 
     def describe(self) -> str:
         return self.described
+
+    def close(self) -> None:
+        """Close the connection (each client keeps a gRPC channel open, pinging the server)."""
+        self.client.close()
 
     def _ensure(self) -> None:
         from pymilvus import DataType, Function, FunctionType
@@ -344,6 +371,18 @@ class MilvusEngine:
             Ranked(i, float(h["distance"]), dense=float(np.dot(vectors[i], vector)) if i in vectors else None)
             for i, h in zip(ids, found, strict=True)
         ]
+
+
+def _connect(client: Any, uri: str, token: str, attempts: int = 3) -> Any:
+    """A client connected to `uri`; a server busy starting or under load gets two more tries."""
+    for attempt in range(attempts):
+        try:
+            return client(uri=uri, token=token, timeout=30)
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1.0 + attempt)
+    raise AssertionError("unreachable")
 
 
 def _expr(filters: Filters) -> str:

@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -55,7 +57,9 @@ def engine(request, seeds_index):
 
     server = request.getfixturevalue("milvus_server")
     name = f"t_{request.node.name.split('[')[0][-40:]}_{os.getpid()}".replace("-", "_")
-    return MilvusEngine(server.uri, name, seeds_index.manifest.dimension)
+    engine = MilvusEngine(server.uri, name, seeds_index.manifest.dimension)
+    request.addfinalizer(engine.close)
+    return engine
 
 
 def loaded(engine, index):  # type: ignore[no-untyped-def]
@@ -130,6 +134,7 @@ def test_milvus_sync_sends_only_what_changed(milvus_server, seeds_index):
     again = engine.sync(changed, passages, vectors)
     assert again == {"sent": len([p for p in passages if p.source == E]), "files": 1, "removed": 1}
     assert engine.count() == len([p for p in passages if p.source != sorted(files)[0]])
+    engine.close()
 
 
 def test_the_assistant_answers_the_same_on_milvus(milvus_server, tmp_path):
@@ -181,6 +186,8 @@ def test_an_approximate_index_finds_what_flat_finds(milvus_server, seeds_index):
         a = ivf.search("", vectors[row], 10, None, "dense", FUSION)
         b = flat.search("", vectors[row], 10, None, "dense", FUSION)
         assert len({r.id for r in a} & {r.id for r in b}) >= 9
+    ivf.close()
+    flat.close()
 
 
 def test_a_milvus_server_that_stops_is_a_message_with_the_next_step(milvus_server, tmp_path, seeds_index):
@@ -191,3 +198,24 @@ def test_a_milvus_server_that_stops_is_a_message_with_the_next_step(milvus_serve
     server.stop()
     with pytest.raises(MilvusUnavailable, match="unset DOSSIER_STORE"):
         engine.search("ICBC", None, 5, None, "lexical", FUSION)
+
+
+def test_the_bundled_server_stops_when_the_process_that_started_it_is_killed(milvus_server, tmp_path):
+    """A web server stopped by a signal skips atexit: the watchdog still stops Milvus."""
+    code = (
+        "import sys, time; from pathlib import Path; from rag.milvus import BundledServer, lite_folder; "
+        "from rag.settings import Settings; "
+        "s = BundledServer(lite_folder(Settings.from_env(environ={})), Path(sys.argv[1])); "
+        "print(s.server_pid, flush=True); time.sleep(120)"
+    )
+    starter = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "k.db")], stdout=subprocess.PIPE, text=True, cwd=PROJECT_DIR
+    )
+    pid = int(starter.stdout.readline())
+    assert Path(f"/proc/{pid}").exists()
+    starter.kill()
+    starter.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        time.sleep(0.2)
+    assert not Path(f"/proc/{pid}").exists()
