@@ -12,7 +12,7 @@ from rag import store
 from rag.assistant import Assistant
 from rag.build import build
 from rag.compose import describe
-from rag.conversations import Conversations, Message
+from rag.conversations import Conversations, Message, shorten
 from rag.embed import load_embedder
 from rag.errors import CorpusError, DossierError, IndexError_, IndexMissing, IndexOutdated
 from rag.fetch import add_feed, add_url, outcome
@@ -354,9 +354,8 @@ def conversation_list() -> None:
     st.subheader("Conversations")
     for c in recent:
         when = dt.datetime.fromisoformat(c.updated).astimezone()
-        title = c.title if len(c.title) <= 60 else c.title[:59].rstrip() + "…"
         if st.button(
-            f"{plain(title)} · {when:%d %b, %H:%M}",
+            f"{plain(shorten(c.title, 60))} · {when:%d %b, %H:%M}",
             key=f"conversation-{c.id}",
             help=f"Started with: {c.title}. Last used {when:%d %B %Y, %H:%M}.",
             type="secondary" if c.id == state.conversation else "tertiary",  # the open one is framed

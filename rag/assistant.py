@@ -57,7 +57,7 @@ def open_engine(settings: Settings, index: store.Index) -> SearchEngine | None:
     m = index.manifest
     version = f"{m.embedding_model}|{m.format_version}|{settings.chunk_words}|{settings.chunk_overlap_sentences}"
     files = {s: hashlib.sha256(f"{f.sha256}|{version}".encode()).hexdigest() for s, f in m.files.items()}
-    engine.sync(files, index.passages, index.matrix())
+    engine.sync(files, index.passages, lambda rows: index.matrix()[rows])
     return engine
 
 

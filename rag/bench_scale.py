@@ -88,7 +88,7 @@ def run(settings: Settings, n: int = 200_000, queries: int = 100, dimension: int
         engine.close()
         engine = MilvusEngine(server.uri, f"scale_{n}", dimension, bm25=bm25)
         t = time.perf_counter()
-        engine.sync({p.source: "synthetic" for p in passages}, passages, vectors)  # the indexing path
+        engine.sync({p.source: "synthetic" for p in passages}, passages, lambda rows: vectors[rows])  # indexing
         engine.client.flush(engine.collection)
         report["milvus"] = {"insert_per_s": round(n / (time.perf_counter() - t))}
         engine.search(asks[0][0], asks[0][1], 10, asks[0][2], "hybrid", fusion)  # loads the segments

@@ -101,7 +101,7 @@ class Conversations:
         cid = secrets.token_urlsafe(9)
         now = _now()
         with self._db() as db:
-            db.execute("INSERT INTO conversations VALUES (?, ?, ?, ?)", (cid, _title(title), now, now))
+            db.execute("INSERT INTO conversations VALUES (?, ?, ?, ?)", (cid, shorten(title), now, now))
         return cid
 
     def add(self, cid: str, message: Message) -> None:
@@ -143,7 +143,7 @@ class Conversations:
         if not title.strip():
             raise DossierError("A conversation needs a name: type one, or keep the old one.")
         with self._db() as db:
-            db.execute("UPDATE conversations SET title = ? WHERE id = ?", (_title(title), cid))
+            db.execute("UPDATE conversations SET title = ? WHERE id = ?", (shorten(title), cid))
 
     def delete(self, cid: str) -> None:
         with self._db() as db:
@@ -154,9 +154,10 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _title(text: str) -> str:
+def shorten(text: str, limit: int = TITLE_CHARS) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis."""
     text = " ".join(text.split())
-    return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def answer_record(answer: Answer) -> dict[str, Any]:

@@ -140,7 +140,8 @@ class LocalEngine:
         self._changed()
 
     def delete(self, sources: Sequence[str]) -> None:
-        self._remove({p.id for p in self.passages if p.source in set(sources)})
+        gone = set(sources)
+        self._remove({p.id for p in self.passages if p.source in gone})
         self._changed()
 
     def _remove(self, ids: set[str]) -> None:

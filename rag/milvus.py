@@ -297,10 +297,13 @@ class MilvusEngine:
             self.client.delete(self.files, filter=f"source in {some}")
 
     @_reported
-    def sync(self, files: dict[str, str], passages: Sequence[Passage], vectors: np.ndarray) -> dict[str, int]:
+    def sync(
+        self, files: dict[str, str], passages: Sequence[Passage], vectors: Callable[[list[int]], np.ndarray]
+    ) -> dict[str, int]:
         """Bring the collection in line with an index: `files` maps each source file to its content
-        hash; passages of new or changed files are sent (with their vectors, row i for passage i),
-        those of removed or changed files deleted. Returns the counts."""
+        hash; passages of new or changed files are sent, with `vectors(rows)` (the vectors of those
+        passages, by position), those of removed or changed files deleted. Returns the counts. When
+        nothing changed (every restart), no vector is read."""
         held: dict[str, str] = {}
         pages = self.client.query_iterator(self.files, batch_size=5000, output_fields=["source", "sha256"])
         while page := pages.next():
@@ -312,7 +315,8 @@ class MilvusEngine:
         self.delete(sorted(set(stale) | fresh))
         rows = [i for i, p in enumerate(passages) if p.source in fresh]
         # Plain inserts (no id lookups, unlike upsert): every old row of these files is gone.
-        self._write(self.client.insert, [passages[i] for i in rows], vectors[rows] if rows else vectors[:0])
+        if rows:
+            self._write(self.client.insert, [passages[i] for i in rows], vectors(rows))
         if fresh:
             self.client.upsert(
                 self.files, [{"source": s, "sha256": files[s], "unused": [0.0, 0.0]} for s in sorted(fresh)]

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag import store
@@ -126,12 +127,16 @@ def test_milvus_sync_sends_only_what_changed(milvus_server, seeds_index):
     engine = MilvusEngine(milvus_server.uri, f"t_sync_{os.getpid()}", seeds_index.manifest.dimension)
     files = {s: f.sha256 for s, f in seeds_index.manifest.files.items()}
     passages, vectors = list(seeds_index.passages), seeds_index.matrix()
-    first = engine.sync(files, passages, vectors)
+
+    def rows_of(rows: list[int]) -> np.ndarray:
+        return vectors[rows]
+
+    first = engine.sync(files, passages, rows_of)
     assert first["sent"] == len(passages) == engine.count()
-    assert engine.sync(files, passages, vectors) == {"sent": 0, "files": 0, "removed": 0}
+    assert engine.sync(files, passages, rows_of) == {"sent": 0, "files": 0, "removed": 0}
     changed = {**files, E: "0" * 64}
     del changed[sorted(files)[0]]
-    again = engine.sync(changed, passages, vectors)
+    again = engine.sync(changed, passages, rows_of)
     assert again == {"sent": len([p for p in passages if p.source == E]), "files": 1, "removed": 1}
     assert engine.count() == len([p for p in passages if p.source != sorted(files)[0]])
     engine.close()
