@@ -20,7 +20,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from .candidates import SPEECH_VERB, Candidate
 from .question import Question
 from .spelling import max_edits
-from .text import normalize, spoken_date, words
+from .text import STOPWORDS, normalize, spoken_date, words
 
 _UNIT = (
     r"%|percent|per cent|percentage points?|billion|million|trillion|thousand|hundred|bn|mn|"
@@ -29,7 +29,8 @@ _UNIT = (
     r"companies|firms|entities|countries|points?|times"
 )
 _AMOUNT = re.compile(
-    rf"(?:[$€£¥₽]\s?)?\b\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:{_UNIT})\b)*(?:\s?(?:{_UNIT})\b)?"
+    # "Su-27", "HQ-9", "F-15s" are names, not amounts.
+    rf"(?:[$€£¥₽]\s?)?(?<![A-Za-z]-)\b\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:{_UNIT})\b)*(?:\s?(?:{_UNIT})\b)?"
     rf"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds|"
     rf"thousands|millions|billions|half|a third|a quarter|dozens?)\b(?:\s(?:{_UNIT})\b)?",
     re.IGNORECASE,
@@ -45,7 +46,65 @@ _DATE = re.compile(
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _NAME = re.compile(r"\b[A-Z][a-z’'.-]+(?:\s+(?:de |van |von |al-|bin )?[A-Z][a-z’'.-]+)+|\b[A-Z]{2,}\b")
-_PLACE = re.compile(r"\b(?:in|at|near|off|from|to)\s+(?:the\s+)?((?:[A-Z][\w’'-]+)(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)")
+_PLACE = re.compile(r"\b(?:in|at|near|off)\s+(?:the\s+)?((?:[A-Z][\w’'-]+)(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)")
+
+
+# A nation named as a country, an adjective, an abbreviation or its capital: a question's "American"
+# is the articles' "US", "Japan's" their "Japanese", "Beijing's spokesman" China's.
+_NATIONS = (
+    "us|u.s.|usa|america|american|americans|united states|washington",
+    "china|chinese|prc|beijing",
+    "russia|russian|russians|russo|soviet|ussr|moscow|kremlin",
+    "japan|japanese|tokyo",
+    "india|indian",
+    "uk|u.k.|britain|british|united kingdom",
+    "germany|german",
+    "france|french",
+    "ukraine|ukrainian|kyiv|kiev",
+    "iran|iranian",
+    "korea|korean",
+    "taiwan|taiwanese",
+    "europe|european|eu",
+    "syria|syrian",
+    "israel|israeli",
+    "italy|italian",
+    "canada|canadian",
+    "australia|australian",
+    "turkey|turkish",
+    "pakistan|pakistani",
+    "vietnam|vietnamese",
+    "brazil|brazilian",
+    "mexico|mexican",
+    "kazakhstan|kazakh",
+    "georgia|georgian",
+)
+_NATION_ALIASES = {alias: group for group in _NATIONS for alias in group.split("|")}
+# Words around a name that are not the name: "Chinese Defense Minister Li Shanfu" names Li Shanfu.
+_TITLES = frozenset(
+    "president minister prime deputy foreign defense defence commerce finance general major premier secretary "
+    "state spokesman spokeswoman spokesperson chairman leader professor dr mr mrs ms senator ambassador chief "
+    "commander admiral colonel former vice associate dean columnist advisor adviser official officials "
+    "ministry department the of".split()
+) | frozenset(w for group in _NATIONS for w in group.replace("|", " ").split())
+
+
+# Words of a speaker phrase that a sentence need not repeat ("the Chinese side", "its officials").
+_NOT_SPEAKERS = STOPWORDS | frozenset("side official officials spokesman spokesperson people government".split())
+
+
+def _nation(word: str) -> str | None:
+    return _NATION_ALIASES.get(word.lower().strip(".,"))
+
+
+def _other_kind(qualifier: tuple[str, str], text: str) -> bool:
+    """Whether `text` qualifies the asked-for noun by another nation only ("Chinese banks" for
+    "Which Russian bank"). A qualifier that is no nation is not checked."""
+    nation = _nation(qualifier[0])
+    if nation is None:
+        return False
+    noun = qualifier[1][:4]
+    found = {_nation(m.group(1)) for m in re.finditer(rf"\b([A-Z][\w.]+)\s+(?:[a-z]+\s+)?{noun}\w*", text)} - {None}
+    return bool(found) and nation not in found
 
 
 @dataclass(frozen=True)
@@ -60,6 +119,9 @@ class Fit:
     """Names/numbers its article mentions, but not this sentence, its neighbours or the title."""
     stated: int
     """Names/numbers the question states that a sentence must respect (outlets excluded)."""
+    contradicts: bool = False
+    """The sentence is about something else than asked: the question states a year its article never
+    mentions (nor is dated), or asks for a Russian bank where the sentence's bank is Chinese."""
 
 
 def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[str] = frozenset()) -> Fit:
@@ -81,6 +143,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             distant += 1
         else:
             missing += 1
+    contradicts = False
     for number in question.numbers:
         stated += 1
         if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", local):
@@ -89,7 +152,18 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             distant += 1
         else:
             missing += 1
-    return Fit(typed, phrase, missing, distant, stated)
+            contradicts = contradicts or bool(_YEAR.fullmatch(number))
+    if typed and question.wants == "speech" and p.kind == "article" and question.shape != "summary":
+        # "What did Borrell say about India?": his words on something else, or someone else's words
+        # on India, do not answer it.
+        near = normalize(f"{cand.context} {cand.text}")
+        around = normalize(f"{p.text} {near}")  # a speaker is often named once, before the quotes
+        typed = all(mentions(near, name) for name in question.about) and all(
+            mentions(around, word.removesuffix("'s")) for word in words(question.speaker) if word not in _NOT_SPEAKERS
+        )
+    if question.qualifier is not None and _other_kind(question.qualifier, cand.text):
+        contradicts = True  # "Which Russian bank": the sentence's bank is Chinese
+    return Fit(typed, phrase, missing, distant, stated, contradicts)
 
 
 def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] | None]:
@@ -97,13 +171,13 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
     literals = question.literals
     said = {w.lower() for n in question.names for w in n.split()}
 
-    def new(pattern: re.Pattern[str], group: int = 0) -> tuple[int, int] | None:
+    def new(pattern: re.Pattern[str], group: int = 0, strip: frozenset[str] = frozenset()) -> tuple[int, int] | None:
         for m in pattern.finditer(text):
             found = m.group(group).strip()
             if not found or found.lower() in literals or found.lower().strip(".,") in literals:
                 continue
-            if set(w.lower() for w in found.split()) <= said:
-                continue
+            if set(w.lower() for w in found.split()) <= said | strip:
+                continue  # only what the question said, or "Chinese Defense Minister" + it
             return m.start(group), m.start(group) + len(found)
         return None
 
@@ -115,7 +189,7 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             span = new(_AMOUNT)
             return span is not None, span
         case "person":
-            span = new(_NAME)
+            span = new(_NAME, strip=_TITLES)
             return span is not None or bool(SPEECH_VERB.search(text)), span
         case "place":
             span = new(_PLACE, 1)
@@ -155,10 +229,15 @@ def _word_set(text: str) -> frozenset[str]:
 
 
 def mentions(text: str, name: str) -> bool:
-    """`name` in `text`, word by word, forgiving one typo in longer words ("Shangfu" for "Shanfu")."""
+    """`name` in `text`, word by word, forgiving one typo in longer words ("Shangfu" for "Shanfu");
+    a nation by any of its names ("American": "US", "United States")."""
     if normalize(name) in text:
         return True
     vocabulary = _word_set(text)
+    if _HYPHENATED.fullmatch(name):
+        return all(mentions(text, piece) for piece in name.split("-"))  # "Russia-China": "Russo-Chinese"
+    if (group := _nation(name)) is not None:
+        return any(alias in vocabulary or (" " in alias and alias in text) for alias in _aliases(group))
     for token in words(name):
         if token in vocabulary:
             continue
@@ -168,6 +247,14 @@ def mentions(text: str, name: str) -> bool:
         if near is None:
             return False
     return True
+
+
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+
+
+@lru_cache(maxsize=64)
+def _aliases(group: str) -> tuple[str, ...]:
+    return tuple(alias for alias, g in _NATION_ALIASES.items() if g == group)
 
 
 # Pieces of a name checked one by one: "OpenAI's GPT-3.5" is "OpenAI" and "GPT-3.5"; "Russia-China"

@@ -210,8 +210,8 @@ class ExtractiveAnswerer:
             if p.instruction and not planted_free(cand, texts):
                 continue  # text planted for language models is no answer, whatever it says
             f = fit(q, cand, articles[p.article_id], self.outlets)
-            if f.stated and f.missing == f.stated:
-                continue  # the article mentions none of the names and numbers the question states
+            if f.stated and f.missing == f.stated or f.contradicts:
+                continue  # the article mentions none of the names and numbers stated, or another year or kind
             logit = passage_logit.get(p.id)
             features = Features(
                 sentence=base,

@@ -59,7 +59,9 @@ _ASKS_DATE = re.compile(
 _ASKS_NUMBER = re.compile(
     r"\b(how (many|much|far|large|big|long|high|low|old|fast|often)|by how much|"
     r"what (percentage|percent|share|amount|number|price|rate|figure|sum|total|proportion|value|size)|"
-    r"which (percentage|amount|number|figure))\b",
+    r"which (percentage|amount|number|figure)|"
+    r"what(?:'s|’s| is| was| are| were) (?:the )?(?:\w+ )?(range|distance|cost|price|length|height|weight|speed|"
+    r"capacity|population|budget|death toll|toll|size|value|worth))\b",
     re.I,
 )
 _ASKS_PERSON = re.compile(r"\b(who|whom|whose|which (person|official|minister|leader|spokesman|spokesperson))\b", re.I)
@@ -120,6 +122,13 @@ class Question:
     sources: tuple[str, ...] = ()
     """Outlets the question says reported something ("a Bloomberg article"): an answer must come
     from them, or at least mention them."""
+    about: tuple[str, ...] = ()
+    """In "what did X say about Y", the names in Y: what the words quoted must be about."""
+    speaker: str = ""
+    """In "what did Japan's prime minister say", who is asked about: the words must be theirs."""
+    qualifier: tuple[str, str] | None = None
+    """"Which Russian bank ...": the capitalised word that qualifies what is asked for, and the
+    noun ("Russian", "bank"): an answer naming a *Chinese* bank does not answer it."""
 
     @property
     def topic(self) -> str:
@@ -171,22 +180,49 @@ _WANTS: tuple[tuple[Wants, re.Pattern[str]], ...] = (
 def analyse(text: str) -> Question:
     shape: Shape = next((shape for shape, pattern in _SHAPES if pattern.search(text)), "factoid")
     wants: Wants = next((wants for wants, pattern in _WANTS if pattern.search(text)), "any")
+    if wants == "person" and _WHO_IS.search(text):
+        wants = "any"  # "Who is Li Shanfu?" asks what he is (a minister), not for another person
+    names = tuple(dict.fromkeys(_names(text)))
+    about: tuple[str, ...] = ()
+    if wants == "speech" and (m := _ABOUT.search(text)):
+        about = tuple(n for n in names if n in m.group(1))
+    speaker = ""
+    if wants == "speech" and (m := _SPEAKER.search(text)) and len(m.group(1).split()) <= 4:
+        speaker = m.group(1)
+    qualifier = (m.group(1), m.group(2).lower()) if (m := _QUALIFIED.search(text)) else None
     return Question(
         text=text,
         shape=shape,
         wants=wants,
         voice=asked_voice(text),
-        names=tuple(dict.fromkeys(_names(text))),
+        names=names,
         numbers=frozenset(m.group().rstrip(".,") for m in _NUMBER_LITERAL.finditer(text)),
         asks_credit=bool(_ASKS_CREDIT.search(text)),
         sources=tuple(dict.fromkeys(_sources(text))),
+        about=about,
+        speaker=speaker,
+        qualifier=qualifier,
     )
+
+
+_WHO_IS = re.compile(r"^\W*(?i:who(?:['’]s|\s+(?:is|was|are|were)))\s+[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*\s*(?:[?,.]|$|and\b)")
+_SPEAKER = re.compile(
+    r"\b(?:what|how)\s+(?:did|does|do)\s+(.+?)\s+(?:say|said|says|tell|told|claim|argue|write|stress|warn|describe|"
+    r"call|think|react|respond|comment)\b",
+    re.IGNORECASE,
+)
+_ABOUT = re.compile(r"\b(?:about|on|of)\s+(.+)$", re.IGNORECASE)
+_QUALIFIED = re.compile(r"^\W*(?i:which|what)\s+(?:[a-z]+\s+)?([A-Z][a-z]+)\s+([a-z]{3,})\b")
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def _names(text: str) -> list[str]:
     """Capitalised runs that name something, minus a leading question or auxiliary word."""
     out = []
     for name in entities(text):
+        name = _POSSESSIVE.sub("", name)  # "Japan's prime minister" names Japan; "Who's" names no one
         tokens = name.split()
         while tokens and tokens[0].lower() in _NOT_NAMES:
             tokens = tokens[1:]

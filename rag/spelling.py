@@ -1,9 +1,10 @@
 """Typos: a question word the collection never uses, one or two letters away from a word it uses
 often, is read as that word ("rubel" -> "ruble", "Shangfu" -> "Shanfu").
 
-Corrections come only from the collection's own vocabulary (no dictionary to download), so a word
-the articles never use and nothing resembles ("climate") is left alone, and answering then says
-plainly that the articles do not mention it.
+Corrections come only from the collection's own vocabulary, so a word the articles never use and
+nothing resembles ("climate") is left alone, and answering then says plainly that the articles do not
+mention it. A common English word is never a typo, however close a collection word is ("academic" is
+not "academy"): pyspellchecker's English word frequencies, shipped in its wheel, say which are common.
 """
 
 from __future__ import annotations
@@ -12,10 +13,26 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from functools import lru_cache
+
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from .text import STOPWORDS, stem, words
+
+
+COMMON = 200  # occurrences in pyspellchecker's English list from which a word is surely a word ("rubel": 50)
+
+
+@lru_cache(maxsize=1)
+def _english():  # type: ignore[no-untyped-def]
+    from spellchecker import SpellChecker
+
+    return SpellChecker(distance=1).word_frequency
+
+
+def is_common_word(word: str) -> bool:
+    return _english()[word.lower()] >= COMMON
 
 
 def max_edits(word: str) -> int:
@@ -43,6 +60,8 @@ class Speller:
         """The collection's word closest to `word`, or None when `word` is known or nothing is close."""
         low = word.lower()
         if low in self.known or len(low) < 5 or low in STOPWORDS or not low.isalpha() or stem(low) in self.stems:
+            return None
+        if is_common_word(low):
             return None
         pool = [w for n in (-1, 0, 1) for w in self._buckets.get((low[0], len(low) + n), ())]
         close = process.extract(low, pool, scorer=DamerauLevenshtein.distance, score_cutoff=max_edits(low), limit=5)

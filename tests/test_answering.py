@@ -65,6 +65,31 @@ def test_spelling_reads_typos_as_the_collection_words_but_keeps_real_words():
     assert speller.correct("How much did the rubel fall?") == ("How much did the ruble fall?", {"rubel": "ruble"})
     assert speller.correct("Who is Li Shangfu?")[0] == "Who is Li Shanfu?"
     assert speller.correct("What did the translator remark about climate?")[1] == {}
+    academy = Speller(["The General Staff Military Academy.", "The academy signed."])
+    assert academy.correct("Which academic criticised Moscow?")[1] == {}  # a common English word is no typo
+    assert academy.correct("Which acadamy did he visit?")[1] == {"acadamy": "academy"}
+
+
+def test_question_reads_the_speaker_the_topic_and_what_qualifies_the_answer():
+    q = analyse("What did Japan's prime minister say about the Russia-China drills?")
+    assert (q.speaker, q.about, q.names) == ("Japan's prime minister", ("Russia-China",), ("Japan", "Russia-China"))
+    assert analyse("Which Russian bank stopped accepting payments?").qualifier == ("Russian", "bank")
+    assert analyse("Who is Li Shanfu?").wants == "any"  # what he is, not another person
+    assert analyse("Who is the chief executive of ICBC?").wants == "person"
+    assert analyse("What is the range of the HQ-9 missile?").wants == "number"
+    assert analyse("Who's the author of the piece on the drill?").names == ()
+
+
+def test_answer_checks_read_nations_model_numbers_and_contradictions():
+    from rag.constraints import _other_kind, answer_phrase, mentions
+    from rag.text import normalize
+
+    assert mentions(normalize("US export restrictions"), "American")
+    assert mentions(normalize("the Russo-Chinese naval drills"), "Russia-China")
+    assert not mentions(normalize("Japanese officials"), "India")
+    assert answer_phrase(analyse("How far can the HQ-9 fly?"), "It copied the Su-27 and the S-300.") == (False, None)
+    assert _other_kind(("Russian", "bank"), "Certain Chinese banks, including ICBC, ceased accepting payments.")
+    assert not _other_kind(("Chinese", "lender"), "Certain Chinese state banks ceased accepting payments.")
 
 
 def test_names_are_looked_up_as_phrases_in_the_whole_collection():
@@ -130,6 +155,10 @@ def test_the_answer_phrase_is_marked(real):
         "What did Putin say about India?",
         "What did Li Shanfu say about climate change?",
         "Who wrote the article about the price of Bitcoin?",
+        "What did Gao Hucheng say about trade with Germany?",  # his words, on something else
+        "Which city did Medvedev visit first in 2012?",  # the visit the articles report was in 2010
+        "Which Russian bank stopped accepting payments from China?",  # the bank that did is Chinese
+        "What did Japan's prime minister say about the Russia-China drills?",  # "Japanese officials" did
     ],
 )
 def test_near_topic_questions_the_articles_do_not_answer_are_refused(real, question):
