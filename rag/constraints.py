@@ -79,6 +79,13 @@ _NATIONS = (
     "georgia|georgian",
 )
 _NATION_ALIASES = {alias: group for group in _NATIONS for alias in group.split("|")}
+# Currencies, by each of their names: a question about one is not answered by another's figures.
+_CURRENCIES = {
+    "yuan": "renminbi", "renminbi": "yuan", "rmb": "yuan", "ruble": "rouble", "rouble": "ruble",
+    "rubles": "rouble", "roubles": "ruble", "dollar": "usd", "dollars": "usd", "usd": "dollar",
+    "euro": "eur", "euros": "eur", "yen": "jpy", "pound": "sterling", "pounds": "sterling", "sterling": "pound",
+    "rupee": "inr", "rupees": "inr", "hryvnia": "uah",
+}  # fmt: skip
 # Words around a name that are not the name: "Chinese Defense Minister Li Shanfu" names Li Shanfu.
 _TITLES = frozenset(
     "president minister prime deputy foreign defense defence commerce finance general major premier secretary "
@@ -152,7 +159,9 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             distant += 1
         else:
             missing += 1
-            contradicts = contradicts or bool(_YEAR.fullmatch(number))
+            # A short question's year is its time frame; in a compound one ("the company, founded in
+            # 2015, that ...") it may describe a clause another article bears out.
+            contradicts = contradicts or (bool(_YEAR.fullmatch(number)) and not question.compound)
     if typed and question.wants == "speech" and p.kind == "article" and question.shape != "summary":
         # "What did Borrell say about India?": his words on something else, or someone else's words
         # on India, do not answer it.
@@ -161,6 +170,10 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         typed = all(mentions(near, name) for name in question.about) and all(
             mentions(around, word.removesuffix("'s")) for word in words(question.speaker) if word not in _NOT_SPEAKERS
         )
+    if typed and (asked := _CURRENCIES.keys() & set(words(question.text))):
+        # "How much did the yuan fall?" is not answered by the ruble's fall.
+        near_words = {w.rstrip("s") for w in words(f"{cand.context} {cand.text}")}
+        typed = all(c.rstrip("s") in near_words or _CURRENCIES[c] in near_words for c in asked)
     if question.qualifier is not None and _other_kind(question.qualifier, cand.text):
         contradicts = True  # "Which Russian bank": the sentence's bank is Chinese
     return Fit(typed, phrase, missing, distant, stated, contradicts)

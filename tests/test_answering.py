@@ -159,6 +159,7 @@ def test_the_answer_phrase_is_marked(real):
         "Which city did Medvedev visit first in 2012?",  # the visit the articles report was in 2010
         "Which Russian bank stopped accepting payments from China?",  # the bank that did is Chinese
         "What did Japan's prime minister say about the Russia-China drills?",  # "Japanese officials" did
+        "How much did the yuan fall against the dollar in 2014?",  # the ruble fell 45 percent
     ],
 )
 def test_near_topic_questions_the_articles_do_not_answer_are_refused(real, question):
