@@ -48,7 +48,11 @@ class Speller:
     def __init__(self, texts: Iterable[str], min_count: int = 2):
         counts = Counter(w for text in texts for w in words(text))
         self.known = frozenset(counts)
-        self.stems = frozenset(stem(w) for w in counts)  # "remark" is no typo when "remarks" is known
+        # "remark" is no typo when "remarks" is known; "reservs", no English word, is read as "reserves".
+        self._by_stem: dict[str, str] = {}
+        for w, _ in counts.most_common():
+            self._by_stem.setdefault(stem(w), w)
+        self.stems = frozenset(self._by_stem)
         # Only words seen a few times are proposed: a one-off typo in an article is not a correction.
         self._buckets: dict[tuple[str, int], list[str]] = {}
         for w, n in counts.items():
@@ -59,10 +63,11 @@ class Speller:
     def suggest(self, word: str) -> str | None:
         """The collection's word closest to `word`, or None when `word` is known or nothing is close."""
         low = word.lower()
-        if low in self.known or len(low) < 5 or low in STOPWORDS or not low.isalpha() or stem(low) in self.stems:
+        if low in self.known or len(low) < 5 or low in STOPWORDS or not low.isalpha() or is_common_word(low):
             return None
-        if is_common_word(low):
-            return None
+        if stem(low) in self.stems:
+            found = self._by_stem[stem(low)]  # an inflection no article uses, and no English word
+            return found if found.isalpha() and found != low else None
         pool = [w for n in (-1, 0, 1) for w in self._buckets.get((low[0], len(low) + n), ())]
         close = process.extract(low, pool, scorer=DamerauLevenshtein.distance, score_cutoff=max_edits(low), limit=5)
         if not close:

@@ -68,6 +68,8 @@ def test_spelling_reads_typos_as_the_collection_words_but_keeps_real_words():
     academy = Speller(["The General Staff Military Academy.", "The academy signed."])
     assert academy.correct("Which academic criticised Moscow?")[1] == {}  # a common English word is no typo
     assert academy.correct("Which acadamy did he visit?")[1] == {"acadamy": "academy"}
+    reserves = Speller(["China and its currency reserves.", "The reserves are large.", "China and Russia."])
+    assert reserves.correct("how large are chinas reservs")[1] == {"chinas": "china", "reservs": "reserves"}
 
 
 def test_question_reads_the_speaker_the_topic_and_what_qualifies_the_answer():
