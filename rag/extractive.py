@@ -311,8 +311,13 @@ class ExtractiveAnswerer:
         elif not terms(question) and not q.names:
             text = "The question has no searchable terms; ask about a person, place, event or topic in the articles."
         else:
-            present = normalize(" ".join(f"{h.passage.title} {h.passage.publisher} {h.passage.text}" for h in hits))
-            missing = [n for n in q.names + tuple(sorted(q.numbers)) if normalize(n) not in present]
+            present = normalize(
+                " ".join(
+                    f"{h.passage.title} {h.passage.publisher} {spoken_date(h.passage.date)} {h.passage.text}"
+                    for h in hits
+                )
+            )
+            missing = [n for n in q.names + tuple(sorted(q.numbers)) if not mentions(present, n)]
             lowered = {m.lower() for m in missing}
             missing += [w for w in _rare_words(question, present, self.idf) if w.lower() not in lowered]
             if missing:
