@@ -68,11 +68,8 @@ _ASKS_PERSON = re.compile(r"\b(who|whom|whose|which (person|official|minister|le
 _ASKS_PLACE = re.compile(
     r"\b(where|which (city|country|place|region|sea|bay|town|state|province|port|location|venue|island))\b", re.I
 )
-_ASKS_SPEECH = re.compile(
-    r"\b(what did|what does|what do|how did|how does)\b.{0,80}?\b(say|said|says|tell|told|claim|argue|write|"
-    r"stress|warn|describe|call|think|react|respond|comment)\b",
-    re.I,
-)
+_SPEECH_VERBS = r"say|said|says|tell|told|claim|argue|write|stress|warn|describe|call|think|react|respond|comment"
+_ASKS_SPEECH = re.compile(rf"\b(what did|what does|what do|how did|how does)\b.{{0,80}}?\b({_SPEECH_VERBS})\b", re.I)
 _ASKS_CREDIT = re.compile(
     # "Who wrote that China must not copy the Kaiser's errors?" asks about a quote, not a byline.
     r"\b(who (wrote|writes|authored|penned|posted|published) "
@@ -205,12 +202,10 @@ def analyse(text: str) -> Question:
     )
 
 
-_WHO_IS = re.compile(r"^\W*(?i:who(?:['’]s|\s+(?:is|was|are|were)))\s+[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*\s*(?:[?,.]|$|and\b)")
-_SPEAKER = re.compile(
-    r"\b(?:what|how)\s+(?:did|does|do)\s+(.+?)\s+(?:say|said|says|tell|told|claim|argue|write|stress|warn|describe|"
-    r"call|think|react|respond|comment)\b",
-    re.IGNORECASE,
+_WHO_IS = re.compile(
+    r"^\W*(?i:who(?:['’]s|\s+(?:is|was|are|were)))\s+[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*\s*(?:[?,.]|$|and\b)"
 )
+_SPEAKER = re.compile(rf"\b(?:what|how)\s+(?:did|does|do)\s+(.+?)\s+(?:{_SPEECH_VERBS})\b", re.IGNORECASE)
 _ABOUT = re.compile(r"\b(?:about|on|of)\s+(.+)$", re.IGNORECASE)
 _QUALIFIED = re.compile(r"^\W*(?i:which|what)\s+(?:[a-z]+\s+)?([A-Z][a-z]+)\s+([a-z]{3,})\b")
 

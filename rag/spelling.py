@@ -12,14 +12,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-
 from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from .text import STOPWORDS, stem, words
-
 
 COMMON = 200  # occurrences in pyspellchecker's English list from which a word is surely a word ("rubel": 50)
 
