@@ -146,7 +146,11 @@ class ExtractiveAnswerer:
         citations = CitationList(texts)
         claims = [compose.claim(item, texts, citations, prefix=prefix) for prefix, item in chosen]
         if q.shape == "yesno":
-            verdict = "The articles do not answer yes or no in so many words: the cited sentences are the evidence."
+            # Dossier reads no verdict into the evidence (that takes understanding it does not have):
+            # it says so, rather than claiming the articles leave the question open.
+            verdict = (
+                "Whether that means yes or no is yours to judge: Dossier quotes the evidence and draws no verdict."
+            )
             claims.append(Claim(verdict, ()))
         return self._answer(question, query, hits, claims, citations)
 

@@ -280,7 +280,7 @@ def test_bench_multihop_runs_on_a_small_set(tmp_path, monkeypatch, capsys):
 def test_multihop_credits_a_verdict_only_when_the_answer_states_it():
     from rag.multihop import answered
 
-    assert not answered("The articles do not answer yes or no in so many words.", [["Yes"]])
+    assert not answered("Whether that means yes or no is yours to judge: Dossier draws no verdict.", [["Yes"]])
     assert not answered("Nothing here is known.", [["no"]])  # "no" inside "nothing", "known"
     assert answered("No: the later report says the same.", [["no"]])
     assert answered("Sam Bankman-Fried was convicted.", [["Sam Bankman-Fried"]])
