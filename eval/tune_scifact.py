@@ -9,8 +9,8 @@ what each change did (the choice is made on train alone).
     .venv/bin/python eval/tune_scifact.py --rerank 30 [--test]
 
 scores the hybrid top 30 of every query with the cross-encoder once (cached in .cache/scifact/),
-then tries how many of them to reread and how to fuse the cross-encoder's order with the hybrid
-order (`rerank_candidates`, `rerank_hybrid_weight`, `rrf_k`), offline, exactly as `Retriever.rerank`.
+then tries how many of them to reread and how much weight the hybrid order keeps beside the
+cross-encoder's (`rerank_candidates`, `rerank_hybrid_weight`), offline, with `Retriever.rerank`'s fusion.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag import scifact, store  # noqa: E402
 from rag.embed import load_embedder  # noqa: E402
-from rag.retrieve import Retriever  # noqa: E402
+from rag.retrieve import Retriever, fused_order  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 
@@ -92,9 +92,7 @@ def tune_rerank(depth, base, beir, index, embedder, queries, vectors) -> None:  
         run = {}
         for qid in queries[split]:
             docs, logits = cached[qid]["docs"], cached[qid]["logits"][:n]
-            order = sorted(range(len(logits)), key=lambda i: -logits[i])
-            fused = {i: 1.0 / (c + rank + 1) + w / (c + i + 1) for rank, i in enumerate(order)}
-            head = sorted(order, key=lambda i: -fused[i])
+            head = fused_order(logits, c, w)
             ranked = [docs[i] for i in head] + docs[len(logits) :]
             run[qid] = scifact._doc_ranking((d, 1.0 / (1 + i)) for i, d in enumerate(ranked))
         return scifact.score_run(run, beir.qrels[split])["ndcg@10"]

@@ -29,6 +29,14 @@ from .store import Index
 from .text import STOPWORDS, normalize
 
 
+def fused_order(logits: Sequence[float], k: int, hybrid_weight: float) -> list[int]:
+    """Positions of hits already in hybrid order, reordered by the cross-encoder's `logits` fused by
+    reciprocal rank (constant `k`) with the hybrid order weighted `hybrid_weight`."""
+    order = sorted(range(len(logits)), key=lambda i: -logits[i])
+    fused = {i: 1.0 / (k + rank + 1) + hybrid_weight / (k + i + 1) for rank, i in enumerate(order)}
+    return sorted(order, key=lambda i: -fused[i])
+
+
 class Retriever:
     """Hybrid search over one loaded index. Build once per index: it holds the BM25 tables."""
 
@@ -123,10 +131,7 @@ class Retriever:
         """The cross-encoder's order (optionally fused with the hybrid order by reciprocal rank)."""
         assert self.reranker is not None
         logits = self.reranker.score(query, [self._rerank_text(h.passage) for h in hits])
-        order = sorted(range(len(hits)), key=lambda i: -logits[i])
-        c, w = self.settings.rrf_k, self.settings.rerank_hybrid_weight
-        fused = {i: 1.0 / (c + rank + 1) + w / (c + i + 1) for rank, i in enumerate(order)}
-        ranked = sorted(order, key=lambda i: -fused[i])[:k]
+        ranked = fused_order(logits, self.settings.rrf_k, self.settings.rerank_hybrid_weight)[:k]
         return [replace(hits[i], rerank=float(logits[i])) for i in ranked]
 
     def named_outlets(self, names: Iterable[str]) -> frozenset[str]:
