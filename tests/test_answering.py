@@ -38,6 +38,15 @@ def test_packaged_cross_encoder_matches_the_published_reference():
     assert load_reranker("none") is None
 
 
+def test_rereading_fuses_the_cross_encoder_order_with_the_hybrid_order():
+    from rag.retrieve import fused_order
+
+    logits = [0.0, 5.0, 1.0]  # hits in hybrid order; the cross-encoder prefers the second
+    assert fused_order(logits, 15, 0.0) == [1, 2, 0]  # the cross-encoder alone
+    assert fused_order(logits, 15, 1.0)[0] == 1  # agreement at the top survives the fusion
+    assert fused_order(logits, 15, 100.0) == [0, 1, 2]  # the hybrid order outweighs it
+
+
 def test_a_tampered_reranker_file_is_refused(tmp_path):
     for name in ("model.onnx", "tokenizer.json"):
         (tmp_path / name).write_bytes(b"not the model")
