@@ -163,20 +163,31 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             # 2015, that ...") it may describe a clause another article bears out.
             contradicts = contradicts or (bool(_YEAR.fullmatch(number)) and not question.compound)
     if typed and question.wants == "speech" and p.kind == "article" and question.shape != "summary":
-        # "What did Borrell say about India?": his words on something else, or someone else's words
-        # on India, do not answer it.
-        near = normalize(f"{cand.context} {cand.text}")
-        around = normalize(f"{p.text} {near}")  # a speaker is often named once, before the quotes
-        typed = all(mentions(near, name) for name in question.about) and all(
-            mentions(around, word.removesuffix("'s")) for word in words(question.speaker) if word not in _NOT_SPEAKERS
-        )
+        typed = _speaks(question, cand)
     if typed and (asked := _CURRENCIES.keys() & set(words(question.text))):
-        # "How much did the yuan fall?" is not answered by the ruble's fall.
-        near_words = {w.rstrip("s") for w in words(f"{cand.context} {cand.text}")}
-        typed = all(c.rstrip("s") in near_words or _CURRENCIES[c] in near_words for c in asked)
+        typed = _same_currency(asked, cand)
     if question.qualifier is not None and _other_kind(question.qualifier, cand.text):
         contradicts = True  # "Which Russian bank": the sentence's bank is Chinese
     return Fit(typed, phrase, missing, distant, stated, contradicts)
+
+
+def _speaks(question: Question, cand: Candidate) -> bool:
+    """In "what did X say about Y", whether the sentence is X's words on Y: Y in the sentence or its
+    neighbours, X in its passage (a speaker is often named once, before the quotes). Borrell's words
+    on something else, or someone else's words on India, do not answer "what did Borrell say about
+    India?"."""
+    near = normalize(f"{cand.context} {cand.text}")
+    around = normalize(f"{cand.passage.text} {near}")
+    return all(mentions(near, name) for name in question.about) and all(
+        mentions(around, word.removesuffix("'s")) for word in words(question.speaker) if word not in _NOT_SPEAKERS
+    )
+
+
+def _same_currency(asked: set[str], cand: Candidate) -> bool:
+    """Whether the sentence or its neighbours name every currency asked about: "How much did the yuan
+    fall?" is not answered by the ruble's fall."""
+    near = {w.rstrip("s") for w in words(f"{cand.context} {cand.text}")}
+    return all(c.rstrip("s") in near or _CURRENCIES[c] in near for c in asked)
 
 
 def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] | None]:
