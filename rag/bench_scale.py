@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .engine import Filters, Fusion, LocalEngine, SearchEngine
+from .evaluate import percentile
 from .schema import Passage
 from .settings import PROJECT_DIR, Settings
 from .text import words
@@ -114,8 +115,7 @@ def _queries(engine: SearchEngine, asks: list[tuple[str, np.ndarray, Filters]], 
         t = time.perf_counter()
         tops.append([r.id for r in engine.search(query, vector, 10, filters, "hybrid", fusion)])
         times.append((time.perf_counter() - t) * 1000)
-    ordered = sorted(times)
     return tops, {
-        "query_p50_ms": round(statistics.median(ordered), 1),
-        "query_p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1),
+        "query_p50_ms": round(percentile(times, 0.5), 1),
+        "query_p95_ms": round(percentile(times, 0.95), 1),
     }

@@ -164,7 +164,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             contradicts = contradicts or (bool(_YEAR.fullmatch(number)) and not question.compound)
     if typed and question.wants == "speech" and p.kind == "article" and question.shape != "summary":
         typed = _speaks(question, cand)
-    if typed and (asked := _CURRENCIES.keys() & set(words(question.text))):
+    if typed and (asked := _asked_currencies(question.text)):
         typed = _same_currency(asked, cand)
     if question.qualifier is not None and _other_kind(question.qualifier, cand.text):
         contradicts = True  # "Which Russian bank": the sentence's bank is Chinese
@@ -177,13 +177,24 @@ def _speaks(question: Question, cand: Candidate) -> bool:
     on something else, or someone else's words on India, do not answer "what did Borrell say about
     India?"."""
     near = normalize(f"{cand.context} {cand.text}")
-    around = normalize(f"{cand.passage.text} {near}")
+    around = f"{_normalized(cand.passage.text)} {near}"
     return all(mentions(near, name) for name in question.about) and all(
         mentions(around, word.removesuffix("'s")) for word in words(question.speaker) if word not in _NOT_SPEAKERS
     )
 
 
-def _same_currency(asked: set[str], cand: Candidate) -> bool:
+@lru_cache(maxsize=256)
+def _normalized(text: str) -> str:
+    """`normalize`, once per passage for all its sentences."""
+    return normalize(text)
+
+
+@lru_cache(maxsize=256)
+def _asked_currencies(question: str) -> frozenset[str]:
+    return frozenset(_CURRENCIES.keys() & set(words(question)))
+
+
+def _same_currency(asked: frozenset[str], cand: Candidate) -> bool:
     """Whether the sentence or its neighbours name every currency asked about: "How much did the yuan
     fall?" is not answered by the ruble's fall."""
     near = {w.rstrip("s") for w in words(f"{cand.context} {cand.text}")}

@@ -32,7 +32,7 @@ from .build import embedding_text
 from .engine import Filters, Fusion, Ranked
 from .errors import DossierError
 from .schema import Passage
-from .settings import Settings
+from .settings import Settings, public_url
 from .text import QUESTION_WORDS, STOPWORDS
 
 LITE_VERSION = "2.5.1"
@@ -414,8 +414,6 @@ def _list(values: Sequence[str] | Any) -> str:
 
 
 def _host(uri: str) -> str:
-    from .settings import public_url
-
     return public_url(uri).split("://", 1)[-1]
 
 

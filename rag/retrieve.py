@@ -33,8 +33,8 @@ def fused_order(logits: Sequence[float], k: int, hybrid_weight: float) -> list[i
     """Positions of hits already in hybrid order, reordered by the cross-encoder's `logits` fused by
     reciprocal rank (constant `k`) with the hybrid order weighted `hybrid_weight`."""
     order = sorted(range(len(logits)), key=lambda i: -logits[i])
-    fused = {i: 1.0 / (k + rank + 1) + hybrid_weight / (k + i + 1) for rank, i in enumerate(order)}
-    return sorted(order, key=lambda i: -fused[i])
+    fused = rrf([(1.0, order), (hybrid_weight, range(len(logits)))], k)
+    return sorted(fused, key=lambda i: -fused[i])
 
 
 class Retriever:
