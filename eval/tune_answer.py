@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.assistant import Assistant  # noqa: E402
 from rag.evaluate import contains_all, load_cases  # noqa: E402
-from rag.extractive import MARGIN, Weights  # noqa: E402
+from rag.extractive import FILLED, MARGIN, Weights  # noqa: E402
 from rag.multihop import split_of  # noqa: E402
 from rag.question import analyse  # noqa: E402
 from rag.settings import Settings  # noqa: E402
@@ -76,6 +76,7 @@ def dump(args: argparse.Namespace) -> None:
                 "type": case.extra.get("type"),
                 "unknown": extractive.gap(q, found.hits) is not None,
                 "compound": q.compound,
+                "filled": q.wants in FILLED and q.shape == "factoid",
                 "rows": rows,
             }
             f.write(json.dumps(record) + "\n")
@@ -84,14 +85,15 @@ def dump(args: argparse.Namespace) -> None:
 
 
 FEATURES = [f.name for f in dataclasses.fields(Weights)]
-SIGNS = {"passage": 1.0, "length": 1.0}  # every other weight is a penalty
+SIGNS = {"passage": 1.0, "clauses": 1.0}  # every other weight is a penalty
 TIE = 0.01
 
 
-def _arrays(records: list[dict]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, bool, bool, bool]]:
+def _arrays(records: list[dict]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, bool, bool, bool, bool]]:
     """Per question: the features of its candidates (with the cross-encoder logit first), whether each
     holds the gold answer, whether each has the wanted answer type, whether it is answerable, whether
-    it names something no article mentions (refused before scoring), and whether it is compound."""
+    it names something no article mentions (refused before scoring), whether it is compound, and
+    whether its lead sentence must hold the answer type asked for (`extractive.FILLED`)."""
     out = []
     for r in records:
         rows = r["rows"]
@@ -100,7 +102,17 @@ def _arrays(records: list[dict]) -> list[tuple[np.ndarray, np.ndarray, np.ndarra
         ).reshape(len(rows), len(FEATURES) + 1)
         hit = np.array([row["hit"] for row in rows], dtype=bool)
         typed = np.array([row["typed"] for row in rows], dtype=bool)
-        out.append((matrix, hit, typed, bool(r["answerable"]), bool(r.get("unknown")), bool(r.get("compound"))))
+        out.append(
+            (
+                matrix,
+                hit,
+                typed,
+                bool(r["answerable"]),
+                bool(r.get("unknown")),
+                bool(r.get("compound")),
+                bool(r.get("filled")),
+            )
+        )
     return out
 
 
@@ -109,15 +121,19 @@ def evaluate(arrays: list, weights: Weights, thresholds: np.ndarray) -> tuple[np
     sentence and the others within the composition margin)."""
     w = np.array([1.0] + [SIGNS.get(name, -1.0) * getattr(weights, name) for name in FEATURES])
     best, correct, answerable = [], [], []
-    for matrix, hit, typed, is_answerable, unknown, compound in arrays:
+    for matrix, hit, typed, is_answerable, unknown, compound, filled in arrays:
         answerable.append(is_answerable)
         if unknown or not len(matrix):
             best.append(-np.inf)
             correct.append(False)
             continue
         scores = matrix @ w
-        top = scores.max()
+        if filled and not typed.any():
+            best.append(-np.inf)  # no sentence holds the kind of answer asked for: refused
+            correct.append(False)
+            continue
         lead = int(np.argmax(np.where(typed, scores, -np.inf))) if typed.any() else int(np.argmax(scores))
+        top = scores[lead] if filled else scores.max()
         near = np.argsort(-scores)[:3]
         margin = np.inf if compound else MARGIN
         shown = {lead} | {int(i) for i in near if scores[i] >= scores[lead] - margin}
@@ -140,7 +156,7 @@ def fit(args: argparse.Namespace) -> None:
     if args.floor:
         floor = (args.files.index(args.floor[0]), float(args.floor[1]), float(args.floor[2]))
     grid = {
-        "length": [0.2, 0.3, 0.4, 0.5, 0.6, 0.8],
+        "clauses": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0],
         "untyped": [2.0, 4.0, 6.0],
         "distant": [0.5, 1.5],
         "missing": [2.0, 4.0, 8.0],

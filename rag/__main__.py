@@ -188,11 +188,16 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluate import format_metrics, run
+    from .evaluate import format_metrics, provenance, run
 
     assistant = _open(settings)
     metrics = run(assistant, Path(args.file), out=Path(args.out) if args.out else None, split=args.split)
-    print(json.dumps(metrics, indent=2) if args.json else format_metrics(metrics))
+    metrics["provenance"] = provenance(settings, data=args.file, split=args.split or "all")
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+    else:
+        print(format_metrics(metrics))
+        print(f"measured on            {json.dumps(metrics['provenance'])}")
     return 0
 
 
@@ -235,7 +240,17 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         from .bench import run_bench
 
         result = run_bench(settings, rounds=args.rounds)
-    print(json.dumps(result, indent=2) if args.json else result.pop("_table", json.dumps(result, indent=2)))
+    from .evaluate import provenance
+
+    data = args.data or ("" if args.target in ("speed", "scale") else "default")
+    result["provenance"] = provenance(
+        settings, benchmark=args.target, data=data or str(settings.corpus_dir), split=" ".join(args.split)
+    )
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(result.pop("_table", json.dumps(result, indent=2)))
+        print(f"measured on            {json.dumps(result['provenance'])}")
     return 0
 
 

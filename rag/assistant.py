@@ -11,11 +11,11 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 
-from . import store
+from . import lang, store
 from .answer import Answerer, make_answerer
 from .build import BuildReport, Progress, build
 from .constraints import Names
-from .conversation import contextualize
+from .conversation import contextualize, resolve
 from .embed import Embedder, load_embedder
 from .engine import SearchEngine
 from .errors import IndexMissing, IndexOutdated, QuestionError
@@ -37,6 +37,7 @@ class Retrieval:
     hits: tuple[Hit, ...]
     fixes: dict[str, str]  # typo -> the word read
     timings_ms: dict[str, float]
+    read_as: str = ""  # a follow-up resolved against the conversation ("What did Li Shanfu say?"), if it was
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +79,7 @@ def clean_question(question: str, max_chars: int) -> str:
 class Assistant:
     def __init__(self, settings: Settings, embedder_factory: Callable[[], Embedder] | None = None):
         self.settings = settings
+        lang.use(settings.language_model)
         self._embedder_factory = embedder_factory or (lambda: load_embedder(settings.embedding_model, settings.threads))
         self.index = store.load(settings.index_dir, settings.embedding_model)
         self.embedder = self._embedder_factory()
@@ -163,8 +165,12 @@ class Assistant:
         """Everything before answering: the question cleaned and its typos read, the search query
         (expanded for a follow-up), and the passages found (twice as many for a broad question)."""
         asked = clean_question(question, self.settings.max_question_chars)
-        question, fixes = self.speller.correct(asked)
-        query = contextualize(question, history)
+        # Preambles, politeness and instructions are neither constraints nor search terms.
+        question, fixes = self.speller.correct(lang.question_proper(asked))
+        resolved = resolve(question, history)  # "What did he say there?" -> "... Li Shanfu ... in Moscow?"
+        read_as = resolved if resolved != question else ""
+        query = resolved if read_as else contextualize(question, history)
+        question = resolved
         t0 = time.perf_counter()
         vector = self.retriever.embed_query(query) if self.settings.retrieval_mode != "lexical" else None
         t1 = time.perf_counter()
@@ -179,7 +185,7 @@ class Assistant:
         )
         t2 = time.perf_counter()
         timings = {"embed_ms": (t1 - t0) * 1000, "retrieve_ms": (t2 - t1) * 1000}
-        return Retrieval(asked, question, query, tuple(hits), fixes, timings)
+        return Retrieval(asked, question, query, tuple(hits), fixes, timings, read_as)
 
     def ask(
         self,
@@ -201,6 +207,8 @@ class Assistant:
         t1 = time.perf_counter()
         timings = {**found.timings_ms, "answer_ms": (t1 - t0) * 1000, "total_ms": (t1 - began) * 1000}
         notice = result.notice
+        if found.read_as:
+            notice = f"Read as: “{found.read_as}”" + (f" {notice}" if notice else "")
         if found.fixes:
             read = ", ".join(f"“{a}” as “{b}”" for a, b in found.fixes.items())
             notice = f"Read {read} (the articles' spelling)." + (f" {notice}" if notice else "")

@@ -25,8 +25,23 @@ _QUOTE_OPEN = ("“", '"', "‘")
 _PRONOUNS = frozenset("he she they it we i this".split())
 
 
+# A dateline that opens a news sentence ("MURMANSK —", "WASHINGTON (Reuters) -", "STADE DE FRANCE –"):
+# where the story was filed, not part of what it says.
+_DATELINE = re.compile(r"[A-Z][A-Z.'’ -]{3,40}(?:,\s*[A-Z][\w.’' -]{1,30})?\s*(?:\([^()]{1,40}\)\s*)?[—–-]{1,2}\s+")
+
+
+def without_dateline(cand: Candidate, texts: Mapping[str, str]) -> Candidate:
+    """The candidate with an opening dateline left out of its text and its span."""
+    m = _DATELINE.match(texts[cand.passage.source], cand.span.start, cand.span.end)
+    if m is None or m.end() >= cand.span.end or not m.group().strip(" —–-").replace(" ", "").isupper():
+        return cand
+    text = " ".join(texts[cand.passage.source][m.end() : cand.span.end].split())
+    return dataclasses.replace(cand, span=Span(cand.passage, m.end(), cand.span.end), text=text)
+
+
 def attribute(cand: Candidate, texts: Mapping[str, str]) -> tuple[str, Span]:
     """The candidate's sentence with its voice made explicit, and the span that supports all of it."""
+    cand = without_dateline(cand, texts)
     p, sentence = cand.passage, cand.text
     if p.kind == "comment":
         who = f"by {p.speaker} " if p.speaker else ""

@@ -29,7 +29,7 @@ class Features:
 
     sentence: float  # the cross-encoder's logit for (question, sentence)
     passage: float  # its passage's logit
-    length: float  # the question's length in words, minus 10
+    clauses: float  # the question's clauses beyond the first (read from its parse, not its length)
     untyped: float  # 1 when the sentence lacks the wanted kind of answer
     distant: float  # question names/numbers not near the sentence
     missing: float  # share of the question's names/numbers its article never mentions
@@ -48,13 +48,19 @@ class Scored:
     features: Features | None = None
 
 
-def claim(item: Scored, texts: Mapping[str, str], citations: CitationList, prefix: str = "") -> Claim:
+def claim(
+    item: Scored, texts: Mapping[str, str], citations: CitationList, prefix: str = "", lead: bool = False
+) -> Claim:
+    """The candidate as a cited claim, its answer phrase marked; with `lead`, the phrase also opens
+    the claim ("45 percent: ... a drastic 45 percent fall ..."), so the answer is read first."""
     text, span = attribute(item.cand, texts)
     answer = None
     if item.fit.phrase is not None:
         a, b = item.fit.phrase
-        phrase = item.cand.text[a:b]
+        phrase = item.cand.text[a:b].strip(" ,.;:")
         at = text.find(phrase)
+        if at >= 0 and lead and not prefix and not text.startswith(phrase):
+            return Claim(f"{phrase}: {text}", (citations.cite(span),), answer=(0, len(phrase)))
         if at >= 0:
             answer = (len(prefix) + at, len(prefix) + at + len(phrase))
     return Claim(prefix + text, (citations.cite(span),), answer=answer)

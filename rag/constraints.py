@@ -19,8 +19,9 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from .candidates import SPEECH_VERB, Candidate
 from .question import Question
+from .slots import check
 from .spelling import max_edits
-from .text import STOPWORDS, normalize, spoken_date, words
+from .text import STOPWORDS, normalize, spoken_date, terms, words
 
 _UNIT = (
     r"%|percent|per cent|percentage points?|billion|million|trillion|thousand|hundred|bn|mn|"
@@ -79,6 +80,7 @@ _NATIONS = (
     "georgia|georgian",
 )
 _NATION_ALIASES = {alias: group for group in _NATIONS for alias in group.split("|")}
+_US = _NATIONS[0]
 # Currencies, by each of their names: a question about one is not answered by another's figures.
 _CURRENCIES = {
     "yuan": "renminbi", "renminbi": "yuan", "rmb": "yuan", "ruble": "rouble", "rouble": "ruble",
@@ -114,6 +116,29 @@ def _other_kind(qualifier: tuple[str, str], text: str) -> bool:
     return bool(found) and nation not in found
 
 
+def _nations(text: str) -> set[str]:
+    tokens = re.findall(r"[\w.]+", text.lower())
+    found = {_NATION_ALIASES.get(t.strip(".")) for t in tokens}
+    found |= {_NATION_ALIASES.get(f"{a} {b}") for a, b in zip(tokens, tokens[1:], strict=False)}
+    found.discard(None)
+    found.discard(_US)  # "us" is also the pronoun: only its other names count
+    found |= {_US} if re.search(r"\b(?:U\.?S\.?A?|America|American|Americans|United States)\b", text) else set()
+    return found  # type: ignore[return-value]
+
+
+def _other_nation(question: str, sentence: str, local: str) -> bool:
+    """Whether the question names a nation that the sentence and its neighbours never mention, while
+    the sentence names one the question does not: the same slot filled with another country ("How
+    many times has India copied Russian weapons?" against "... the Chinese copied Russian weapons")."""
+    asked = _nations(question)
+    if not asked:
+        return False
+    near = _nations(local)
+    if asked <= near:
+        return False
+    return bool(_nations(sentence) - asked)
+
+
 @dataclass(frozen=True)
 class Fit:
     typed: bool
@@ -140,6 +165,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
     p = cand.passage
     local = normalize(f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {cand.context} {cand.text}")
     missing = distant = stated = 0
+    contradicts = False
     for name in question.names:
         if is_outlet(name, outlets):
             continue  # an outlet picks articles; it is not something a sentence must name
@@ -150,7 +176,9 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             distant += 1
         else:
             missing += 1
-    contradicts = False
+            # A one-clause question is about what it names: an article that never mentions it is
+            # about something else. (In a many-clause question each name may be another article's.)
+            contradicts = contradicts or not question.compound
     for number in question.numbers:
         stated += 1
         if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", local):
@@ -166,8 +194,18 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         typed = _speaks(question, cand)
     if typed and (asked := _asked_currencies(question.text)):
         typed = _same_currency(asked, cand)
+    if not question.compound and _other_nation(question.text, cand.text, local):
+        contradicts = True  # asked about India, the sentence is about China and India is nowhere near
     if question.qualifier is not None and _other_kind(question.qualifier, cand.text):
         contradicts = True  # "Which Russian bank": the sentence's bank is Chinese
+    around = f"{cand.context} {p.title}"
+    for slot in question.slots:
+        verdict = check(slot, cand.text, around)
+        if verdict == "contradicts" and not (slot.kind == "year" and question.compound):
+            contradicts = True  # the third season for the fourth, the men's final for the women's
+        elif verdict == "absent" and slot.kind != "year":  # years are counted with the numbers above
+            stated += 1
+            distant += 1
     return Fit(typed, phrase, missing, distant, stated, contradicts)
 
 
@@ -178,6 +216,10 @@ def _speaks(question: Question, cand: Candidate) -> bool:
     India?"."""
     near = normalize(f"{cand.context} {cand.text}")
     around = f"{_normalized(cand.passage.text)} {near}"
+    if question.about_terms:
+        present = set(terms(near))
+        if 2 * sum(t in present for t in question.about_terms) < len(question.about_terms):
+            return False  # Li Shanfu's words, but not on climate change
     return all(mentions(near, name) for name in question.about) and all(
         mentions(around, word.removesuffix("'s")) for word in words(question.speaker) if word not in _NOT_SPEAKERS
     )
@@ -225,7 +267,9 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             return span is not None, span
         case "person":
             span = new(_NAME, strip=_TITLES)
-            return span is not None or bool(SPEECH_VERB.search(text)), span
+            # "Who said ...?" is answered by "..., he said" (the name is in the context).
+            quoted = bool(SPEECH_VERB.search(question.text) and SPEECH_VERB.search(text))
+            return span is not None or quoted, span
         case "place":
             span = new(_PLACE, 1)
             return span is not None, span
@@ -323,3 +367,32 @@ class Names:
             if phrase.strip() and (any(w not in self._known for w in phrase.split()) or phrase not in self._text):
                 return False
         return True
+
+
+# What spaCy's entity recogniser counts as each wanted type: "Athens" is a place without "in" before
+# it, "Shaqiri" a person without a second capitalised word.
+_ENTITY_TYPES = {
+    "person": ("PERSON", "ORG", "NORP"),
+    "place": ("GPE", "LOC", "FAC"),
+    "date": ("DATE",),
+    "number": ("CARDINAL", "MONEY", "PERCENT", "QUANTITY"),
+}
+
+
+def entity_phrase(question: Question, text: str) -> tuple[int, int] | None:
+    """Where `text` holds an entity of the wanted type that the question does not already state
+    (read by spaCy; for the few sentences the patterns of `answer_phrase` find nothing in)."""
+    from .lang import parse
+
+    labels = _ENTITY_TYPES.get(question.wants)
+    if not labels:
+        return None
+    asked = normalize(question.text)
+    for ent in parse(text).ents:
+        if ent.label_ not in labels:
+            continue
+        words_ = [w for w in words(ent.text) if w not in STOPWORDS and w not in _TITLES]
+        if not words_ or all(w in asked.split() or w in question.literals for w in words_):
+            continue  # only what the question said
+        return ent.start_char, ent.end_char
+    return None

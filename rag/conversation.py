@@ -1,8 +1,10 @@
 """Follow-up questions: make "Which academy did he visit?" searchable after a question about Li Shanfu.
 
-Without an LLM to rewrite the question, a follow-up is *expanded*: the names and key terms of the
-conversation's recent turns are appended to it, so both retrievers and the sentence scorer see
-what the pronoun stands for. A self-contained question is left alone.
+A follow-up is *resolved* against the turn it points to, the last one: "he" becomes the person that
+turn was about, "there" its place, "And in 2015?" the last question with its year replaced. The
+entities come from spaCy's recogniser over the last question and the first sentence of its answer;
+older turns stay out. What cannot be resolved that way ("How much was it worth?") is expanded with
+the last question's names and key terms. A self-contained question is left alone.
 """
 
 from __future__ import annotations
@@ -63,10 +65,59 @@ def is_follow_up(question: str) -> bool:
     return any(t in _ANAPHORA for t in tokens) or len(content) <= 2
 
 
-def contextualize(question: str, history: Sequence[Turn], turns: int = 2) -> str:
-    """The search query for `question`: itself, or expanded with the recent conversation."""
+_SUBJECT = re.compile(r"\b(he|she)\b", re.I)
+_OBJECT = re.compile(r"\b(him|her)\b(?!\s+(?:own\b|[a-z]+(?:s|ed|ing)?\b\s*[?.]?$))", re.I)
+_POSSESSIVE = re.compile(r"\b(his|her)\b(?=\s+[a-z])", re.I)
+_THERE = re.compile(r"\bthere\b(?!\s+(?:is|are|was|were|be|been)\b)", re.I)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_BARE_CONTINUATION = re.compile(
+    r"^\s*(?:and|but|also|so|what about|how about|and what about)\s+(.{1,60}?)\s*\??\s*$", re.I
+)
+
+
+def resolve(question: str, history: Sequence[Turn]) -> str:
+    """`question` with its references to the last turn replaced by what they stand for, or itself."""
     if not history or not is_follow_up(question):
         return question
+    last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
+    last_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    people, places = _referents(f"{last_user} {_first_sentence(last_answer)}")
+    resolved = question
+    if (m := _BARE_CONTINUATION.match(question)) and last_user:
+        # "And in 2015?" / "What about Japan?": the last question, with that one value changed.
+        new = m.group(1)
+        years = _YEAR.findall(new)
+        if years and _YEAR.search(last_user):
+            return _YEAR.sub(years[0], last_user, count=1)
+        return f"{last_user.rstrip(' ?')} ({new.strip(' ?')})?"
+    if people:
+        person = people[0]
+        resolved = _SUBJECT.sub(person, resolved, count=1)
+        resolved = _POSSESSIVE.sub(f"{person}'s", resolved, count=1)
+        resolved = _OBJECT.sub(person, resolved, count=1)
+    if places:
+        resolved = _THERE.sub(f"in {places[0]}", resolved, count=1)
+    return resolved
+
+
+def _referents(text: str) -> tuple[list[str], list[str]]:
+    """The people and places `text` names, first mentioned first."""
+    from .lang import parse
+
+    doc = parse(_MARKERS.sub(" ", text))
+    people = list(dict.fromkeys(e.text for e in doc.ents if e.label_ == "PERSON"))
+    places = list(dict.fromkeys(e.text for e in doc.ents if e.label_ in ("GPE", "LOC", "FAC")))
+    return people, places
+
+
+def contextualize(question: str, history: Sequence[Turn], turns: int = 1) -> str:
+    """The search query for `question`: itself, resolved against the last turn, or (when nothing in
+    it can be resolved) expanded with the last turn's names and key terms."""
+    if not history or not is_follow_up(question):
+        return question
+    resolved = resolve(question, history)
+    if resolved != question:
+        return resolved
     present = {w for w in words(question)}
     extra: list[str] = []
     recent_users = [t for t in history if t.role == "user"][-turns:]

@@ -8,9 +8,12 @@ alternative of every group (case-insensitive).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
 import math
 import statistics
+import subprocess
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ from typing import Any, Protocol
 
 from .errors import DossierError
 from .schema import Answer, Turn
+from .settings import PROJECT_DIR, Settings
 
 
 class Asks(Protocol):
@@ -67,6 +71,34 @@ def load_cases(path: Path) -> list[Case]:
     if not cases:
         raise DossierError(f"The question set {path} is empty.")
     return cases
+
+
+def provenance(settings: Settings, **run: Any) -> dict[str, Any]:
+    """What a figure was measured on: the commit (with "+dirty" for uncommitted changes), the
+    settings that differ from the defaults (secrets left out), the data and split (`run`), the date."""
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=10)
+            return done.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--untracked-files=no", "--", "rag", "eval", "app.py"):
+        commit += "+dirty"
+    defaults = Settings()
+    changed = {
+        f.name: str(getattr(settings, f.name))
+        for f in dataclasses.fields(Settings)
+        if f.repr and getattr(settings, f.name) != getattr(defaults, f.name)
+    }
+    return {
+        "commit": commit,
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "settings": changed,
+        **{k: str(v) for k, v in run.items() if v is not None},
+    }
 
 
 def ndcg_at_k(ranking: Sequence[str], relevant: set[str] | frozenset[str], k: int = 10) -> float:

@@ -9,6 +9,7 @@ When no sentence scores above the calibrated threshold, it says plainly that the
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,12 +19,13 @@ from .attribution import credit
 from .candidates import Candidate, gather
 from .citations import CitationList
 from .compose import Features, Scored
-from .constraints import Names, fit, is_outlet, mentions
+from .constraints import Names, entity_phrase, fit, is_outlet, mentions
 from .injection import planted
 from .question import Question, analyse
 from .rerank import Reranker
 from .schema import Answer, Article, Claim, Hit, Passage, Turn
-from .text import QUESTION_WORDS, STOPWORDS, normalize, spoken_date, stem, terms, words
+from .slots import check
+from .text import normalize, spoken_date, terms
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Weights:
     only (`eval/tune_answer.py`: the reader-question dev split and MultiHop-RAG dev; see README)."""
 
     passage: float = 0.0  # the passage's own relevance carries over to its sentences
-    length: float = 0.4  # per question word beyond 10: the cross-encoder scores long questions lower
+    clauses: float = 1.5  # per clause beyond the first: the cross-encoder scores many-clause questions lower
     untyped: float = 4.0  # "how much" answered by a sentence with no amount
     distant: float = 0.5  # per question name/number the sentence's neighbourhood does not mention
     missing: float = 2.0  # times the share of the question's names/numbers its article never mentions
@@ -46,7 +48,7 @@ class Weights:
         return (
             f.sentence
             + self.passage * f.passage
-            + self.length * f.length
+            + self.clauses * f.clauses
             - self.untyped * f.untyped
             - self.distant * f.distant
             - self.missing * f.missing
@@ -67,6 +69,9 @@ class Gap:
 
 
 MARGIN = 2.5  # how far below the lead an added sentence may score
+FILLED = ("person", "place", "date", "number")  # answer types a lead sentence must hold
+_ASKED = {"person": "who", "place": "where", "date": "when", "number": "how much or how many"}
+RETYPED = 6  # untyped sentences near the bar that spaCy's entities may type, per question
 CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
 
 
@@ -124,8 +129,11 @@ class ExtractiveAnswerer:
         ranked = self.score(q, query, hits, texts)
         # "What does the article say about X" asks for what is there, not for one fact: a lower bar.
         floor = self.floor - MARGIN if q.shape == "summary" else self.floor
-        if not ranked or ranked[0].score < floor:
-            return self.abstain(question, query, hits, q)
+        # A question that asks for a person, place, date or amount is answered only by a sentence
+        # that holds one the question does not already state: restating the topic is no answer.
+        leads = [s for s in ranked if s.fit.typed] if q.wants in FILLED and q.shape == "factoid" else ranked
+        if not leads or leads[0].score < floor:
+            return self.abstain(question, query, hits, q, unfilled=bool(ranked) and ranked[0].score >= floor)
         # The best sentence passed the gate; in broad answers, others may add to it a little below.
         chosen: list[tuple[str, Scored]] = []
         match q.shape:
@@ -144,7 +152,11 @@ class ExtractiveAnswerer:
             margin = math.inf if q.compound or q.shape == "summary" else MARGIN
             chosen = [("", item) for item in compose.factoid(ranked, floor, self.max_sentences, margin)]
         citations = CitationList(texts)
-        claims = [compose.claim(item, texts, citations, prefix=prefix) for prefix, item in chosen]
+        lead = q.wants in FILLED and q.shape == "factoid"
+        claims = [
+            compose.claim(item, texts, citations, prefix=prefix, lead=lead and n == 0)
+            for n, (prefix, item) in enumerate(chosen)
+        ]
         if q.shape == "yesno":
             # Dossier reads no verdict into the evidence (that takes understanding it does not have):
             # it says so, rather than claiming the articles leave the question open.
@@ -219,7 +231,7 @@ class ExtractiveAnswerer:
             logit = passage_logit.get(p.id)
             features = Features(
                 sentence=base,
-                length=float(len(q.text.split()) - 10),
+                clauses=float(q.clauses - 1),
                 passage=0.0 if logit is None else max(logit, -5.0),
                 untyped=float(not f.typed),
                 distant=float(f.distant),
@@ -236,9 +248,28 @@ class ExtractiveAnswerer:
             score = base + (self.weights.score(features) - base) * (1.0 if self.reranker is not None else 0.1)
             out.append(Scored(cand, score, f, features))
         out.sort(key=lambda s: -s.score)
+        if q.wants in FILLED and self.reranker is not None:
+            out = self._retype(q, out)
         if q.voice is not None and any(s.cand.passage.kind == q.voice and s.score >= self.floor for s in out):
             # "What do the readers say": the readers answer, however well the article itself scores.
             out = [s for s in out if s.cand.passage.kind == q.voice]
+        return out
+
+    def _retype(self, q: Question, ranked: list[Scored]) -> list[Scored]:
+        """The best untyped sentences that would pass if typed, read again with spaCy's entities
+        ("Athens", "Shaqiri", "last Tuesday"): the patterns of `constraints` miss such answers."""
+        out, tried = list(ranked), 0
+        for i, item in enumerate(out):
+            if tried >= RETYPED or item.score + self.weights.untyped < self.floor:
+                break
+            if item.fit.typed or item.features is None:
+                continue
+            tried += 1
+            if (phrase := entity_phrase(q, item.cand.text)) is not None:
+                fit_ = dataclasses.replace(item.fit, typed=True, phrase=phrase)
+                features = dataclasses.replace(item.features, untyped=0.0)
+                out[i] = Scored(item.cand, item.score + self.weights.untyped, fit_, features)
+        out.sort(key=lambda s: -s.score)
         return out
 
     def _article(self, p: Passage, texts: Mapping[str, str]) -> tuple[str, frozenset[str]]:
@@ -299,6 +330,7 @@ class ExtractiveAnswerer:
         hits: Sequence[Hit],
         q: Question | None = None,
         gap: Gap | None = None,
+        unfilled: bool = False,
     ) -> Answer:
         """ "The articles don't say", with what is missing: what the collection lacks (`gap`), a
         name no close passage mentions, or that the closest passages do not answer it."""
@@ -310,11 +342,12 @@ class ExtractiveAnswerer:
             if gap.foreign:
                 lacks.append("none is from " + " or ".join(f"“{n}”" for n in gap.foreign[:4]))
             text = f"The articles don't say: {', and '.join(lacks)}."
-            if hits:
-                text += " The closest passages are listed below."
         elif not terms(question) and not q.names:
             text = "The question has no searchable terms; ask about a person, place, event or topic in the articles."
         else:
+            # What is missing, as the answerer checks it: a name, number or typed value the closest
+            # passages never state, or the kind of answer none of their sentences holds. A word of
+            # the question they do not use is no reason by itself ("supposedly", "drop").
             present = normalize(
                 " ".join(
                     f"{h.passage.title} {h.passage.publisher} {spoken_date(h.passage.date)} {h.passage.text}"
@@ -322,15 +355,19 @@ class ExtractiveAnswerer:
                 )
             )
             missing = [n for n in q.names + tuple(sorted(q.numbers)) if not mentions(present, n)]
-            lowered = {m.lower() for m in missing}
-            missing += [w for w in _rare_words(question, present, self.idf) if w.lower() not in lowered]
+            missing += [s.text for s in q.slots if s.kind != "year" and check(s, present, "") != "meets"]
             if missing:
-                listed = ", ".join(f"“{m}”" for m in missing[:4])
+                listed = ", ".join(f"“{m}”" for m in dict.fromkeys(missing[:4]))
                 text = f"The articles don't say. None of the passages that come closest mentions {listed}."
+            elif unfilled and q.wants in FILLED:
+                text = (
+                    "The articles don't say: the closest passages are on the topic, but none of their "
+                    f"sentences says {_ASKED[q.wants]}."
+                )
             else:
                 text = "The articles don't say: the closest passages are on the topic but do not answer the question."
-            if hits:
-                text += " The closest passages are listed below."
+        if hits:
+            text += " The closest passages are listed below."
         return Answer(
             question=question,
             text=text,
@@ -349,17 +386,6 @@ def _article_text(p: Passage, texts: Mapping[str, str]) -> str:
     text = texts[p.source]
     start = int(p.article_id.rsplit("#", 1)[1])
     return f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {text[start : start + 200_000]}"
-
-
-def _rare_words(question: str, present: str, idf: Callable[[str], float]) -> list[str]:
-    """The question's content words no close passage contains, rarest first."""
-    seen = set(words(present))
-    found = [
-        w for w in words(question) if w not in STOPWORDS and w not in QUESTION_WORDS and w not in seen and len(w) > 2
-    ]
-    stems_seen = {stem(w) for w in seen}
-    found = [w for w in found if stem(w) not in stems_seen]
-    return sorted(dict.fromkeys(found), key=lambda w: -idf(stem(w)))
 
 
 def planted_free(cand: Candidate, texts: Mapping[str, str]) -> bool:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .conversation import asked_voice, entities
-from .text import STOPWORDS, words
+from .lang import parse
+from .slots import Slot, slots
+from .text import STOPWORDS, terms, words
 
 Shape = Literal["factoid", "timeline", "comparison", "overview", "yesno", "summary"]
 Wants = Literal["person", "date", "number", "place", "speech", "any"]
@@ -84,7 +86,11 @@ _VOICE_WORDS = re.compile(
     r"translator'?s?|translator’s|editor'?s|editor’s)( notes?| remarks?| comments?)?\b",
     re.IGNORECASE,
 )
-COMPOUND_WORDS = 25
+# Verbs that head a clause of their own: a question with three or more ("Does the TechCrunch article
+# suggest X, while the Fortune article reports Y?") asks several things, each of which a different
+# sentence may bear out. Read from the parse, never from the question's length.
+_CLAUSE_DEPS = frozenset("ROOT conj advcl relcl ccomp acl".split())
+COMPOUND_CLAUSES = 3
 _NUMBER_LITERAL = re.compile(r"\d(?:[\d.,]*\d)?")
 _CAPS = r"[‘'\"“]?((?:[A-Z][\w’'.&-]*)(?:\s+(?:of\s+|the\s+|&\s+)?[A-Z][\w’'.&-]*)*)"
 _WRITING = r"(?:news\s+)?(?:article|report|piece|story|stories|coverage|column|op-ed|editorial)s?"
@@ -121,11 +127,19 @@ class Question:
     from them, or at least mention them."""
     about: tuple[str, ...] = ()
     """In "what did X say about Y", the names in Y: what the words quoted must be about."""
+    about_terms: tuple[str, ...] = ()
+    """In "what did X say about Y" with no name in Y ("about climate change"), Y's search terms:
+    at least half of them must be in the words quoted or beside them."""
     speaker: str = ""
     """In "what did Japan's prime minister say", who is asked about: the words must be theirs."""
     qualifier: tuple[str, str] | None = None
     """"Which Russian bank ...": the capitalised word that qualifies what is asked for, and the
     noun ("Russian", "bank"): an answer naming a *Chinese* bank does not answer it."""
+    slots: tuple[Slot, ...] = ()
+    """Typed values the question pins down ("the fourth season", "the women's final"): a sentence
+    filling one with another value is about something else (`slots.check`)."""
+    clauses: int = 1
+    """Clauses with a verb of their own, read from the parse."""
 
     @property
     def topic(self) -> str:
@@ -149,7 +163,7 @@ class Question:
     def compound(self) -> bool:
         """A question of several clauses ("Who, reported by X for A and by Y for B, ..."): each
         clause may be borne out by a different sentence, so the answer shows several."""
-        return len(self.text.split()) >= COMPOUND_WORDS
+        return self.clauses >= COMPOUND_CLAUSES
 
     @property
     def literals(self) -> frozenset[str]:
@@ -181,8 +195,11 @@ def analyse(text: str) -> Question:
         wants = "any"  # "Who is Li Shanfu?" asks what he is (a minister), not for another person
     names = tuple(dict.fromkeys(_names(text)))
     about: tuple[str, ...] = ()
+    about_terms: tuple[str, ...] = ()
     if wants == "speech" and (m := _ABOUT.search(text)):
         about = tuple(n for n in names if n in m.group(1))
+        if not about:
+            about_terms = tuple(dict.fromkeys(terms(m.group(1))))
     speaker = ""
     if wants == "speech" and (m := _SPEAKER.search(text)) and len(m.group(1).split()) <= 4:
         speaker = m.group(1)
@@ -197,9 +214,16 @@ def analyse(text: str) -> Question:
         asks_credit=bool(_ASKS_CREDIT.search(text)),
         sources=tuple(dict.fromkeys(_sources(text))),
         about=about,
+        about_terms=about_terms,
         speaker=speaker,
         qualifier=qualifier,
+        slots=slots(text),
+        clauses=_clauses(text),
     )
+
+
+def _clauses(text: str) -> int:
+    return max(1, sum(1 for t in parse(text) if t.pos_ in ("VERB", "AUX") and t.dep_ in _CLAUSE_DEPS))
 
 
 _WHO_IS = re.compile(

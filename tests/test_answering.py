@@ -118,7 +118,11 @@ def test_question_reads_the_outlets_it_cites_and_ignores_a_capitalised_opening()
     assert "Considering" in q.names and "Considering" not in q.proper_names
     assert analyse("As reported by TechCrunch and The Verge, which company was sued?").sources == ("TechCrunch",)
     assert analyse("What did Putin say about India?").sources == ()
-    assert analyse("Who, reported by " + "many outlets " * 10 + "was sued?").compound
+    # Several clauses make a question compound; its length alone never does.
+    assert not analyse("Who, reported by " + "many outlets " * 10 + "was sued?").compound
+    assert analyse(
+        "Does the TechCrunch article suggest that SBF was guilty, while the Fortune article reports that he denied it?"
+    ).compound
 
 
 def test_a_question_naming_its_subject_stands_alone():

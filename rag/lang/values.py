@@ -1,0 +1,100 @@
+"""Values a question pins down, read the same way in a question and in an article: ordinals
+("fourth" = "4th"), number words ("seven" = 7), and qualifiers that come in mutually exclusive sets
+("women's" is not "men's"; a "nominee" is not the "winner").
+
+Number and ordinal words are spaCy's English data (`spacy.lang.en.lex_attrs`), complete from "zero"
+to "trillion" and "first" to "trillionth".
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.lang.en.lex_attrs import _num_words, _ordinal_words
+
+_UNITS = _num_words[:20]  # zero .. nineteen
+_TENS = {w: 10 * (i + 2) for i, w in enumerate(_num_words[20:28])}  # twenty .. ninety
+NUMBER_WORDS: dict[str, int] = (
+    {w: i for i, w in enumerate(_UNITS)}
+    | _TENS
+    | {
+        "hundred": 100,
+        "thousand": 1_000,
+        "million": 1_000_000,
+        "billion": 1_000_000_000,
+        "trillion": 1_000_000_000_000,
+    }
+)
+ORDINAL_WORDS: dict[str, int] = {w: i + 1 for i, w in enumerate(_ordinal_words[:19])}  # first .. nineteenth
+ORDINAL_WORDS |= {w: 10 * (i + 2) for i, w in enumerate(_ordinal_words[19:27])}  # twentieth .. ninetieth
+ORDINAL_WORDS |= {"hundredth": 100, "thousandth": 1000}
+_NUMERIC_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.IGNORECASE)
+ORDINAL_PATTERN = (
+    r"\d+(?:st|nd|rd|th)\b|(?:(?:"
+    + "|".join(_TENS)
+    + r")[- ])?(?:"
+    + "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True))
+    + r")\b"
+)
+
+
+def ordinal_value(token: str) -> int | None:
+    """4 for "fourth", "4th", "Fourth"; 21 for "twenty-first"; None for a word that is no ordinal.
+    "second" is an ordinal here: the caller checks that a noun follows it."""
+    low = token.lower().strip(".,;:")
+    if m := _NUMERIC_ORDINAL.match(low):
+        return int(m.group(1))
+    if low in ORDINAL_WORDS:
+        return ORDINAL_WORDS[low]
+    tens, _, unit = low.replace(" ", "-").partition("-")
+    if tens in _TENS and unit in ORDINAL_WORDS and ORDINAL_WORDS[unit] < 10:
+        return _TENS[tens] + ORDINAL_WORDS[unit]
+    return None
+
+
+def number_value(token: str) -> float | None:
+    """7 for "seven" or "7"; 1500 for "1,500"; None otherwise."""
+    low = token.lower().strip(".,;:")
+    if low in NUMBER_WORDS:
+        return float(NUMBER_WORDS[low])
+    try:
+        return float(low.replace(",", ""))
+    except ValueError:
+        return None
+
+
+# Qualifiers of which one excludes the others: a question about one is not answered by a sentence
+# about another ("the women's final" / "the men's final"; "the winner" / "the nominees").
+CONTRASTS: tuple[frozenset[str], ...] = (
+    frozenset("men men's mens male boys boys' gentlemen's".split()),
+    frozenset("women women's womens female girls girls' ladies ladies'".split()),
+    frozenset("winner winners won champion champions".split()),
+    frozenset("nominee nominees nominated nomination nominations shortlisted finalist finalists runner-up".split()),
+    frozenset("home".split()),
+    frozenset("away".split()),
+    frozenset("junior juniors".split()),
+    frozenset("senior seniors".split()),
+    frozenset("singles".split()),
+    frozenset("doubles".split()),
+    frozenset("indoor".split()),
+    frozenset("outdoor".split()),
+    frozenset("gold".split()),
+    frozenset("silver".split()),
+    frozenset("bronze".split()),
+)
+# Which sets exclude each other: the gender pair, the award outcome pair, and so on.
+_RIVALS: tuple[tuple[int, ...], ...] = ((0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13, 14))
+_GROUP = {w: i for i, group in enumerate(CONTRASTS) for w in group}
+
+
+def contrast_group(word: str) -> int | None:
+    """Which exclusive qualifier `word` is (an index into CONTRASTS), or None."""
+    return _GROUP.get(word.lower().replace("’", "'"))
+
+
+def rivals(group: int) -> frozenset[int]:
+    """The groups that exclude `group` ("women's" for "men's")."""
+    for rivalry in _RIVALS:
+        if group in rivalry:
+            return frozenset(rivalry) - {group}
+    return frozenset()
