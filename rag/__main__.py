@@ -96,21 +96,23 @@ def _open(settings: Settings):  # type: ignore[no-untyped-def]
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from .build import build
-    from .embed import load_embedder
+    from .embed import embedder_for
 
     if args.engine == "ray":  # the same build, its embedding fanned out through Ray Data
         from .ray_embed import RayEmbedder
 
-        factory = lambda: RayEmbedder(settings.embedding_model, args.actors, settings.threads)  # noqa: E731
+        factory = lambda: RayEmbedder(  # noqa: E731
+            settings.embedding_model, args.actors, settings.threads, settings.embedding_backend
+        )
     else:
-        factory = lambda: load_embedder(settings.embedding_model, settings.threads)  # noqa: E731
+        factory = lambda: embedder_for(settings)  # noqa: E731
     report = build(settings, factory, TqdmProgress(), rebuild=args.rebuild)
     _print_build(report)
     if settings.store == "milvus":  # bring the engine in line: only changed files are sent
         from . import store
         from .assistant import open_engine
 
-        engine = open_engine(settings, store.load(settings.index_dir, settings.embedding_model))
+        engine = open_engine(settings, store.load(settings.index_dir, settings.embedder_id))
         assert engine is not None
         print(f"Search engine: {engine.describe()}, {engine.count()} passages.")
     return 0

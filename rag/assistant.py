@@ -16,7 +16,7 @@ from .answer import Answerer, make_answerer
 from .build import BuildReport, Progress, build
 from .constraints import Names
 from .conversation import contextualize, resolve
-from .embed import Embedder, load_embedder
+from .embed import Embedder, embedder_for
 from .engine import SearchEngine
 from .errors import IndexMissing, IndexOutdated, QuestionError
 from .question import analyse
@@ -80,8 +80,8 @@ class Assistant:
     def __init__(self, settings: Settings, embedder_factory: Callable[[], Embedder] | None = None):
         self.settings = settings
         lang.use(settings.language_model)
-        self._embedder_factory = embedder_factory or (lambda: load_embedder(settings.embedding_model, settings.threads))
-        self.index = store.load(settings.index_dir, settings.embedding_model)
+        self._embedder_factory = embedder_factory or (lambda: embedder_for(settings))
+        self.index = store.load(settings.index_dir, settings.embedder_id)
         self.embedder = self._embedder_factory()
         self.reranker = load_reranker(settings.reranker, settings.threads)
         self.retriever = Retriever(
@@ -106,7 +106,7 @@ class Assistant:
         """Load the index, building it first if there is none yet or it is in an older format (the
         corpus is the source of truth). A damaged index, or one built with another model, is
         reported, never silently replaced."""
-        factory = embedder_factory or (lambda: load_embedder(settings.embedding_model, settings.threads))
+        factory = embedder_factory or (lambda: embedder_for(settings))
         try:
             return cls(settings, factory)
         except (IndexMissing, IndexOutdated):

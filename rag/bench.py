@@ -21,7 +21,7 @@ from typing import Any
 
 from .assistant import Assistant
 from .build import build, embedding_text
-from .embed import load_embedder
+from .embed import embedder_for
 from .evaluate import percentile
 from .settings import PROJECT_DIR, Settings
 
@@ -30,7 +30,7 @@ QUESTIONS = PROJECT_DIR / "eval" / "questions.jsonl"
 
 def run_bench(settings: Settings, rounds: int = 30) -> dict[str, Any]:
     t0 = time.perf_counter()
-    embedder = load_embedder(settings.embedding_model, settings.threads)
+    embedder = embedder_for(settings)
     model_load_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         bench_settings = settings.replace(index_dir=Path(tmp) / "index")

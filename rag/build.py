@@ -156,7 +156,7 @@ def build(
 
         matrix = np.vstack(vectors) if vectors else np.zeros((0, dimension), np.float32)
         order = sorted(range(len(passages)), key=lambda i: (passages[i].source, passages[i].start, passages[i].end))
-        manifest = store.Manifest(settings.embedding_model, dimension, dict(sorted(records.items())), time.time())
+        manifest = store.Manifest(settings.embedder_id, dimension, dict(sorted(records.items())), time.time())
         store.save(
             settings.index_dir,
             manifest,
@@ -185,7 +185,7 @@ def _previous(settings: Settings, rebuild: bool) -> tuple[store.Index | None, st
     if rebuild:
         return None, "rebuild requested"
     try:
-        return store.load(settings.index_dir, settings.embedding_model), None
+        return store.load(settings.index_dir, settings.embedder_id), None
     except store.IndexMissing:
         return None, None
     except IndexError_ as e:

@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from .errors import ModelError
+from .settings import Settings
 
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
 _PACKAGED_ALIASES = {PACKAGED_MODEL.lower(), f"sentence-transformers/{PACKAGED_MODEL}".lower()}
@@ -124,9 +125,33 @@ def torch_threads(n: int) -> Iterator[None]:
 
 
 @lru_cache(maxsize=4)
-def load_embedder(name: str, threads: int = 1) -> SentenceTransformerEmbedder:
-    """One model per name per process: loading is the expensive part."""
-    return SentenceTransformerEmbedder(name, threads)
+def load_embedder(name: str, threads: int = 1, backend: str = "onnx-int8", bulk_threads: int = 0) -> Embedder:
+    """One model per name, backend and thread count per process: loading is the expensive part.
+    `onnx-int8` (the default) and `onnx` run the model in onnxruntime (`onnx_embed`); `torch` in
+    sentence-transformers, which also takes any sentence-transformers model name or folder."""
+    from .onnx_embed import BACKENDS, OnnxEmbedder
+
+    if backend not in BACKENDS:
+        raise ModelError(f"Unknown embedding backend {backend!r}: set DOSSIER_EMBEDDING_BACKEND to one of {BACKENDS}.")
+    if backend == "torch":
+        return SentenceTransformerEmbedder(name, threads)
+    source = resolve_model(name)
+    if not Path(source).is_dir():
+        raise ModelError(
+            f"The embedding model {name!r} is not a local folder, so it cannot be run by onnxruntime: give its "
+            "folder in DOSSIER_EMBEDDING_MODEL, or set DOSSIER_EMBEDDING_BACKEND=torch for a cached hub model."
+        )
+    return OnnxEmbedder(name, source, threads, bulk_threads, quantized=backend == "onnx-int8")
+
+
+def embedder_for(settings: Settings, threads: int | None = None) -> Embedder:
+    """The embedder the settings choose (model, backend, query and build threads), loaded once."""
+    return load_embedder(
+        settings.embedding_model,
+        settings.threads if threads is None else threads,
+        settings.embedding_backend,
+        settings.build_threads,
+    )
 
 
 def as_langchain(embedder: Embedder):  # type: ignore[no-untyped-def]

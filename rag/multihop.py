@@ -22,7 +22,7 @@ from typing import Any
 
 from .assistant import Assistant
 from .build import build
-from .embed import load_embedder
+from .embed import embedder_for
 from .errors import DossierError
 from .evaluate import Case, contains_all, load_cases, percentile
 from .schema import Answer
@@ -132,7 +132,7 @@ def run_multihop(
         )
     settings = settings.replace(corpus_dir=data / "corpus", index_dir=index_dir or CACHE, max_file_bytes=50_000_000)
     t0 = time.perf_counter()
-    report = build(settings, lambda: load_embedder(settings.embedding_model, settings.threads))
+    report = build(settings, lambda: embedder_for(settings))
     build_s = time.perf_counter() - t0
     assistant = Assistant(settings)
     cases = [c for c in load_cases(data / "questions.jsonl") if split == "all" or split_of(c) == split]

