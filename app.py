@@ -27,6 +27,7 @@ from rag.render import (
     conversation_markdown,
     plain,
     relevance,
+    widget_key,
 )
 from rag.retrieve import Filters
 from rag.schema import KIND_LABELS, Answer, Citation, Turn
@@ -187,7 +188,7 @@ def _scrolling_article(assistant: Assistant, source: str, start: int, end: int |
         st.error(plain(f"{source} is no longer in the index: it was removed or changed. Re-run the question."))
         return
     body = article_html(assistant.index.text(source), article, (start, end) if end is not None else None)
-    _article_view(data={"html": body}, key=f"article-{source}-{start}-{end}")
+    _article_view(data={"html": body}, key=widget_key("article", source, start, end))
 
 
 @st.dialog("Source", width="large")
@@ -216,7 +217,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, 
     if answer.abstained:
         st.info(plain(answer.text))
     else:
-        chosen = _answer_view(data=answer_view(answer), key=f"answer-{key}", on_open_change=lambda: None)
+        chosen = _answer_view(data=answer_view(answer), key=widget_key("answer", key), on_open_change=lambda: None)
         opened = {c.n: c for c in answer.citations}.get(chosen.open)  # a citation chip was clicked
         if opened:
             show_citation(opened, generation)
@@ -233,7 +234,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, 
                     cols = st.columns([0.86, 0.14])
                     voice = "" if c.kind == "article" else f"*{KIND_LABELS[c.kind].capitalize()}:* "
                     cols[0].markdown(f"**\\[{c.n}\\]** {voice}  \n> {plain(c.quote)}")
-                    if cols[1].button("Open", key=f"open-{key}-{c.n}", help="Show the passage in the article"):
+                    if cols[1].button("Open", key=widget_key("open", key, c.n), help="Show the passage in the article"):
                         show_citation(c, generation)
                 with st.expander("Details"):
                     st.caption(plain(byline(first.author, first.date, first.publisher or "", first.source)))
@@ -260,7 +261,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, 
                 f"**{rank}\\.** {plain(p.title)} · {KIND_LABELS[p.kind]}{scores}  \n"
                 f"{plain(p.text[:400])}{'…' if len(p.text) > 400 else ''}"
             )
-            if cols[1].button("Open", key=f"passage-{key}-{rank}", help="Show this passage in its article"):
+            if cols[1].button("Open", key=widget_key("passage", key, rank), help="Show this passage in its article"):
                 show_passage(p.source, p.start, p.end, generation)
     if answer.timings_ms:
         st.caption(f"{answer.timings_ms.get('total_ms', 0):.0f} ms · searched for: {plain(answer.search_query)}")
@@ -298,7 +299,7 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, str | None, int, str,
                 st.caption(plain(byline(a.author, a.date, outlet, a.source, f"{entry.passages} passages")))
                 if a.url:
                     st.caption(plain(f"From {a.url}"))
-                if st.button("Read", key=f"read-{a.id}"):
+                if st.button("Read", key=widget_key("read", a.id)):
                     show_article(a.source, a.start, assistant.generation)
 
         st.subheader("Add articles")
@@ -356,8 +357,8 @@ def conversation_list() -> None:
         when = dt.datetime.fromisoformat(c.updated).astimezone()
         if st.button(
             f"{plain(shorten(c.title, 60))} · {when:%d %b, %H:%M}",
-            key=f"conversation-{c.id}",
-            help=f"Started with: {c.title}. Last used {when:%d %B %Y, %H:%M}.",
+            key=widget_key("conversation", c.id),
+            help=plain(f"Started with: {c.title}. Last used {when:%d %B %Y, %H:%M}."),
             type="secondary" if c.id == state.conversation else "tertiary",  # the open one is framed
             use_container_width=True,
         ):
@@ -366,7 +367,7 @@ def conversation_list() -> None:
     if state.conversation:
         with st.popover("Rename or delete this conversation", use_container_width=True):
             summary = saved.get(state.conversation)
-            title = st.text_input("Name", summary.title if summary else "", key=f"name-{state.conversation}")
+            title = st.text_input("Name", summary.title if summary else "", key=widget_key("name", state.conversation))
             if st.button("Rename", key="rename-conversation"):
                 try:
                     saved.rename(state.conversation, title)
@@ -436,9 +437,11 @@ def model_server(backend: str) -> Settings | None:
             local_model=st.selectbox(
                 "GGUF model file",
                 choices,
-                format_func=lambda name: name or "SmolLM2-135M (experimental default)",
-                help=f"The GGUF files in {SETTINGS.models_dir}. The tiny default model often answers wrongly; "
-                "Dossier flags what the articles do not support and falls back to the extractive answer.",
+                format_func=lambda name: plain(name) if name else "SmolLM2-135M (experimental default)",
+                help=plain(
+                    f"The GGUF files in {SETTINGS.models_dir}. The tiny default model often answers wrongly; "
+                    "Dossier flags what the articles do not support and falls back to the extractive answer."
+                ),
             )
         )
     except DossierError as e:
@@ -591,7 +594,7 @@ def first_screen(assistant: Assistant) -> None:
     cols = st.columns(len(newest) or 1)
     for col, article in zip(cols, newest, strict=False):
         question = f"What is “{article.title}” about?"
-        if col.button(plain(question), key=f"suggest-{article.id}", use_container_width=True):
+        if col.button(plain(question), key=widget_key("suggest", article.id), use_container_width=True):
             state.suggested = question
             st.rerun()
 

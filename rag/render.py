@@ -3,6 +3,7 @@ and answers/conversations as Markdown for copying and export."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Sequence
@@ -22,6 +23,13 @@ _MARKUP = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:&=])")
 # invisible word joiner (U+2060) goes where its patterns need a letter: after "://", between "www"
 # and ".", after "@".
 _AUTOLINK = re.compile(r"(?<=://)|(?<=\bwww)(?=\.)|(?<=@)(?=\w)", re.IGNORECASE)
+
+
+def widget_key(kind: str, *parts: object) -> str:
+    """A widget key for ids and names of any form: a digest, never the raw text (Streamlit refuses
+    some sequences, "__" among them, in component keys, and a name may hold anything)."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{kind}-{digest[:24]}"
 
 
 def plain(text: str) -> str:

@@ -324,3 +324,47 @@ def test_a_new_conversation_keeps_the_old_one_which_can_be_renamed_and_deleted(a
     next(b for b in app.sidebar.button if b.key == "delete-conversation").click().run()
     assert messages(app) == [] and not [b for b in app.sidebar.button if b.key == f"conversation-{first}"]
     assert [b for b in app.sidebar.button if b.key == f"conversation-{second}"]  # the other one stays
+
+
+HOSTILE_NAMES = ["trade__notes.txt", 'it\'s "quoted" [x](y).txt', "ünïcødé__名前.txt", "n" * 200 + ".txt"]
+
+
+def test_hostile_file_names_and_conversation_ids_never_break_the_page(tmp_path, monkeypatch):
+    """Names with "__" (which Streamlit refuses in component keys), quotes, unicode, 200 characters,
+    and a conversation id with "__", through reading, asking, opening a citation and reopening."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n, name in enumerate(HOSTILE_NAMES):
+        (corpus / name).write_text(
+            f"Trade notes {n}\n\nThe trade talks in Geneva ended with a deal on steel tariffs of {10 + n} percent.\n",
+            encoding="utf-8",
+        )
+    monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("DOSSIER_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("DOSSIER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr("rag.conversations.secrets.token_urlsafe", lambda n: "pn__IjnQ24lK")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    reads = len([b for b in at.sidebar.button if b.label == "Read"])
+    assert reads == len(HOSTILE_NAMES)
+    for i in range(reads):
+        [b for b in at.sidebar.button if b.label == "Read"][i].click().run()
+        assert not at.exception, at.exception
+    at.chat_input[0].set_value("Where did the trade talks end with a deal on steel tariffs?").run()
+    assert not at.exception, at.exception
+    assert "Geneva" in messages(at)[-1][1]
+    for i in range(min(3, len([b for b in at.button if b.label == "Open"]))):
+        [b for b in at.button if b.label == "Open"][i].click().run()
+        assert not at.exception, at.exception
+    assert at.chat_input, "the chat input is still there"
+    reopen = [b for b in at.sidebar.button if "Where did the trade talks" in b.label]
+    assert reopen
+    reopen[0].click().run()
+    assert not at.exception, at.exception
+    assert any("Geneva" in text for _, text in messages(at))
+    # A conversation's title (its first question) reaches tooltips only as text.
+    at.sidebar.button[0].click().run()  # New conversation
+    at.chat_input[0].set_value("![x](http://127.0.0.1:9/p.png) :red[steel] $x$ [link](http://e.x) tariffs?").run()
+    tips = [b.help for b in at.sidebar.button if b.help and "Started with" in b.help]
+    assert tips and all("![" not in t and "](" not in t and ":red[" not in t for t in tips), tips
