@@ -12,7 +12,7 @@ import tomllib
 import pytest
 from markdown_it import MarkdownIt
 
-from rag.errors import DossierError
+from rag.errors import CorpusError, DossierError
 from rag.generate import chat_model, describe_failure
 from rag.render import answer_markdown, conversation_markdown, plain
 from rag.schema import Answer, Citation, Claim
@@ -279,3 +279,95 @@ def test_a_server_that_trickles_tokens_is_cut_off_at_the_deadline(injected):
     answer = answerer.answer(found.question, found.query, found.hits, injected.index.texts)
     assert time.monotonic() - began < 30  # not forever: cut off near the 1 s deadline
     assert "did not answer within 1 s" in answer.notice and "45 percent" in answer.text
+
+
+# --- fetching by URL: rebinding, embedded IPv4, compression bombs, malformed addresses -----------
+
+
+class _Counting(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+    body = b"<html><body><p>secret</p></body></html>"
+    encoding = ""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        type(self).hits.append(self.headers.get("Host", ""))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        if self.encoding:
+            self.send_header("Content-Encoding", self.encoding)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+@pytest.fixture
+def local_server():
+    import threading
+
+    _Counting.hits = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def test_dns_rebinding_cannot_reach_this_machine(local_server, tmp_path):
+    """The resolver answers a public address for the check and 127.0.0.1 afterwards: the connection
+    goes to the checked address (resolved once), never to the machine itself."""
+    from rag.fetch import fetch
+
+    calls: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return ["192.88.99.1"] if len(calls) == 1 else ["127.0.0.1"]  # a global address first
+
+    settings = Settings(corpus_dir=tmp_path, fetch_timeout=2)
+    with pytest.raises(CorpusError):
+        fetch(f"http://rebind.test:{local_server}/secret.html", settings, resolver=rebinding)
+    assert calls == ["rebind.test"] and _Counting.hits == []
+
+
+@pytest.mark.parametrize(
+    "address", ["::127.0.0.1", "::ffff:127.0.0.1", "::ffff:0:7f00:1", "64:ff9b::7f00:1", "2002:7f00:1::"]
+)
+def test_ipv6_forms_of_a_private_ipv4_address_are_refused(address, tmp_path):
+    from rag.fetch import fetch
+
+    with pytest.raises(CorpusError, match="private network"):
+        fetch("http://six.test/", Settings(corpus_dir=tmp_path), resolver=lambda host, port: [address])
+
+
+def test_the_pinned_connection_keeps_the_host_name(local_server, tmp_path):
+    from rag.fetch import fetch
+
+    settings = Settings(corpus_dir=tmp_path, fetch_private=True)
+    page = fetch(f"http://news.test:{local_server}/a", settings, resolver=lambda host, port: ["127.0.0.1"])
+    assert b"secret" in page.data and _Counting.hits == [f"news.test:{local_server}"]
+
+
+def test_a_compression_bomb_stops_at_the_size_cap(local_server, tmp_path, monkeypatch):
+    import gzip
+    import resource
+
+    bomb = gzip.compress(gzip.compress(b"\0" * 50_000_000))  # 50 MB inside ~50 KB, gzip twice
+    monkeypatch.setattr(_Counting, "body", bomb)
+    monkeypatch.setattr(_Counting, "encoding", "gzip, gzip")
+    from rag.fetch import fetch
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    settings = Settings(corpus_dir=tmp_path, fetch_private=True, max_file_bytes=1_000_000)
+    with pytest.raises(CorpusError, match="limit"):
+        fetch(f"http://127.0.0.1:{local_server}/bomb", settings)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 40_000  # KB: never inflated whole
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/", "http://a..b/", "http://0177.0.0.1/", "http://[::1/"])
+def test_malformed_addresses_are_messages(url, tmp_path):
+    from rag.fetch import fetch
+
+    with pytest.raises(CorpusError):
+        fetch(url, Settings(corpus_dir=tmp_path, fetch_timeout=2))
