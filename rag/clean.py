@@ -80,7 +80,8 @@ _NOTE_HEADER = re.compile(
     re.IGNORECASE,
 )
 _TRANSLATED_FROM = re.compile(
-    r"thanks to (?P<translator>[^.]+?) for translating (?:this|the) (?:article|piece|text) from (?P<source>[^.:]+)",
+    r"thanks to (?P<translator>[^.]{1,120}?) for translating (?:this|the) (?:article|piece|text) from "
+    r"(?P<source>[^.:]{1,200})",
     re.IGNORECASE,
 )
 # A commenter's credit line in a comment thread: "Georgiaboy says:", "Jane Doe on March 3, 2022 at
@@ -102,7 +103,7 @@ _OUTLET_DATE = re.compile(
 )
 _PUBLISHED_BY = re.compile(r"^Published by (?P<outlet>[^.]{2,80})$")  # an outlet with no date
 _SOURCE_URL = re.compile(r"^Source: (?P<url>https?://\S{3,2000})$")  # where a fetched page came from
-_TITLE_PUBLISHER = re.compile(r"\s*\[(?P<publisher>[^\[\]]{2,60})\]\s*$")
+_TITLE_PUBLISHER = re.compile(r"(?<!\s)\s*+\[(?P<publisher>[^\[\]]{2,60})\]\s*+$")
 
 _MONTHS = {
     name: i + 1
@@ -219,7 +220,7 @@ def _dateline(line: str, default_year: int | None) -> str | None:
 _PARTICLE = r"(?:de|van|von|der|den|da|di|du|le|la|al|bin|el)"
 _PERSON = re.compile(rf"^[A-Z][\w’'.-]*(?:\s+(?:{_PARTICLE}\s+)*[A-Z][\w’'.-]*){{1,3}}$")
 _EMAIL_NAME = re.compile(r"^\S+@\S+\s*\((?P<name>[^()]+)\)$")  # "sascha.pare@futurenet.com (Sascha Pare)"
-_LOCATION = re.compile(r"\s+(?:at|in)\s+(?:the\s+)?[A-Z].*$")  # "Andy Hunter at Anfield"
+_LOCATION = re.compile(r"(?<!\s)\s++(?:at|in)\s++(?:the\s++)?[A-Z].*$")  # "Andy Hunter at Anfield"
 
 
 _TOP = 600  # characters: where a page's title, byline and date lines are

@@ -295,7 +295,7 @@ def is_outlet(name: str, outlets: frozenset[str]) -> bool:
     )
 
 
-_OUTLET_TAIL = re.compile(r"\s+[-|–—]\s+|:\s+")  # "BBC News - Technology", "Live Science: The Most ..."
+_OUTLET_TAIL = re.compile(r"(?<!\s)\s++[-|–—]\s+|:\s+")  # "BBC News - Technology", "Live Science: The Most ..."
 
 
 def _outlet_key(name: str) -> str:
@@ -328,7 +328,7 @@ def mentions(text: str, name: str) -> bool:
     return True
 
 
-_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_HYPHENATED = re.compile(r"(?<![^\W\d_])[^\W\d_]++(?:-[^\W\d_]++)+")
 
 
 @lru_cache(maxsize=64)

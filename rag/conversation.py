@@ -20,7 +20,7 @@ _ANAPHORA = frozenset(
     "former latter same such other".split()
 )
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what)\b", re.I)
-_ENTITY = re.compile(r"[A-Z][\w’'.-]*(?:\s+(?:of|the|de|al|bin|von|van)?\s*[A-Z][\w’'.-]*)*")
+_ENTITY = re.compile(r"(?<![\w’'.-])[A-Z][\w’'.-]*+(?:\s++(?:(?:of|the|de|al|bin|von|van)\s++)?[A-Z][\w’'.-]*+)*+")
 _MARKERS = re.compile(r"\[\d+\]")
 _NOT_NAMES = STOPWORDS | QUESTION_WORDS | frozenset("i yes no".split())
 

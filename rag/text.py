@@ -17,8 +17,8 @@ _ABBREVIATIONS = frozenset(
     pres rev sgt cmdr gov't""".split()
 )
 
-_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+|$)")
-_OPENING = re.compile(r"\s+[\"“‘'(\[]?[A-Z0-9\u4e00-\u9fff]")
+_SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]++[\"”’')\]]*+(?=\s|$)")
+_OPENING = re.compile(r"\s++[\"“‘'(\[]?[A-Z0-9\u4e00-\u9fff]")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

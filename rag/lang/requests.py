@@ -51,7 +51,7 @@ _REQUEST = (
 _FRAMES = re.compile(rf"^\W*(?:{_POLITE}|{_REQUEST})\b[,:;.!\s-]*(?:please\b[,\s]*)?", re.IGNORECASE)
 # Trailing politeness: "..., please?", "... if you can?", "... thanks".
 _TAIL = re.compile(
-    r"[,;\s]+(?:please|thanks|thank you|if you can|if possible|if you know|for me|briefly|in short|"
+    r"(?<![,;\s])[,;\s]++(?:please|thanks|thank you|if you can|if possible|if you know|for me|briefly|in short|"
     r"in a few words|in one sentence|quickly)\W*(?=[?.!]*$)",
     re.IGNORECASE,
 )
