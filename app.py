@@ -13,7 +13,7 @@ from rag.assistant import Assistant
 from rag.build import build
 from rag.compose import describe
 from rag.conversations import Conversations, Message, shorten
-from rag.embed import load_embedder
+from rag.embed import embedder_for
 from rag.errors import CorpusError, DossierError, IndexError_, IndexMissing, IndexOutdated
 from rag.fetch import add_feed, add_url, outcome
 from rag.ingest import ACCEPTED, Added, add_upload
@@ -35,6 +35,10 @@ from rag.settings import ANSWERERS, Settings, public_url
 
 st.set_page_config(page_title="Dossier", page_icon="🗞️", layout="wide")
 SETTINGS = Settings.from_env()
+if not SETTINGS.host_allowed(st.context.headers.get("Host", "")):
+    # Nothing is drawn for a page reached under another name (DNS rebinding from a malicious site).
+    st.error("This address is not one Dossier answers to. The operator can add it to DOSSIER_ALLOWED_HOSTS.")
+    st.stop()
 # Quotes in full contrast: Streamlit draws block quotes at 60% opacity (under 4.5:1 on white).
 st.html("<style>[data-testid='stMarkdownContainer'] blockquote { opacity: 1; }</style>")
 
@@ -59,8 +63,8 @@ _article_view = st.components.v2.component(
 
 
 @st.cache_resource(show_spinner=False)
-def embedder(name: str):  # type: ignore[no-untyped-def]
-    return load_embedder(name)
+def embedder():  # type: ignore[no-untyped-def]
+    return embedder_for(SETTINGS)
 
 
 @st.cache_resource(show_spinner=False)
@@ -81,7 +85,7 @@ def conversations() -> Conversations | None:
 def assistant_for(generation: str) -> Assistant:
     """One assistant per index generation, shared by every session; a new generation (an upload in
     any tab) makes every session pick up the new index on its next run."""
-    return Assistant(SETTINGS, lambda: embedder(SETTINGS.embedding_model))
+    return Assistant(SETTINGS, embedder)
 
 
 class StreamlitProgress:
@@ -105,7 +109,7 @@ class StreamlitProgress:
 
 def rebuild(reason: str, full: bool = False) -> None:
     with st.status(reason, expanded=True) as status:
-        report = build(SETTINGS, lambda: embedder(SETTINGS.embedding_model), StreamlitProgress(), rebuild=full)
+        report = build(SETTINGS, embedder, StreamlitProgress(), rebuild=full)
         for skipped in report.skipped:
             st.warning(plain(f"Skipped {skipped.source}: {skipped.reason}"))
         status.update(label=plain(f"Index ready: {report.summary()}"), state="complete")
@@ -423,7 +427,9 @@ def model_server(backend: str) -> Settings | None:
         if backend == "openai":
             return SETTINGS.for_visitor(
                 base_url=st.text_input(
-                    "Server URL", SETTINGS.llm_base_url, placeholder="e.g. http://localhost:11434/v1"
+                    "Server URL",
+                    public_url(SETTINGS.llm_base_url) if SETTINGS.llm_base_url else "",
+                    placeholder="e.g. http://localhost:11434/v1",
                 ),
                 model=st.text_input("Model", SETTINGS.llm_model, placeholder="e.g. llama3.2"),
                 api_key=st.text_input(

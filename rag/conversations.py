@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 import sqlite3
 from collections.abc import Iterator
@@ -71,7 +72,10 @@ class Conversations:
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Private to the account that runs Dossier: conversations hold what visitors typed.
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.path.touch(mode=0o600, exist_ok=True)
+            os.chmod(self.path, 0o600)
             with self._db() as db:
                 db.executescript(_SCHEMA)
         except (OSError, DossierError) as e:

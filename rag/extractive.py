@@ -71,7 +71,8 @@ class Gap:
 MARGIN = 2.5  # how far below the lead an added sentence may score
 FILLED = ("person", "place", "date", "number")  # answer types a lead sentence must hold
 _ASKED = {"person": "who", "place": "where", "date": "when", "number": "how much or how many"}
-RETYPED = 6  # untyped sentences near the bar that spaCy's entities may type, per question
+RETYPED = 6
+CLAUSE_CANDIDATES = 8  # sentences of a compound question scored again against each of its clauses  # untyped sentences near the bar that spaCy's entities may type, per question
 CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
 
 
@@ -209,6 +210,8 @@ class ExtractiveAnswerer:
             # A note is read with what it reacts to; every other sentence on its own.
             shown = [f"{c.context} {c.text}" if c.passage.kind == "note" else c.text for c in cands]
             raw = [float(x) for x in self.reranker.score(ce_query, shown)]
+            if q.parts and query == q.text:
+                raw = self._by_clause(q, shown, raw)
         else:
             raw = [self._coverage(q, query, c) for c in cands]
         passage_logit = {h.passage.id: h.rerank for h in hits}
@@ -253,6 +256,18 @@ class ExtractiveAnswerer:
         if q.voice is not None and any(s.cand.passage.kind == q.voice and s.score >= self.floor for s in out):
             # "What do the readers say": the readers answer, however well the article itself scores.
             out = [s for s in out if s.cand.passage.kind == q.voice]
+        return out
+
+    def _by_clause(self, q: Question, shown: list[str], raw: list[float]) -> list[float]:
+        """A compound question checked clause by clause: the best sentences by the whole question
+        are scored again against each clause, and keep their best score. The cross-encoder scores
+        a many-clause question low against any one sentence, since each bears out only a clause."""
+        best = sorted(range(len(raw)), key=lambda i: -raw[i])[:CLAUSE_CANDIDATES]
+        out = list(raw)
+        for part in q.parts:
+            scores = self.reranker.score(part, [shown[i] for i in best])  # type: ignore[union-attr]
+            for i, x in zip(best, scores, strict=True):
+                out[i] = max(out[i], float(x))
         return out
 
     def _retype(self, q: Question, ranked: list[Scored]) -> list[Scored]:

@@ -140,6 +140,9 @@ class Question:
     filling one with another value is about something else (`slots.check`)."""
     clauses: int = 1
     """Clauses with a verb of their own, read from the parse."""
+    parts: tuple[str, ...] = ()
+    """A compound question's clauses as text ("whose departure from OpenAI was considered shocking
+    according to Fortune"): each is checked against a sentence on its own (`extractive.score`)."""
 
     @property
     def topic(self) -> str:
@@ -218,12 +221,28 @@ def analyse(text: str) -> Question:
         speaker=speaker,
         qualifier=qualifier,
         slots=slots(text),
-        clauses=_clauses(text),
+        clauses=len(_clause_heads(text)) or 1,
+        parts=_parts(text),
     )
 
 
-def _clauses(text: str) -> int:
-    return max(1, sum(1 for t in parse(text) if t.pos_ in ("VERB", "AUX") and t.dep_ in _CLAUSE_DEPS))
+def _clause_heads(text: str) -> list:  # type: ignore[type-arg]
+    return [t for t in parse(text) if t.pos_ in ("VERB", "AUX") and t.dep_ in _CLAUSE_DEPS]
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    """Each clause's own words (its subtree without the clauses nested in it), when there are
+    several; clauses of fewer than four words say too little to be checked alone."""
+    heads = _clause_heads(text)
+    if len(heads) < COMPOUND_CLAUSES:
+        return ()
+    out = []
+    for head in heads:
+        nested = {t.i for other in heads if other is not head and head.is_ancestor(other) for t in other.subtree}
+        tokens = [t for t in head.subtree if t.i not in nested and not t.is_punct]
+        if len(tokens) >= 4:
+            out.append(" ".join(t.text for t in tokens))
+    return tuple(out)
 
 
 _WHO_IS = re.compile(

@@ -158,6 +158,13 @@ class Settings:
             "key is configured, else open."
         ),
     )
+    allowed_hosts: str = field(
+        default="",
+        metadata=_doc(
+            "Host names (comma-separated) the web app answers to besides localhost, 127.0.0.1 and ::1: the name "
+            "your team uses to reach it. A page under any other Host header (DNS rebinding) is refused."
+        ),
+    )
     models_dir: Path = field(
         default=PROJECT_DIR / "models",
         metadata=_doc("GGUF files a visitor may pick for the local backend (by name; no other path is accepted)."),
@@ -255,10 +262,31 @@ class Settings:
             raise DossierError("Setting max_answer_sentences must be between 1 and 4.")
         return self
 
+    def host_allowed(self, host: str) -> bool:
+        """Whether a request's Host header names this app: localhost, the loopback addresses, the
+        address the server listens on, or `allowed_hosts`. A malicious page that points its own name
+        at 127.0.0.1 sends its own name, and is refused. An empty header (no HTTP request) passes."""
+        if not host:
+            return True
+        name = host.strip().lower()
+        if name.startswith("["):
+            name = name[1 : name.find("]")] if "]" in name else name
+        elif name.count(":") == 1:
+            name = name.rsplit(":", 1)[0]
+        listen = os.environ.get("STREAMLIT_SERVER_ADDRESS", "")
+        allowed = {"localhost", "127.0.0.1", "::1", listen.lower()} | {
+            h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()
+        }
+        allowed.discard("")
+        allowed.discard("0.0.0.0")
+        return name in allowed or name.endswith(".localhost")
+
     @property
     def llm_locked(self) -> bool:
         """Whether visitors are kept from changing the model-server settings."""
-        return self.ui_llm_settings == "locked" or (self.ui_llm_settings == "" and bool(self.llm_api_key))
+        return self.ui_llm_settings == "locked" or (
+            self.ui_llm_settings == "" and (bool(self.llm_api_key) or has_secrets(self.llm_base_url))
+        )
 
     def visitor_models(self) -> list[str]:
         """The GGUF files a visitor may choose for the local backend, by name."""
@@ -273,7 +301,9 @@ class Settings:
         typed); a GGUF file only by name from `models_dir` (a typed path could probe the disk)."""
         if self.llm_locked:
             return self
-        url = base_url.strip() or self.llm_base_url
+        url = base_url.strip()
+        if not url or url == public_url(self.llm_base_url):
+            url = self.llm_base_url  # the operator's server, shown without its secrets
         key = api_key.strip() or (self.llm_api_key if _endpoint(url) == _endpoint(self.llm_base_url) else "")
         local = self.local_model
         if local_model:
@@ -320,7 +350,18 @@ def public_url(url: str) -> str:
     if not url:
         return "api.openai.com"
     parts = urlsplit(url)
+    if not parts.scheme:
+        return url.split("?")[0].split("#")[0].split("@")[-1]
     host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", "")) if parts.scheme else url.split("?")[0].split("@")[-1]
+    try:
+        if parts.port:
+            host += f":{parts.port}"
+    except ValueError:  # "http://h:8712:80/v1": shown without the port it cannot have
+        pass
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def has_secrets(url: str) -> bool:
+    """Whether `url` carries a user name, password or query (where tokens travel)."""
+    parts = urlsplit(url)
+    return bool(parts.username or parts.password or parts.query or "@" in parts.netloc)

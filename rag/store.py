@@ -158,6 +158,10 @@ def load(index_dir: Path, embedding_model: str | None = None) -> Index:
             f"'{_base_model(manifest.embedding_model)}', or {REBUILD} to re-embed with the new model."
         )
     path = live_generation(index_dir)
+    if set(manifest.checksums) != set(DATA_FILES):
+        raise IndexError_(
+            f"The index in {index_dir} is damaged (its manifest lacks the data files' checksums): {REBUILD}."
+        )
     for name, expected in manifest.checksums.items():
         if _sha256(path / name) != expected:
             raise IndexError_(f"The index in {index_dir} is damaged ({name} changed after it was written): {REBUILD}.")
@@ -239,7 +243,7 @@ def save(
         raise ValueError(f"{vectors.shape[0]} vectors for {len(passages)} passages")
     index_dir.mkdir(parents=True, exist_ok=True)
     staging = index_dir / f".staging-{uuid.uuid4().hex}"
-    staging.mkdir()
+    staging.mkdir(mode=0o700)  # readable by the account that runs Dossier only
     try:
         _write_jsonl(staging / "passages.jsonl", (p.to_json() for p in passages))
         _write_jsonl(staging / "articles.jsonl", (_article_to_json(a) for a in articles))

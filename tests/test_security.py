@@ -371,3 +371,45 @@ def test_malformed_addresses_are_messages(url, tmp_path):
 
     with pytest.raises(CorpusError):
         fetch(url, Settings(corpus_dir=tmp_path, fetch_timeout=2))
+
+
+def test_the_app_answers_only_to_its_own_host_names():
+    settings = Settings(allowed_hosts="dossier.team.lan")
+    for host in ("localhost:8501", "127.0.0.1:8501", "[::1]:8501", "dossier.team.lan:8501", ""):
+        assert settings.host_allowed(host), host
+    for host in ("evil.example:8601", "evil.example", "127.0.0.1.evil.example:8501", "[::2]:8501"):
+        assert not settings.host_allowed(host), host
+
+
+def test_a_server_url_with_secrets_is_locked_and_never_prefilled():
+    url = "http://svc:hunter2@llm.internal:8080/v1?token=SECRETQ"
+    settings = Settings(llm_base_url=url)
+    assert settings.llm_locked  # credentials in the URL: visitors cannot repoint it
+    assert public_url(url) == "http://llm.internal:8080/v1" and public_url("http://h:8712:80/v1")
+    opened = Settings(llm_base_url=url, ui_llm_settings="open")
+    assert opened.for_visitor(base_url=public_url(url)).llm_base_url == url  # the shown form means the operator's
+
+
+def test_an_index_whose_manifest_drops_its_checksums_is_refused(tmp_path):
+    import json
+
+    from rag import store
+    from rag.build import build
+    from tests.conftest import HashingEmbedder
+
+    settings = Settings(corpus_dir=PROJECT_DIR / "seeds", index_dir=tmp_path / "index", embedding_model="hashing-test")
+    build(settings, HashingEmbedder)
+    generation = store.live_generation(settings.index_dir)
+    assert generation.stat().st_mode & 0o077 == 0  # private to the account that runs Dossier
+    manifest = json.loads((generation / "manifest.json").read_text())
+    del manifest["checksums"]
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DossierError, match="checksums"):
+        store.load(settings.index_dir, settings.embedder_id)
+
+
+def test_saved_conversations_are_private_to_the_account(tmp_path):
+    from rag.conversations import Conversations
+
+    saved = Conversations(tmp_path / "data" / "conversations.sqlite3")
+    assert saved.path.stat().st_mode & 0o077 == 0 and saved.path.parent.stat().st_mode & 0o077 == 0
