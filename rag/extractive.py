@@ -71,8 +71,8 @@ class Gap:
 MARGIN = 2.5  # how far below the lead an added sentence may score
 FILLED = ("person", "place", "date", "number")  # answer types a lead sentence must hold
 _ASKED = {"person": "who", "place": "where", "date": "when", "number": "how much or how many"}
-RETYPED = 6
-CLAUSE_CANDIDATES = 8  # sentences of a compound question scored again against each of its clauses  # untyped sentences near the bar that spaCy's entities may type, per question
+RETYPED = 6  # untyped sentences near the bar that spaCy's entities may type, per question
+CLAUSE_CANDIDATES = 8  # sentences of a compound question scored again against each of its clauses
 CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
 
 
