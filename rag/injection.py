@@ -11,14 +11,19 @@ answer that repeats one is discarded for the extractive answer (`generate.py`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
-_AI = r"(?:ai|a\.i\.|assistant|chatbot|language model|llm)s?"
+_AI = r"(?:ai|a\.i\.|assistant|chatbot|(?:large\s+)?language\s+model|llm|gpt)s?"
 # Addressed to a model: overriding its instructions, naming its role, or dictating its answer.
 _INSTRUCTION = re.compile(
     rf"""
-    \b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+)?
-        (?:previous|prior|above|earlier|preceding|system|other)\s+(?:instructions?|prompts?|rules|directions|guidelines)\b
+    \b(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|the|your|of|these|those|my)\s+){{0,4}}
+        (?:previous|prior|above|earlier|preceding|system|other|original)\s+
+        (?:instructions?|prompts?|rules|directions|guidelines|messages?|context)\b
+    | \bif\s+you\s+are\s+(?:an?\s+|the\s+)?{_AI}\b
+    | \b(?:summar(?:y|ies)|answers?|responses?|replies|outputs?)\s+(?:of|to|about|on|for)\s+(?:this|the)\s+
+        (?:report|article|text|page|story|piece|document)s?\s+(?:must|should|shall|need\s+to|have\s+to|are\s+to)\b
     | \b(?:system|developer)\s+prompt\b
     | \byou\s+are\s+(?:now\s+)?(?:an?\s+|the\s+)?{_AI}\b
     | \b(?:dear|attention|note\s+to(?:\s+the|\s+any)?|hey)\s+{_AI}\b
@@ -42,17 +47,40 @@ _META = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+# Links, bare domains ("ruble-refunds.example"), e-mail addresses and phone numbers: contact points
+# a generated sentence may only state when its cited words hold them.
+_URL = re.compile(
+    r"\b(?:https?://|www\.)\S+"
+    r"|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"
+    r"|\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,24})(?:/\S*)?(?![\w@])"
+    r"|\+?\d[\d ().-]{7,}\d",
+    re.IGNORECASE,
+)
+_WORDLIKE_DOMAIN = re.compile(r"^[a-z]+\.(?:[a-z]{1,2}|mr|mrs|dr|st|jr|sr|vs|etc|inc|ltd|co)$", re.IGNORECASE)
+# Letters of other scripts drawn like Latin ones, and format characters (zero-width joiners, soft
+# hyphens) that split a word for a pattern but not for a reader or a model.
+_CONFUSABLES = str.maketrans(
+    "аеорсухіјѕԁɡһӏоԛԝАВЕКМНОРСТХІЈЅԜαεικνορτυχΑΒΕΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdghloqwABEKMHOPCTXIJSWaeiknoptuxABEHIKMNOPTYX",
+)
+
+
+def normalized(text: str) -> str:
+    """`text` as a reader sees it: NFKC, format characters dropped, look-alike letters made Latin."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return text.translate(_CONFUSABLES)
 
 
 def instruction_like(text: str) -> bool:
     """Whether `text` addresses a language model (an attempted instruction)."""
-    return bool(_INSTRUCTION.search(text))
+    return bool(_INSTRUCTION.search(normalized(text)))
 
 
 def meta_claim(text: str) -> bool:
     """Whether `text` (a sentence of a generated answer) speaks about the answer or its checking, or
     follows an instruction, rather than stating a fact."""
+    text = normalized(text)
     return bool(_META.search(text) or _INSTRUCTION.search(text))
 
 
@@ -71,4 +99,6 @@ def planted(text: str, sentences: Sequence[tuple[int, int]]) -> frozenset[int]:
 
 
 def urls(text: str) -> list[str]:
-    return [m.group().rstrip(".,;:)]\"'”’") for m in _URL.finditer(text)]
+    """The links, bare domains, e-mail addresses and phone numbers in `text`."""
+    found = [m.group().rstrip(".,;:)]\"'”’") for m in _URL.finditer(normalized(text))]
+    return [f for f in found if not _WORDLIKE_DOMAIN.match(f) and not re.fullmatch(r"[\d.,]+", f)]
