@@ -334,12 +334,12 @@ def _article(source: str, text: str, lines: list[_Line], meta: _Meta) -> Article
     if (m := _TITLE_PUBLISHER.search(title)) is not None:
         meta.publisher = meta.publisher or m.group("publisher").strip()
         title = title[: m.start()].strip()
-    title = " ".join(title.lstrip("#").split())
-    publisher = " ".join(meta.publisher.split()) if meta.publisher else None
+    title = _capped(" ".join(title.lstrip("#").split()))
+    publisher = _capped(" ".join(meta.publisher.split())) if meta.publisher else None
     return Article(
         source=source,
         title=title,
-        author=meta.author,
+        author=_capped(meta.author) if meta.author else None,
         date=meta.date or meta.posted_date,
         start=lines[0].start if lines else 0,
         end=max([s.end for s in segments] + [e for _, e in meta.credits]),  # a byline may close the article
@@ -348,6 +348,18 @@ def _article(source: str, text: str, lines: list[_Line], meta: _Meta) -> Article
         credits=tuple(sorted(meta.credits)),
         url=meta.url,
     )
+
+
+MAX_FIELD = 300  # characters of a title, author or outlet: each is copied into every passage
+
+
+def _capped(value: str) -> str:
+    """A metadata field cut to MAX_FIELD characters at a word (a heading of a few huge "words" would
+    otherwise be copied into every passage of its article)."""
+    if len(value) <= MAX_FIELD:
+        return value
+    cut = value[:MAX_FIELD].rsplit(" ", 1)[0] if " " in value[:MAX_FIELD] else value[:MAX_FIELD]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 def _find_metadata(lines: list[_Line], meta: _Meta, text: str) -> None:

@@ -439,3 +439,13 @@ def test_contact_points_a_generated_sentence_adds_are_unsupported():
     found = urls("Refunds at ruble-refunds.example, mail help@refunds.example or call +1 (555) 010-2233.")
     assert found == ["ruble-refunds.example", "help@refunds.example", "+1 (555) 010-2233"]
     assert urls("The U.S. and St. Petersburg; Mr. Wolf said 45.5 percent, e.g. in 2014.") == []
+
+
+def test_a_huge_heading_is_not_copied_into_every_passage(tmp_path):
+    from rag.clean import MAX_FIELD, load_file
+
+    heading = " ".join(["W" * 40_000] * 3)
+    body = "\n\n".join(f"Paragraph {i} says the talks went on for another day." for i in range(200))
+    (tmp_path / "big.txt").write_text(f"{heading}\n\n{body}\n", encoding="utf-8")
+    _, articles = load_file(tmp_path / "big.txt", 10**6)
+    assert articles and all(len(a.title) <= MAX_FIELD + 1 for a in articles)
