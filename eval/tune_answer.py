@@ -156,13 +156,13 @@ def fit(args: argparse.Namespace) -> None:
     if args.floor:
         floor = (args.files.index(args.floor[0]), float(args.floor[1]), float(args.floor[2]))
     grid = {
-        "clauses": [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0],
+        "clauses": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0],
         "untyped": [2.0, 4.0, 6.0],
         "distant": [0.5, 1.5],
         "missing": [2.0, 4.0, 8.0],
         "absent": [0.0, 1.0, 2.0, 4.0],
     }
-    thresholds = np.arange(-2.0, 5.0, 0.25)
+    thresholds = np.arange(-4.0, 6.0, 0.25)
     found_all = []
     for values in itertools.product(*grid.values()):
         weights = dataclasses.replace(Weights(), **dict(zip(grid, values, strict=True)))

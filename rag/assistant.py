@@ -25,6 +25,9 @@ from .retrieve import Filters, Retriever
 from .schema import Answer, Article, Hit, Passage, Turn
 from .settings import Settings
 from .spelling import Speller
+from .verdicts import sides
+
+SIDE_PASSAGES = 3  # passages retrieved for each side of a question that attributes claims to outlets
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +93,7 @@ class Assistant:
         self._answerers: dict[tuple[object, ...], Answerer] = {}
         self.speller = Speller(p.text for p in self.index.passages)
         self.names = Names(self.index.texts.values())
+        self._publishers = sorted({a.publisher for a in self.index.articles if a.publisher})
         self.leads: dict[str, Passage] = {}  # each article's first passage: its lead, for overviews
         for p in self.index.passages:
             if p.kind == "article" and (p.article_id not in self.leads or p.start < self.leads[p.article_id].start):
@@ -183,9 +187,26 @@ class Assistant:
         hits = self.retriever.search(
             query, k=k, filters=filters, query_vector=vector, voice=q.voice, outlets=outlets, broad=broad
         )
+        if q.shape == "yesno":
+            hits = self._with_sides(question, hits, filters)
         t2 = time.perf_counter()
         timings = {"embed_ms": (t1 - t0) * 1000, "retrieve_ms": (t2 - t1) * 1000}
         return Retrieval(asked, question, query, tuple(hits), fixes, timings, read_as)
+
+    def _with_sides(self, question: str, hits: list[Hit], filters: Filters | None) -> list[Hit]:
+        """A question that attributes claims to several outlets ("Does the TechCrunch article suggest
+        X, while the Fortune article reports Y?") is checked side by side: each side's best passages
+        from its own outlet are added to the hits, so no side goes unread."""
+        parts = sides(question, self._publishers)
+        seen = {h.passage.id for h in hits}
+        out = list(hits)
+        for side in parts:
+            scope = dataclasses.replace(filters or Filters(), publishers=frozenset([side.outlet.lower()]))
+            for hit in self.retriever.search(side.claim, k=SIDE_PASSAGES, filters=scope):
+                if hit.passage.id not in seen:
+                    seen.add(hit.passage.id)
+                    out.append(hit)
+        return out
 
     def ask(
         self,

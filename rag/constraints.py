@@ -194,7 +194,8 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         typed = _speaks(question, cand)
     if typed and (asked := _asked_currencies(question.text)):
         typed = _same_currency(asked, cand)
-    if not question.compound and _other_nation(question.text, cand.text, local):
+    raw_local = f"{p.title} {cand.context} {cand.text}"  # as written: "US" is a nation, "us" a pronoun
+    if not question.compound and _other_nation(question.text, cand.text, raw_local):
         contradicts = True  # asked about India, the sentence is about China and India is nowhere near
     if question.qualifier is not None and _other_kind(question.qualifier, cand.text):
         contradicts = True  # "Which Russian bank": the sentence's bank is Chinese

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from . import compose
+from . import compose, verdicts
 from .attribution import credit
 from .candidates import Candidate, gather
 from .citations import CitationList
@@ -34,8 +34,8 @@ class Weights:
     only (`eval/tune_answer.py`: the reader-question dev split and MultiHop-RAG dev; see README)."""
 
     passage: float = 0.0  # the passage's own relevance carries over to its sentences
-    clauses: float = 1.5  # per clause beyond the first: the cross-encoder scores many-clause questions lower
-    untyped: float = 4.0  # "how much" answered by a sentence with no amount
+    clauses: float = 5.0  # per clause beyond the first: the cross-encoder scores many-clause questions lower
+    untyped: float = 4.0  # "how much" answered by a sentence with no amount (a lead sentence must have one)
     distant: float = 0.5  # per question name/number the sentence's neighbourhood does not mention
     missing: float = 2.0  # times the share of the question's names/numbers its article never mentions
     fragment: float = 3.0  # a headline or list, not a sentence
@@ -88,11 +88,12 @@ class ExtractiveAnswerer:
         articles: Sequence[Article] = (),
         leads: Mapping[str, Passage] | None = None,
         max_sentences: int = 3,
-        threshold: float = 1.5,  # as Settings.answer_threshold
+        threshold: float = 3.0,  # as Settings.answer_threshold
         min_support: float = 0.55,
         weights: Weights = Weights(),
         passages: int = 4,
         names: Names | None = None,
+        side_margin: float = 0.0,
     ):
         self.reranker = reranker
         self.names = names
@@ -100,11 +101,13 @@ class ExtractiveAnswerer:
         self.articles = articles
         self.leads = leads or {}
         self.outlets = frozenset(a.publisher.lower() for a in articles if a.publisher)
+        self.publishers = sorted({a.publisher for a in articles if a.publisher})
         self.max_sentences = max_sentences
         self.threshold = threshold
         self.min_support = min_support
         self.weights = weights
         self.passages = passages
+        self.side_margin = side_margin  # how far above the bar a side of a two-sided question must score
         self._articles: dict[str, tuple[str, frozenset[str]]] = {}
 
     def answer(
@@ -127,6 +130,8 @@ class ExtractiveAnswerer:
             citations = CitationList(texts)
             numbers = tuple(dict.fromkeys(citations.cite(s) for s in spans))
             return self._answer(question, query, hits, [Claim(sentence, numbers)], citations)
+        if q.shape == "yesno" and self.reranker is not None:
+            return self._verdict(question, query, q, hits, texts)
         ranked = self.score(q, query, hits, texts)
         # "What does the article say about X" asks for what is there, not for one fact: a lower bar.
         floor = self.floor - MARGIN if q.shape == "summary" else self.floor
@@ -142,7 +147,7 @@ class ExtractiveAnswerer:
                 chosen = [(f"{when}: ", item) for when, item in compose.timeline(ranked, self.floor - MARGIN, 5)]
                 if len(chosen) < 2:
                     chosen = []  # too few dated facts for a timeline: answer as a fact
-            case "comparison" | "yesno":
+            case "comparison" | "yesno":  # yes/no without a reranker: the evidence, no verdict
                 chosen = [
                     (f"{compose.outlet_label(item.cand.passage)}: ", item)
                     for item in compose.per_article(ranked, self.floor - MARGIN, 4)
@@ -158,14 +163,50 @@ class ExtractiveAnswerer:
             compose.claim(item, texts, citations, prefix=prefix, lead=lead and n == 0)
             for n, (prefix, item) in enumerate(chosen)
         ]
-        if q.shape == "yesno":
-            # Dossier reads no verdict into the evidence (that takes understanding it does not have):
-            # it says so, rather than claiming the articles leave the question open.
-            verdict = (
-                "Whether that means yes or no is yours to judge: Dossier quotes the evidence and draws no verdict."
-            )
-            claims.append(Claim(verdict, ()))
         return self._answer(question, query, hits, claims, citations)
+
+    # -- verdicts --
+
+    def _verdict(self, question: str, query: str, q: Question, hits: Sequence[Hit], texts: Mapping[str, str]) -> Answer:
+        """A yes/no question answered with a verdict first, then its evidence (`verdicts`)."""
+        citations = CitationList(texts)
+        parts = verdicts.sides(q.text, self.publishers)
+        if parts:
+            found: list[tuple[verdicts.Side, Scored | None]] = []
+            for side in parts:
+                own = [h for h in hits if h.passage.publisher == side.outlet]
+                ranked = self.score(analyse(side.claim), side.claim, own, texts) if own else []
+                found.append((side, ranked[0] if ranked else None))
+            missing = [side.outlet for side, best in found if best is None]
+            weak = [side for side, best in found if best is not None and best.score < self.floor + self.side_margin]
+            evidence = [best for _, best in found if best is not None]
+            if missing:
+                opening = (
+                    f"The articles don't settle it: no passage from {', '.join(dict.fromkeys(missing))} was found."
+                )
+            elif weak:
+                opening = "No: " + "; ".join(f"{s.outlet} does not bear out “{s.claim}”" for s in weak) + "."
+            else:
+                opening = "Yes: " + " and ".join(dict.fromkeys(s.outlet for s, _ in found)) + " bear it out."
+        else:
+            ranked = self.score(q, query, hits, texts)
+            evidence = compose.per_article(ranked, self.floor, 4)
+            if not evidence:
+                return self.abstain(question, query, hits, q)
+            sayings = [verdicts.agrees(q.text, item.cand.text) for item in evidence]
+            who = lambda items: " and ".join(dict.fromkeys(compose.outlet_label(i.cand.passage) for i in items))  # noqa: E731
+            if all(sayings):
+                opening = f"Yes, according to {who(evidence)}."
+            elif not any(sayings):
+                opening = f"No, according to {who(evidence)}."
+            else:
+                opening = "The articles disagree."
+        claims = [
+            compose.claim(item, texts, citations, prefix=f"{compose.outlet_label(item.cand.passage)}: ")
+            for item in evidence
+        ]
+        cited = tuple(dict.fromkeys(n for c in claims for n in c.citations))
+        return self._answer(question, query, hits, [Claim(opening, cited), *claims], citations)
 
     def _about(self, q: Question, hits: Sequence[Hit], texts: Mapping[str, str]) -> list[Hit]:
         """The hits whose article is about what the question names (for "who wrote the article

@@ -49,8 +49,12 @@ _SUMMARY = re.compile(
     r"\s+(say|write|claim|argue|report|describe|tell us|cover)\b",
     re.IGNORECASE,
 )
+_AUX = r"(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)"
+# "Did ...?", and after a lead-in phrase: "Between the report of May 1 and the one of June 3, was there ...?"
 _YESNO = re.compile(
-    r"^\s*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)\b", re.I
+    rf"^\s*{_AUX}\b|^(?!\W*(?:who|whom|whose|what|which|when|where|why|how)\b)[^?]*,\s*{_AUX}\s+"
+    r"(?:there|the|this|that|these|those|it|they|he|she|its|their|[A-Z])",
+    re.I,
 )
 _ASKS_DATE = re.compile(
     # "when" opens the question: in "What did Zhou say when asked about Blinken?" it is not the question.

@@ -177,7 +177,7 @@ class Settings:
     )
     max_answer_sentences: int = field(default=3, metadata=_doc("Sentences in an extractive answer (1-4)."))
     answer_threshold: float = field(
-        default=1.5,
+        default=3.0,
         metadata=_doc(
             "Cross-encoder score (logit) the best answer sentence must reach, after the answer-type and "
             "name checks; below it the answer abstains. Calibrated on development questions (README)."
