@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from .injection import instruction_like
 
 Kind = Literal["article", "comment", "note"]
 """Whose voice a span is: the article's own reporting, a reader comment, or a translator's/editor's note."""
@@ -96,8 +95,6 @@ class Passage:
         data = dict(data)
         data["sentences"] = tuple((int(a), int(b)) for a, b in data["sentences"])
         data["credits"] = tuple((int(a), int(b)) for a, b in data.get("credits", ()))
-        if "instruction" not in data:  # an index written before passages were marked
-            data["instruction"] = instruction_like(data["text"])
         return cls(**data)
 
 

@@ -55,7 +55,7 @@ _VERB = re.compile(
     re.IGNORECASE,
 )
 _JOINS = re.compile(
-    r"\s*(?:,\s*)?\b(?:while|whereas|and|but|compared\s+(?:to|with)|in\s+contrast\s+to|similar\s+to|"
+    r"(?<![\s,])\s*+(?:,\s*+)?\b(?:while|whereas|and|but|compared\s+(?:to|with)|in\s+contrast\s+to|similar\s+to|"
     r"as\s+opposed\s+to|than)\s*$",
     re.IGNORECASE,
 )

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from rag.errors import CorpusError
 from rag.ingest import add_upload
+from rag.render import widget_key
 from rag.settings import PROJECT_DIR
 from tests.conftest import E
 
@@ -301,7 +302,7 @@ def test_a_conversation_is_saved_and_reopened_from_its_url(app, app_env, monkeyp
     assert messages(reloaded) == messages(app)
     assert "ICBC" in messages(reloaded)[-1][1]
     assert answer_views(reloaded)[0]["citations"]["1"]["quote"]  # the reopened answer still opens its sources
-    listed = [b for b in reloaded.sidebar.button if b.key == f"conversation-{cid}"]
+    listed = [b for b in reloaded.sidebar.button if b.key == widget_key("conversation", cid)]
     assert listed and listed[0].label.startswith("Which Chinese bank")
     assert re.search(r" · \d\d \w{3}, \d\d:\d\d$", listed[0].label)  # and when it was last used
 
@@ -314,16 +315,16 @@ def test_a_new_conversation_keeps_the_old_one_which_can_be_renamed_and_deleted(a
     app.chat_input[0].set_value("Who is Li Shanfu?").run()
     second = app.query_params["c"]
     assert second != first
-    next(b for b in app.sidebar.button if b.key == f"conversation-{first}").click().run()
+    next(b for b in app.sidebar.button if b.key == widget_key("conversation", first)).click().run()
     assert "SCO" in messages(app)[0][1] and app.query_params["c"] == first
-    next(t for t in app.sidebar.text_input if t.key == f"name-{first}").set_value("Asian security bloc").run()
+    next(t for t in app.sidebar.text_input if t.key == widget_key("name", first)).set_value("Asian security bloc").run()
     next(b for b in app.sidebar.button if b.key == "rename-conversation").click().run()
-    assert next(b for b in app.sidebar.button if b.key == f"conversation-{first}").label.startswith(
+    assert next(b for b in app.sidebar.button if b.key == widget_key("conversation", first)).label.startswith(
         "Asian security bloc · "
     )
     next(b for b in app.sidebar.button if b.key == "delete-conversation").click().run()
-    assert messages(app) == [] and not [b for b in app.sidebar.button if b.key == f"conversation-{first}"]
-    assert [b for b in app.sidebar.button if b.key == f"conversation-{second}"]  # the other one stays
+    assert messages(app) == [] and not [b for b in app.sidebar.button if b.key == widget_key("conversation", first)]
+    assert [b for b in app.sidebar.button if b.key == widget_key("conversation", second)]  # the other one stays
 
 
 HOSTILE_NAMES = ["trade__notes.txt", 'it\'s "quoted" [x](y).txt', "ünïcødé__名前.txt", "n" * 200 + ".txt"]

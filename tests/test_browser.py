@@ -92,13 +92,18 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def browser():
+def playwright():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    b = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture(scope="module")
@@ -373,19 +378,16 @@ def test_on_a_phone_a_tap_shows_the_passage_and_a_second_opens_it(browser, warm)
     ctx.close()
 
 
-def test_a_page_reached_under_a_foreign_host_name_draws_nothing(warm):
+def test_a_page_reached_under_a_foreign_host_name_draws_nothing(playwright, warm):
     """DNS rebinding against the app itself: a malicious site's name pointed at 127.0.0.1. Chromium
     maps evil.example to this machine and sends `Host: evil.example:PORT`; nothing of the collection or
     its conversations is drawn, and the same server still answers under its own name."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        rebound = p.chromium.launch(
-            executable_path=CHROMIUM, args=[*FLAGS, "--host-resolver-rules=MAP evil.example 127.0.0.1"]
-        )
-        page = rebound.new_page()
-        page.goto(f"http://evil.example:{warm.port}/")
-        page.get_by_text("not one Dossier answers to").wait_for(timeout=120_000)
-        assert page.get_by_test_id("stChatInputTextArea").count() == 0
-        assert "Conversations" not in page.content() and "Articles (" not in page.content()
-        rebound.close()
+    rebound = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=[*FLAGS, "--host-resolver-rules=MAP evil.example 127.0.0.1"]
+    )
+    page = rebound.new_page()
+    page.goto(f"http://evil.example:{warm.port}/")
+    page.get_by_text("not one Dossier answers to").wait_for(timeout=120_000)
+    assert page.get_by_test_id("stChatInputTextArea").count() == 0
+    assert "Conversations" not in page.content() and "Articles (" not in page.content()
+    rebound.close()
