@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-
 Kind = Literal["article", "comment", "note"]
 """Whose voice a span is: the article's own reporting, a reader comment, or a translator's/editor's note."""
 
