@@ -8,17 +8,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from rag import store
-from rag.assistant import Assistant
-from rag.build import build
-from rag.compose import describe
-from rag.conversations import Conversations, Message, shorten
-from rag.embed import embedder_for
-from rag.errors import CorpusError, DossierError, IndexError_, IndexMissing, IndexOutdated
-from rag.fetch import add_feed, add_url, outcome
-from rag.ingest import ACCEPTED, Added, add_upload
-from rag.render import (
+from rag.answer import describe
+from rag.app import (
     PLANTED_LABEL,
+    Assistant,
+    Conversations,
+    Message,
     answer_view,
     article_html,
     by_article,
@@ -27,11 +22,26 @@ from rag.render import (
     conversation_markdown,
     plain,
     relevance,
+    shorten,
     widget_key,
 )
-from rag.retrieve import Filters
-from rag.schema import KIND_LABELS, Answer, Citation, Turn
-from rag.settings import ANSWERERS, Settings, public_url
+from rag.core import (
+    ANSWERERS,
+    KIND_LABELS,
+    Answer,
+    Citation,
+    CorpusError,
+    DossierError,
+    IndexError_,
+    IndexMissing,
+    IndexOutdated,
+    Settings,
+    Turn,
+    public_url,
+)
+from rag.index import build, embedder_for, store
+from rag.ingest import ACCEPTED, Added, add_feed, add_upload, add_url, outcome
+from rag.search import Filters
 
 st.set_page_config(page_title="Dossier", page_icon="🗞️", layout="wide")
 SETTINGS = Settings.from_env()
@@ -135,7 +145,7 @@ def current_assistant() -> Assistant:
 # --- per-session state --------------------------------------------------------------------------
 
 state = st.session_state
-state.setdefault("messages", [])  # the conversation on screen: rag.conversations.Message, oldest first
+state.setdefault("messages", [])  # the conversation on screen: rag.app.conversations.Message, oldest first
 state.setdefault("conversation", None)  # its id in the saved conversations (also the URL's ?c=)
 state.setdefault("uploader", 0)
 state.setdefault("notices", [])

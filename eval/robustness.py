@@ -26,17 +26,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.assistant import Assistant  # noqa: E402
-from rag.evaluate import (  # noqa: E402
+from rag.app.assistant import Assistant  # noqa: E402
+from rag.bench.evaluate import (  # noqa: E402
     Case,
     load_cases,
     provenance,  # noqa: E402
 )
+from rag.bench.multihop import split_of  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
 from rag.lang import ordinal_value  # noqa: E402
+from rag.lang.text import normalize  # noqa: E402
 from rag.lang.values import ORDINAL_WORDS  # noqa: E402
-from rag.multihop import split_of  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.text import normalize  # noqa: E402
 
 # Neutral wrappings a reader might put around a question (none names anything in any collection).
 PREAMBLES = (

@@ -28,12 +28,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.assistant import Assistant  # noqa: E402
-from rag.evaluate import contains_all, load_cases  # noqa: E402
-from rag.extractive import FILLED, MARGIN, Weights  # noqa: E402
-from rag.multihop import split_of  # noqa: E402
-from rag.question import analyse  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from rag.answer.extractive import FILLED, MARGIN, Weights  # noqa: E402
+from rag.answer.question import analyse  # noqa: E402
+from rag.app.assistant import Assistant  # noqa: E402
+from rag.bench.evaluate import contains_all, load_cases  # noqa: E402
+from rag.bench.multihop import split_of  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
 
 
 def _split(case) -> str:  # type: ignore[no-untyped-def]

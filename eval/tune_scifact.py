@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag import scifact, store  # noqa: E402
-from rag.embed import load_embedder  # noqa: E402
-from rag.retrieve import Retriever, fused_order  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
+from rag.index.embed import load_embedder  # noqa: E402
+from rag.search.retrieve import Retriever, fused_order  # noqa: E402
 
 
 def main() -> None:
@@ -67,7 +67,7 @@ def main() -> None:
 
 def tune_rerank(depth, base, beir, index, embedder, queries, vectors) -> None:  # type: ignore[no-untyped-def]
     """Cross-encoder logits for each query's hybrid top `depth`, cached; then the fusions, offline."""
-    from rag.rerank import load_reranker
+    from rag.search.rerank import load_reranker
 
     retriever = Retriever(index, embedder, base.replace(candidates=300), load_reranker(base.reranker, base.threads))
     cache = Path(".cache/scifact") / f"rerank-{beir.digest[:12]}-{depth}.json"

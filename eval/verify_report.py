@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel  # noqa: E402
 from langchain_core.messages import AIMessage  # noqa: E402
 
-from rag.assistant import Assistant  # noqa: E402
-from rag.evaluate import load_cases  # noqa: E402
-from rag.generate import GenerativeAnswerer  # noqa: E402
-from rag.schema import Hit  # noqa: E402
-from rag.settings import PROJECT_DIR, Settings  # noqa: E402
-from rag.verify import cite  # noqa: E402
+from rag.app.assistant import Assistant  # noqa: E402
+from rag.bench.evaluate import load_cases  # noqa: E402
+from rag.core.schema import Hit  # noqa: E402
+from rag.core.settings import PROJECT_DIR, Settings  # noqa: E402
+from rag.generate.server import GenerativeAnswerer  # noqa: E402
+from rag.generate.verify import cite  # noqa: E402
 
 
 def main() -> None:

@@ -11,13 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import DossierError
-from .render import byline
-from .schema import KIND_LABELS, Answer, Turn
-from .settings import Settings
+from rag.app import byline
+from rag.core import KIND_LABELS, Answer, DossierError, Settings, Turn
 
 if TYPE_CHECKING:
-    from .assistant import Assistant
+    from rag.app import Assistant
 
 
 class TqdmProgress:
@@ -86,7 +84,7 @@ def _ask(assistant: Assistant, question: str, history: Sequence[Turn] = (), json
 
 
 def _open(settings: Settings):  # type: ignore[no-untyped-def]
-    from .assistant import Assistant
+    from rag.app import Assistant
 
     return Assistant.open(settings, progress=TqdmProgress(), on_build=_print_build)
 
@@ -95,11 +93,10 @@ def _open(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from .build import build
-    from .embed import embedder_for
+    from rag.index import build, embedder_for
 
     if args.engine == "ray":  # the same build, its embedding fanned out through Ray Data
-        from .ray_embed import RayEmbedder
+        from rag.index import RayEmbedder  # optional (Ray Data): imported only when chosen
 
         factory = lambda: RayEmbedder(  # noqa: E731
             settings.embedding_model, args.actors, settings.threads, settings.embedding_backend
@@ -109,8 +106,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     report = build(settings, factory, TqdmProgress(), rebuild=args.rebuild)
     _print_build(report)
     if settings.store == "milvus":  # bring the engine in line: only changed files are sent
-        from . import store
-        from .assistant import open_engine
+        from rag.app import open_engine
+        from rag.index import store
 
         engine = open_engine(settings, store.load(settings.index_dir, settings.embedder_id))
         assert engine is not None
@@ -120,9 +117,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     """Fetch pages (or a feed's pages) into the corpus, then index them."""
-    from .errors import CorpusError
-    from .fetch import add_feed, add_url, outcome
-    from .ingest import Added
+    from rag.core import CorpusError
+    from rag.ingest import Added, add_feed, add_url, outcome
 
     added = 0
 
@@ -146,7 +142,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from .assistant import clean_question
+    from rag.app import clean_question
 
     question = clean_question(" ".join(args.question), settings.max_question_chars)  # fail before loading
     assistant = _open(settings)
@@ -190,7 +186,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluate import format_metrics, provenance, run
+    from rag.bench import format_metrics, provenance, run
 
     assistant = _open(settings)
     metrics = run(assistant, Path(args.file), out=Path(args.out) if args.out else None, split=args.split)
@@ -205,24 +201,23 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     if args.target == "scifact":
-        from .scifact import DEFAULT_DATA, run_scifact
+        from rag.bench import scifact
 
-        result = run_scifact(
+        result = scifact.run_scifact(
             settings,
-            Path(args.data) if args.data else DEFAULT_DATA,
+            Path(args.data) if args.data else scifact.DEFAULT_DATA,
             run_out=Path(args.run_out) if args.run_out else None,
             limit=args.limit,
             splits=tuple(args.split),
         )
     elif args.target == "multihop":
-        from .multihop import DEFAULT_DATA as MULTIHOP_DATA
-        from .multihop import run_multihop
+        from rag.bench import multihop
 
         if len(args.split) != 1 or args.split[0] not in ("dev", "test", "all"):
             raise DossierError("bench multihop takes one --split: dev, test or all.")
-        result = run_multihop(
+        result = multihop.run_multihop(
             settings.replace(top_k=args.top_k or 10),
-            Path(args.data) if args.data else MULTIHOP_DATA,
+            Path(args.data) if args.data else multihop.DEFAULT_DATA,
             split=args.split[0],
             limit=args.limit,
             out=Path(args.out) if args.out else None,
@@ -230,19 +225,18 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         )
         print(file=sys.stderr)
     elif args.target == "ingest":
-        from .bench_ingest import run_ingest_bench
-        from .multihop import DEFAULT_DATA as MULTIHOP_DATA
+        from rag.bench import ingest, multihop
 
-        result = run_ingest_bench(Path(args.data) if args.data else MULTIHOP_DATA)
+        result = ingest.run_ingest_bench(Path(args.data) if args.data else multihop.DEFAULT_DATA)
     elif args.target == "scale":
-        from .bench_scale import run as run_scale
+        from rag.bench import scale
 
-        result = run_scale(settings, n=args.passages, queries=args.rounds)
+        result = scale.run(settings, n=args.passages, queries=args.rounds)
     else:
-        from .bench import run_bench
+        from rag.bench import speed
 
-        result = run_bench(settings, rounds=args.rounds)
-    from .evaluate import provenance
+        result = speed.run_bench(settings, rounds=args.rounds)
+    from rag.bench import provenance
 
     data = args.data or ("" if args.target in ("speed", "scale") else "default")
     result["provenance"] = provenance(

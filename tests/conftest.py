@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.settings import PROJECT_DIR, Settings
-from rag.text import words
+from rag.core.settings import PROJECT_DIR, Settings
+from rag.lang.text import words
 
 SEEDS = PROJECT_DIR / "seeds"
 A, B, C, D, E = sorted(p.name for p in SEEDS.iterdir())
@@ -78,7 +78,7 @@ def squeeze(text: str) -> str:
 
 def highlighted(index, source: str, start: int, end: int) -> str:
     """What the source view marks for a citation: its article rendered with the span highlighted."""
-    from rag.render import article_html
+    from rag.app.render import article_html
 
     article = index.article_at(source, start)
     page = article_html(index.text(source), article, (start, end))

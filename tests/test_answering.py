@@ -8,17 +8,17 @@ import json
 
 import pytest
 
-from rag.assistant import Assistant
-from rag.build import build
-from rag.constraints import Names
-from rag.conversation import contextualize, is_follow_up
-from rag.embed import load_embedder
-from rag.errors import ModelError
-from rag.question import analyse
-from rag.rerank import OnnxCrossEncoder, load_reranker, packaged_folder
-from rag.schema import Turn
-from rag.settings import Settings
-from rag.spelling import Speller
+from rag.answer.constraints import Names
+from rag.answer.followups import contextualize, is_follow_up
+from rag.answer.question import analyse
+from rag.app.assistant import Assistant
+from rag.core.errors import ModelError
+from rag.core.schema import Turn
+from rag.core.settings import Settings
+from rag.index.build import build
+from rag.index.embed import load_embedder
+from rag.lang.spelling import Speller
+from rag.search.rerank import OnnxCrossEncoder, load_reranker, packaged_folder
 from tests.conftest import SEEDS, B, C, D, E, squeeze
 
 BERLIN = "How many people live in Berlin?"
@@ -39,7 +39,7 @@ def test_packaged_cross_encoder_matches_the_published_reference():
 
 
 def test_rereading_fuses_the_cross_encoder_order_with_the_hybrid_order():
-    from rag.retrieve import fused_order
+    from rag.search.retrieve import fused_order
 
     logits = [0.0, 5.0, 1.0]  # hits in hybrid order; the cross-encoder prefers the second
     assert fused_order(logits, 15, 0.0) == [1, 2, 0]  # the cross-encoder alone
@@ -92,8 +92,8 @@ def test_question_reads_the_speaker_the_topic_and_what_qualifies_the_answer():
 
 
 def test_answer_checks_read_nations_model_numbers_and_contradictions():
-    from rag.constraints import _other_kind, answer_phrase, mentions
-    from rag.text import normalize
+    from rag.answer.constraints import _other_kind, answer_phrase, mentions
+    from rag.lang.text import normalize
 
     assert mentions(normalize("US export restrictions"), "American")
     assert mentions(normalize("the Russo-Chinese naval drills"), "Russia-China")
@@ -228,8 +228,8 @@ def test_quotes_are_attributed_to_their_speaker(real):
 
 def test_eval_writes_each_answer_as_it_goes(tmp_path):
     """A crash at question N keeps the N-1 answers before it."""
-    from rag.evaluate import run
-    from rag.schema import Answer
+    from rag.bench.evaluate import run
+    from rag.core.schema import Answer
 
     questions = tmp_path / "q.jsonl"
     questions.write_text(
@@ -253,8 +253,8 @@ def test_eval_writes_each_answer_as_it_goes(tmp_path):
 
 def test_bench_multihop_runs_on_a_small_set(tmp_path, monkeypatch, capsys):
     """The MultiHop-RAG command end to end on two seed articles and three questions in its format."""
-    from rag import multihop
     from rag.__main__ import main
+    from rag.bench import multihop
 
     data = tmp_path / "mh"
     (data / "corpus").mkdir(parents=True)
@@ -291,7 +291,7 @@ def test_bench_multihop_runs_on_a_small_set(tmp_path, monkeypatch, capsys):
 
 
 def test_multihop_credits_a_verdict_only_when_the_answer_states_it():
-    from rag.multihop import answered
+    from rag.bench.multihop import answered
 
     assert not answered("Whether that means yes or no is yours to judge: Dossier draws no verdict.", [["Yes"]])
     assert not answered("Nothing here is known.", [["no"]])  # "no" inside "nothing", "known"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rag.errors import CorpusError
-from rag.ingest import add_upload
-from rag.render import widget_key
-from rag.settings import PROJECT_DIR
+from rag.app.render import widget_key
+from rag.core.errors import CorpusError
+from rag.core.settings import PROJECT_DIR
+from rag.ingest.uploads import add_upload
 from tests.conftest import E
 
 APP = str(PROJECT_DIR / "app.py")
@@ -231,7 +231,7 @@ def test_an_index_from_an_older_dossier_is_rebuilt_in_the_page(app, app_env, mon
 
     import streamlit as st
 
-    from rag import store
+    from rag.index import store
 
     st.cache_resource.clear()  # as after an upgrade: a fresh process, nothing loaded yet
     manifest = store.live_generation(app_env / "index") / "manifest.json"
@@ -343,7 +343,7 @@ def test_hostile_file_names_and_conversation_ids_never_break_the_page(tmp_path, 
     monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(corpus))
     monkeypatch.setenv("DOSSIER_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("DOSSIER_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr("rag.conversations.secrets.token_urlsafe", lambda n: "pn__IjnQ24lK")
+    monkeypatch.setattr("rag.app.conversations.secrets.token_urlsafe", lambda n: "pn__IjnQ24lK")
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     assert not at.exception, at.exception

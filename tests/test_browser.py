@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.settings import PROJECT_DIR
+from rag.core.settings import PROJECT_DIR
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"

@@ -5,10 +5,10 @@ import shutil
 
 import pytest
 
-from rag import store
-from rag.assistant import Assistant
-from rag.build import build
-from rag.errors import CorpusError, IndexError_, IndexMismatch, IndexMissing, IndexOutdated
+from rag.app.assistant import Assistant
+from rag.core.errors import CorpusError, IndexError_, IndexMismatch, IndexMissing, IndexOutdated
+from rag.index import store
+from rag.index.build import build
 from tests.conftest import A, C, HashingEmbedder
 
 

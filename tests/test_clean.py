@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.clean import load_file, parse, parse_date, read_source
-from rag.errors import CorpusError
+from rag.core.errors import CorpusError
+from rag.ingest.clean import load_file, parse, parse_date, read_source
 from tests.conftest import SEEDS, A, B, C, D, E
 
 
@@ -164,7 +164,7 @@ def test_plain_text_without_structure_is_one_article():
 
 
 def test_a_named_commenter_is_kept_with_the_comment_and_never_credited_to_the_author():
-    from rag.render import article_html
+    from rag.app.render import article_html
 
     page = (
         "Pipeline deal signed\n\nBy Anna Petrova\n\nGazprom and CNPC signed the Power of Siberia 2 deal on "

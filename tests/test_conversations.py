@@ -4,9 +4,9 @@ import sqlite3
 
 import pytest
 
-from rag.conversations import Conversations, Message
-from rag.errors import DossierError
-from rag.schema import Answer, Citation, Claim, Hit, Passage
+from rag.app.conversations import Conversations, Message
+from rag.core.errors import DossierError
+from rag.core.schema import Answer, Citation, Claim, Hit, Passage
 
 
 def answer() -> Answer:

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import store
-from rag.build import build
-from rag.engine import Filters, Fusion, LocalEngine
-from rag.settings import PROJECT_DIR, Settings
+from rag.core.settings import PROJECT_DIR, Settings
+from rag.index import store
+from rag.index.build import build
+from rag.search.engine import Filters, Fusion, LocalEngine
 from tests.conftest import E, HashingEmbedder
 
 FUSION = Fusion()
@@ -27,7 +27,7 @@ FUSION = Fusion()
 @pytest.fixture(scope="session")
 def milvus_server(tmp_path_factory):
     """The bundled Milvus server for the session. Under CI it must be there: a missing server fails."""
-    from rag.milvus import BundledServer, MilvusUnavailable, lite_folder
+    from rag.search.milvus import BundledServer, MilvusUnavailable, lite_folder
 
     try:
         server = BundledServer(lite_folder(Settings.from_env(environ={})), tmp_path_factory.mktemp("milvus") / "m.db")
@@ -54,7 +54,7 @@ def seeds_index(tmp_path_factory):
 def engine(request, seeds_index):
     if request.param == "faiss":
         return LocalEngine([], None)
-    from rag.milvus import MilvusEngine
+    from rag.search.milvus import MilvusEngine
 
     server = request.getfixturevalue("milvus_server")
     name = f"t_{request.node.name.split('[')[0][-40:]}_{os.getpid()}".replace("-", "_")
@@ -122,7 +122,7 @@ def test_filters_hold_in_every_result(engine, seeds_index, filters):
 
 
 def test_milvus_sync_sends_only_what_changed(milvus_server, seeds_index):
-    from rag.milvus import MilvusEngine
+    from rag.search.milvus import MilvusEngine
 
     engine = MilvusEngine(milvus_server.uri, f"t_sync_{os.getpid()}", seeds_index.manifest.dimension)
     files = {s: f.sha256 for s, f in seeds_index.manifest.files.items()}
@@ -144,7 +144,7 @@ def test_milvus_sync_sends_only_what_changed(milvus_server, seeds_index):
 
 def test_the_assistant_answers_the_same_on_milvus(milvus_server, tmp_path):
     """The real model, the seeds, the bundled server started by the settings alone."""
-    from rag.assistant import Assistant
+    from rag.app.assistant import Assistant
 
     settings = Settings.from_env(environ={}, corpus_dir=PROJECT_DIR / "seeds", index_dir=tmp_path / "index")
     faiss = Assistant.open(settings)
@@ -170,7 +170,7 @@ def test_the_assistant_answers_the_same_on_milvus(milvus_server, tmp_path):
 
 
 def test_bench_scale_reports_both_engines_on_a_small_corpus(milvus_server, tmp_path):
-    from rag.bench_scale import run
+    from rag.bench.scale import run
 
     report = run(Settings.from_env(environ={}, index_dir=tmp_path), n=3000, queries=5, dimension=32)
     for engine in ("faiss", "milvus"):
@@ -181,7 +181,7 @@ def test_bench_scale_reports_both_engines_on_a_small_corpus(milvus_server, tmp_p
 
 
 def test_an_approximate_index_finds_what_flat_finds(milvus_server, seeds_index):
-    from rag.milvus import MilvusEngine
+    from rag.search.milvus import MilvusEngine
 
     ivf = MilvusEngine(milvus_server.uri, f"t_ivf_{os.getpid()}", seeds_index.manifest.dimension, index="IVF_FLAT")
     flat = loaded(MilvusEngine(milvus_server.uri, f"t_flat_{os.getpid()}", seeds_index.manifest.dimension), seeds_index)
@@ -196,7 +196,7 @@ def test_an_approximate_index_finds_what_flat_finds(milvus_server, seeds_index):
 
 
 def test_a_milvus_server_that_stops_is_a_message_with_the_next_step(milvus_server, tmp_path, seeds_index):
-    from rag.milvus import BundledServer, MilvusEngine, MilvusUnavailable, lite_folder
+    from rag.search.milvus import BundledServer, MilvusEngine, MilvusUnavailable, lite_folder
 
     server = BundledServer(lite_folder(Settings.from_env(environ={})), tmp_path / "gone.db")
     engine = loaded(MilvusEngine(server.uri, "t_gone", seeds_index.manifest.dimension), seeds_index)
@@ -208,8 +208,8 @@ def test_a_milvus_server_that_stops_is_a_message_with_the_next_step(milvus_serve
 def test_the_bundled_server_stops_when_the_process_that_started_it_is_killed(milvus_server, tmp_path):
     """A web server stopped by a signal skips atexit: the watchdog still stops Milvus."""
     code = (
-        "import sys, time; from pathlib import Path; from rag.milvus import BundledServer, lite_folder; "
-        "from rag.settings import Settings; "
+        "import sys, time; from pathlib import Path; from rag.search.milvus import BundledServer, lite_folder; "
+        "from rag.core.settings import Settings; "
         "s = BundledServer(lite_folder(Settings.from_env(environ={})), Path(sys.argv[1])); "
         "print(s.server_pid, flush=True); time.sleep(120)"
     )

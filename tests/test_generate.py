@@ -6,14 +6,14 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from rag.answer import ExtractiveAnswerer
-from rag.assistant import Assistant
-from rag.build import build
-from rag.embed import load_embedder
-from rag.generate import INSTRUCTIONS, GenerativeAnswerer, build_prompt, describe_failure
-from rag.schema import Turn
-from rag.settings import Settings
-from rag.verify import Verifier, facts, quotations, split_claims
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.app.assistant import Assistant
+from rag.core.schema import Turn
+from rag.core.settings import Settings
+from rag.generate.server import INSTRUCTIONS, GenerativeAnswerer, build_prompt, describe_failure
+from rag.generate.verify import Verifier, facts, quotations, split_claims
+from rag.index.build import build
+from rag.index.embed import load_embedder
 from tests.conftest import SEEDS, A, E
 
 
@@ -48,7 +48,7 @@ def verdicts(assistant, question, needle, *sentences):
 
 
 def test_prompt_numbers_passages_with_their_metadata_and_the_rules():
-    from rag.schema import Hit, Passage
+    from rag.core.schema import Hit, Passage
 
     p = Passage(
         "x:0-5", "x.txt", "x.txt#0", "A title", "Ann Author", "2020-01-02", "comment", 0, 5, "Hello.", ((0, 5),)
@@ -232,7 +232,7 @@ def test_unreachable_real_server_through_the_assistant(assistant):
 
 
 def test_openai_backend_without_a_model_name_says_which_setting(assistant):
-    from rag.errors import BackendError
+    from rag.core.errors import BackendError
 
     with pytest.raises(BackendError, match="DOSSIER_LLM_MODEL"):
         assistant.ask("What is the SCO?", answerer="openai", llm=assistant.settings.replace(llm_model=""))

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from rag import ingest
-from rag.clean import decode, parse, read_source
-from rag.errors import CorpusError
-from rag.ingest import ORIGINALS, add_upload
-from rag.text import MAX_SENTENCE, sentence_spans
+from rag.core.errors import CorpusError
+from rag.ingest import uploads
+from rag.ingest.clean import decode, parse, read_source
+from rag.ingest.uploads import ORIGINALS, add_upload
+from rag.lang.text import MAX_SENTENCE, sentence_spans
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 
@@ -94,7 +94,7 @@ def test_pdfs_that_cannot_be_read_in_budget_are_refused_clearly(tmp_path, monkey
     for data in (b"%PDF-1.4 garbage", b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << >>"):
         with pytest.raises(CorpusError, match="cannot read this PDF"):
             add_upload(tmp_path, "broken.pdf", data, 1_000_000)
-    monkeypatch.setattr(ingest, "PDF_SECONDS", 0.001)  # as a file too slow to read would
+    monkeypatch.setattr(uploads, "PDF_SECONDS", 0.001)  # as a file too slow to read would
     with pytest.raises(CorpusError, match="took over"):
         add_upload(tmp_path, "slow.pdf", _pdf(["A title", "Some text here."]), 1_000_000)
     assert not [p for p in tmp_path.iterdir() if p.is_file()]
@@ -196,8 +196,8 @@ def site():
 
 
 def test_pages_and_feeds_are_added_by_url(site, tmp_path):
-    from rag.fetch import add_feed, add_url
-    from rag.settings import Settings
+    from rag.core.settings import Settings
+    from rag.ingest.fetch import add_feed, add_url
 
     settings = Settings(corpus_dir=tmp_path / "corpus", fetch_private=True)
     first = add_url(f"{site}/moved", settings)  # a redirect to the AMP page
@@ -213,8 +213,8 @@ def test_pages_and_feeds_are_added_by_url(site, tmp_path):
 
 
 def test_fetching_is_limited_to_public_http_and_the_size_cap(site, tmp_path):
-    from rag.fetch import add_url
-    from rag.settings import Settings
+    from rag.core.settings import Settings
+    from rag.ingest.fetch import add_url
 
     settings = Settings(corpus_dir=tmp_path / "corpus")
     with pytest.raises(CorpusError, match="private network"):

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from rag.__main__ import main
-from rag.assistant import Assistant
-from rag.build import build
-from rag.embed import load_embedder
-from rag.evaluate import run
-from rag.schema import Turn
-from rag.settings import PROJECT_DIR, Settings
+from rag.app.assistant import Assistant
+from rag.bench.evaluate import run
+from rag.core.schema import Turn
+from rag.core.settings import PROJECT_DIR, Settings
+from rag.index.build import build
+from rag.index.embed import load_embedder
 from tests.conftest import SEEDS, A, B, C, D, E, highlighted, squeeze
 
 

@@ -13,12 +13,12 @@ import time
 import httpx
 import pytest
 
-from rag.assistant import Assistant
-from rag.build import build
-from rag.embed import load_embedder
-from rag.errors import BackendError
-from rag.local import LocalChatModel, bundled_gguf
-from rag.settings import PROJECT_DIR, Settings
+from rag.app.assistant import Assistant
+from rag.core.errors import BackendError
+from rag.core.settings import PROJECT_DIR, Settings
+from rag.generate.local import LocalChatModel, bundled_gguf
+from rag.index.build import build
+from rag.index.embed import load_embedder
 from tests.conftest import SEEDS
 
 if importlib.util.find_spec("xllamacpp") is None or bundled_gguf() is None:  # pragma: no cover
@@ -127,7 +127,7 @@ def test_a_prompt_beyond_the_local_context_is_a_message():
 
 def test_the_local_listener_is_locked():
     """xllamacpp opens an HTTP port beside the in-process API; nobody else may use it."""
-    from rag.local import load_model, resolve_model
+    from rag.generate.local import load_model, resolve_model
 
     url = load_model(resolve_model("")).listening_address
     assert url.startswith("http://127.0.0.1:")

@@ -11,9 +11,9 @@ import sys
 import numpy as np
 import pytest
 
-from rag import store
-from rag.embed import load_embedder
-from rag.settings import PROJECT_DIR
+from rag.core.settings import PROJECT_DIR
+from rag.index import store
+from rag.index.embed import load_embedder
 
 if os.environ.get("CI") != "true":
     pytest.importorskip("ray", reason="Ray is optional: pip install -r requirements-scale.txt")
@@ -28,7 +28,7 @@ def texts():
 
 
 def test_ray_data_gives_the_in_process_vectors(texts):
-    from rag.ray_embed import RayEmbedder
+    from rag.index.ray_embed import RayEmbedder
 
     done: list[int] = []
     fanned = RayEmbedder("all-MiniLM-L6-v2", actors=2).embed(texts, batch_size=8, progress=done.append)

@@ -1,8 +1,8 @@
 """What the views are given to draw: answers with citation chips, and citation headings that say
 whose words a quote is."""
 
-from rag.render import answer_view, citation_heading
-from rag.schema import Answer, Citation, Claim
+from rag.app.render import answer_view, citation_heading
+from rag.core.schema import Answer, Citation, Claim
 
 
 def citation(n: int, kind: str = "article", speaker: str | None = None) -> Citation:

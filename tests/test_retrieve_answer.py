@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.assistant import Assistant, clean_question
-from rag.build import build
-from rag.conversation import contextualize, entities, is_follow_up
-from rag.errors import QuestionError
-from rag.lexical import BM25
-from rag.retrieve import Filters, as_langchain_retriever
-from rag.schema import Turn
+from rag.answer.followups import contextualize, entities, is_follow_up
+from rag.app.assistant import Assistant, clean_question
+from rag.core.errors import QuestionError
+from rag.core.schema import Turn
+from rag.index.build import build
+from rag.search.lexical import BM25
+from rag.search.retrieve import Filters, as_langchain_retriever
 from tests.conftest import A, B, C, D, E, highlighted, squeeze
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import scifact
 from rag.__main__ import main
-from rag.evaluate import ndcg_at_k, recall_at_k
+from rag.bench import scifact
+from rag.bench.evaluate import ndcg_at_k, recall_at_k
 
 DATA = scifact.DEFAULT_DATA
 
@@ -121,7 +121,7 @@ def test_full_scifact_hybrid_beats_its_components_and_the_bar():
     """The whole test split (about 12 minutes on 2 cores the first time, then cached)."""
     if not (DATA / "corpus.jsonl.gz").is_file():
         pytest.skip("SciFact data not present (optional benchmark data)")
-    from rag.settings import Settings
+    from rag.core.settings import Settings
 
     scores = scifact.run_scifact(Settings.from_env(), DATA, with_baseline=False)["splits"]["test"]["scores"]
     assert scores["hybrid"]["ndcg@10"] >= 0.70

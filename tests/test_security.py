@@ -12,11 +12,11 @@ import tomllib
 import pytest
 from markdown_it import MarkdownIt
 
-from rag.errors import CorpusError, DossierError
-from rag.generate import chat_model, describe_failure
-from rag.render import answer_markdown, conversation_markdown, plain
-from rag.schema import Answer, Citation, Claim
-from rag.settings import PROJECT_DIR, Settings, public_url
+from rag.app.render import answer_markdown, conversation_markdown, plain
+from rag.core.errors import CorpusError, DossierError
+from rag.core.schema import Answer, Citation, Claim
+from rag.core.settings import PROJECT_DIR, Settings, public_url
+from rag.generate.server import chat_model, describe_failure
 
 HOSTILE = (
     "![x](http://evil.test/x.png) [click](http://evil.test/phish) :red-background[VERIFIED BY DOSSIER] "
@@ -168,9 +168,9 @@ Analysts expect the ruble to stay weak next year.
 
 @pytest.fixture(scope="module")
 def injected(tmp_path_factory):
-    from rag.assistant import Assistant
-    from rag.build import build
-    from rag.embed import load_embedder
+    from rag.app.assistant import Assistant
+    from rag.index.build import build
+    from rag.index.embed import load_embedder
 
     root = tmp_path_factory.mktemp("injected")
     (root / "corpus").mkdir()
@@ -184,8 +184,8 @@ def scripted_answer(assistant, question: str, reply: str):  # type: ignore[no-un
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
-    from rag.generate import GenerativeAnswerer
-    from rag.verify import Verifier
+    from rag.generate.server import GenerativeAnswerer
+    from rag.generate.verify import Verifier
 
     model = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
     answerer = GenerativeAnswerer(
@@ -196,7 +196,7 @@ def scripted_answer(assistant, question: str, reply: str):  # type: ignore[no-un
 
 
 def test_an_instruction_planted_in_an_article_is_marked_and_fenced(injected):
-    from rag.generate import build_prompt
+    from rag.generate.server import build_prompt
 
     marked = [p for p in injected.index.passages if p.instruction]
     assert marked and all("Ignore previous instructions" in p.text for p in marked)
@@ -245,7 +245,7 @@ def test_a_link_the_cited_words_do_not_contain_is_unsupported(injected):
 def test_simultaneous_uploads_of_one_name_both_land(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from rag.ingest import add_upload
+    from rag.ingest.uploads import add_upload
 
     corpus = tmp_path / "corpus"
     bodies = [f"Report {i}\n\nThe SCO met in Astana on day {i}, officials said.\n".encode() for i in range(8)]
@@ -259,8 +259,8 @@ def test_simultaneous_uploads_of_one_name_both_land(tmp_path):
 def test_a_server_that_trickles_tokens_is_cut_off_at_the_deadline(injected):
     import time
 
-    from rag.generate import GenerativeAnswerer
-    from rag.verify import Verifier
+    from rag.generate.server import GenerativeAnswerer
+    from rag.generate.verify import Verifier
 
     class Trickle:
         def stream(self, messages):  # type: ignore[no-untyped-def]
@@ -317,7 +317,7 @@ def local_server():
 def test_dns_rebinding_cannot_reach_this_machine(local_server, tmp_path):
     """The resolver answers a public address for the check and 127.0.0.1 afterwards: the connection
     goes to the checked address (resolved once), never to the machine itself."""
-    from rag.fetch import fetch
+    from rag.ingest.fetch import fetch
 
     calls: list[str] = []
 
@@ -335,14 +335,14 @@ def test_dns_rebinding_cannot_reach_this_machine(local_server, tmp_path):
     "address", ["::127.0.0.1", "::ffff:127.0.0.1", "::ffff:0:7f00:1", "64:ff9b::7f00:1", "2002:7f00:1::"]
 )
 def test_ipv6_forms_of_a_private_ipv4_address_are_refused(address, tmp_path):
-    from rag.fetch import fetch
+    from rag.ingest.fetch import fetch
 
     with pytest.raises(CorpusError, match="private network"):
         fetch("http://six.test/", Settings(corpus_dir=tmp_path), resolver=lambda host, port: [address])
 
 
 def test_the_pinned_connection_keeps_the_host_name(local_server, tmp_path):
-    from rag.fetch import fetch
+    from rag.ingest.fetch import fetch
 
     settings = Settings(corpus_dir=tmp_path, fetch_private=True)
     page = fetch(f"http://news.test:{local_server}/a", settings, resolver=lambda host, port: ["127.0.0.1"])
@@ -356,7 +356,7 @@ def test_a_compression_bomb_stops_at_the_size_cap(local_server, tmp_path, monkey
     bomb = gzip.compress(gzip.compress(b"\0" * 50_000_000))  # 50 MB inside ~50 KB, gzip twice
     monkeypatch.setattr(_Counting, "body", bomb)
     monkeypatch.setattr(_Counting, "encoding", "gzip, gzip")
-    from rag.fetch import fetch
+    from rag.ingest.fetch import fetch
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     settings = Settings(corpus_dir=tmp_path, fetch_private=True, max_file_bytes=1_000_000)
@@ -367,7 +367,7 @@ def test_a_compression_bomb_stops_at_the_size_cap(local_server, tmp_path, monkey
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:99999/", "http://a..b/", "http://0177.0.0.1/", "http://[::1/"])
 def test_malformed_addresses_are_messages(url, tmp_path):
-    from rag.fetch import fetch
+    from rag.ingest.fetch import fetch
 
     with pytest.raises(CorpusError):
         fetch(url, Settings(corpus_dir=tmp_path, fetch_timeout=2))
@@ -393,8 +393,8 @@ def test_a_server_url_with_secrets_is_locked_and_never_prefilled():
 def test_an_index_whose_manifest_drops_its_checksums_is_refused(tmp_path):
     import json
 
-    from rag import store
-    from rag.build import build
+    from rag.index import store
+    from rag.index.build import build
     from tests.conftest import HashingEmbedder
 
     settings = Settings(corpus_dir=PROJECT_DIR / "seeds", index_dir=tmp_path / "index", embedding_model="hashing-test")
@@ -409,7 +409,7 @@ def test_an_index_whose_manifest_drops_its_checksums_is_refused(tmp_path):
 
 
 def test_saved_conversations_are_private_to_the_account(tmp_path):
-    from rag.conversations import Conversations
+    from rag.app.conversations import Conversations
 
     saved = Conversations(tmp_path / "data" / "conversations.sqlite3")
     assert saved.path.stat().st_mode & 0o077 == 0 and saved.path.parent.stat().st_mode & 0o077 == 0
@@ -427,14 +427,14 @@ def test_saved_conversations_are_private_to_the_account(tmp_path):
     ],
 )
 def test_instruction_phrasings_are_recognised_after_normalising(planted):
-    from rag.injection import instruction_like
+    from rag.lang.injection import instruction_like
 
     assert instruction_like(planted)
     assert not instruction_like("Analysts say the ruble lost 45 percent; the report should worry Moscow.")
 
 
 def test_contact_points_a_generated_sentence_adds_are_unsupported():
-    from rag.injection import urls
+    from rag.lang.injection import urls
 
     found = urls("Refunds at ruble-refunds.example, mail help@refunds.example or call +1 (555) 010-2233.")
     assert found == ["ruble-refunds.example", "help@refunds.example", "+1 (555) 010-2233"]
@@ -442,7 +442,7 @@ def test_contact_points_a_generated_sentence_adds_are_unsupported():
 
 
 def test_a_huge_heading_is_not_copied_into_every_passage(tmp_path):
-    from rag.clean import MAX_FIELD, load_file
+    from rag.ingest.clean import MAX_FIELD, load_file
 
     heading = " ".join(["W" * 40_000] * 3)
     body = "\n\n".join(f"Paragraph {i} says the talks went on for another day." for i in range(200))

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import DossierError
-from rag.settings import Settings
+from rag.core.errors import DossierError
+from rag.core.settings import Settings
 
 
 def test_environment_overrides_are_typed():

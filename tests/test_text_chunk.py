@@ -2,9 +2,9 @@
 
 import itertools
 
-from rag.chunk import split
-from rag.clean import load_file
-from rag.text import sentence_spans, terms
+from rag.index.chunk import split
+from rag.ingest.clean import load_file
+from rag.lang.text import sentence_spans, terms
 from tests.conftest import SEEDS, B, C
 
 

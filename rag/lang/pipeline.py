@@ -13,7 +13,7 @@ import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..errors import ModelError
+from rag.core.errors import ModelError
 
 if TYPE_CHECKING:
     from spacy.language import Language

@@ -88,8 +88,10 @@ def question_proper(message: str) -> str:
     # statement that says whom it is about: only pieces that name nothing are wrapping.
     before = pieces[: asking[-1]] if asking else pieces[:-1]
     kept = [p for p in before if _names_something(p) and not _asks(p)]
-    question = _strip_frames(question)
-    question = _TAIL.sub("", question)
+    stripped = _strip_frames(question)
+    if stripped != question:
+        stripped = _direct(stripped)  # "(tell me) how much the ruble fell" -> "how much did the ruble fall"
+    question = _TAIL.sub("", stripped)
     # "Based on what the articles report about the two countries, which city ..." -> "which city ..."
     parts = _LEAD_IN.split(question, maxsplit=1)
     if len(parts) == 2 and not _names_something(parts[0]) and len(parts[1].split()) >= 3:
@@ -113,3 +115,38 @@ _POINTERS = re.compile(r"\b(he|she|him|his|her|they|them|their|it|its|there|that
 
 def _points_back(question: str) -> bool:
     return bool(_POINTERS.search(question)) and not _names_something(question)
+
+
+_WH = ("who", "whom", "whose", "what", "which", "when", "where", "why", "how")
+_DO = {"VBD": "did", "VBZ": "does", "VBP": "do"}
+
+
+def _direct(question: str) -> str:
+    """An embedded question put back in a question's word order: "how much the ruble fell in 2014" ->
+    "how much did the ruble fall in 2014", "where the talks were held" -> "where were the talks held".
+    Questions already in that order, and those whose wh-word is the subject ("who runs X"), are kept."""
+    from rag.lang.pipeline import parse
+
+    doc = parse(question.rstrip(" ?.!"))
+    if not len(doc) or doc[0].lower_ not in _WH:
+        return question
+    subjects = [t for t in doc if t.dep_ in ("nsubj", "nsubjpass") and t.i > 0]
+    if not subjects:
+        return question
+    subject = subjects[0]
+    start = subject.left_edge.i
+    if start == 0 or any(t.dep_ in ("aux", "auxpass") or t.pos_ == "AUX" for t in doc[:start]):
+        return question  # the wh-phrase is the subject, or the order is already a question's
+    verb = subject.head
+    aux = next((t for t in doc[subject.i + 1 : verb.i + 1] if t.dep_ in ("aux", "auxpass") or t.pos_ == "AUX"), None)
+    words = [t.text_with_ws for t in doc]
+    if aux is not None:  # "has the ruble fallen", "were the talks held"
+        moved = words[aux.i].strip() + " "
+        words[aux.i] = ""
+        words.insert(start, moved)
+    elif verb.tag_ in _DO and verb.i > subject.i:
+        words[verb.i] = verb.lemma_ + verb.whitespace_
+        words.insert(start, _DO[verb.tag_] + " ")
+    else:
+        return question
+    return "".join(words).strip() + "?"

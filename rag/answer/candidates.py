@@ -1,0 +1,99 @@
+"""Answer candidates: the sentences of the retrieved passages that could stand as one answer
+sentence, with their neighbours and the article around them.
+
+A unit is usually one sentence; a quotation is fused with the sentence that attributes it ("Zhou
+said:" + the quote; the quote + "— says Sutter"), so the answer never separates words from speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rag.answer.citations import Span
+from rag.core.schema import Hit, Passage
+
+SPEECH = (
+    r"said|says|saying|stated|told|tells|wrote|writes|stressed|added|noted|declared|announced|warned|explained|"
+    r"emphasi[sz]ed|insisted|argued|claimed|called|condemned|slammed|pledged|proclaimed|asserted|remarked|"
+    r"commented|suggested|acknowledged|admitted|confirmed|denied|urged"
+)
+SPEECH_VERB = re.compile(rf"\b({SPEECH})\b|\baccording to\b", re.IGNORECASE)
+_ATTRIBUTES_PREVIOUS = re.compile(rf"[—–-]\s*({SPEECH})\s+[A-Z]|^[^.]{{0,60}}[,—–]\s*({SPEECH})\s+[A-Z]")
+_INTRODUCES = re.compile(r"([:;]|\bthe following[:;,.]?|\bas follows[:;,.]?)[\"”’]?$", re.IGNORECASE)
+_VERBLESS = re.compile(r"^[^a-z]*$")  # headings, captions in capitals, lists of names
+# A sentence that opens by pointing back ("Once they become effective in December, ...") means
+# nothing alone: it is also offered with the sentence before it.
+_REFERS_BACK = re.compile(r"^\W*(?:\w+,?\s+){0,2}?(?:they|these|those|such)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    span: Span
+    text: str
+    """The unit's text, whitespace collapsed."""
+    rank: int
+    """Rank of its passage in the (reranked) retrieval."""
+    first: int
+    last: int
+    """Positions of its first and last sentence in the passage."""
+    context: str
+    """The sentence before and after it, for names and pronouns the unit itself leaves out."""
+
+    @property
+    def passage(self) -> Passage:
+        return self.span.passage
+
+    @property
+    def is_sentence(self) -> bool:
+        """A real sentence: enough words, with lower-case words in it (not a headline fragment)."""
+        return len(self.text.split()) >= 6 and not _VERBLESS.match(self.text)
+
+
+def gather(hits: Sequence[Hit], texts: Mapping[str, str], passages: int) -> list[Candidate]:
+    """The units of the first `passages` hits, each span once, in retrieval order."""
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Candidate] = []
+    for rank, hit in enumerate(hits[:passages]):
+        p = hit.passage
+        text = texts[p.source]
+        sentences = [" ".join(text[s:e].split()) for s, e in p.sentences]
+        for first, last in units(text, p):
+            start, end = p.sentences[first][0], p.sentences[last][1]
+            if (p.source, start, end) in seen:
+                continue
+            seen.add((p.source, start, end))
+            around = [sentences[j] for j in (first - 1, last + 1) if 0 <= j < len(sentences)]
+            if p.kind == "note" and first == 0:
+                around.insert(0, " ".join(text[max(0, p.start - 300) : p.start].split()))  # what it reacts to
+            out.append(
+                Candidate(
+                    Span(p, start, end),
+                    " ".join(sentences[first : last + 1]),
+                    rank,
+                    first,
+                    last,
+                    " ".join(around),
+                )
+            )
+    return out
+
+
+def units(text: str, p: Passage) -> list[tuple[int, int]]:
+    """Sentence ranges that can stand as one answer sentence."""
+    out = []
+    n = len(p.sentences)
+    for i, (s, e) in enumerate(p.sentences):
+        sentence = text[s:e]
+        if i > 0 and _REFERS_BACK.search(sentence) and (i - 1, i) not in out:
+            out.append((i - 1, i))
+        if _INTRODUCES.search(sentence) and i + 1 < n:
+            out.append((i, i + 1))
+            continue
+        out.append((i, i))
+        if i + 1 < n and not SPEECH_VERB.search(sentence):
+            following = text[p.sentences[i + 1][0] : p.sentences[i + 1][1]]
+            if _ATTRIBUTES_PREVIOUS.search(following):
+                out.append((i, i + 1))
+    return out

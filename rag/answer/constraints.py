@@ -1,0 +1,441 @@
+"""Does a candidate sentence meet what the question asks for?
+
+Two checks, both on the articles' own text: the *answer type* (a "who" question needs a person in
+the sentence, "how much" an amount the question did not already state, "when" a date...), and the
+question's *constraints* (the names and numbers it states must be about this sentence's article, so
+a question about the yuan is not answered by a sentence about the ruble, nor "what did Putin say
+about India" by a list of BRICS members). Names match despite small typos ("Shangfu", "rubel").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from rag.answer.candidates import SPEECH_VERB, Candidate
+from rag.answer.question import Question
+from rag.answer.slots import check
+from rag.lang.spelling import max_edits
+from rag.lang.text import STOPWORDS, normalize, spoken_date, terms, words
+from rag.search.outlets import is_outlet
+
+_UNIT = (
+    r"%|percent|per cent|percentage points?|billion|million|trillion|thousand|hundred|bn|mn|"
+    r"yuan|rubles?|roubles?|dollars?|euros?|pounds?|yen|rupees?|people|troops|soldiers|ships|vessels|aircraft|"
+    r"tons?|tonnes?|barrels?|km|kilometers?|kilometres?|miles?|meters?|metres?|years?|months?|days?|hours?|"
+    r"companies|firms|entities|countries|points?|times"
+)
+_AMOUNT = re.compile(
+    # "Su-27", "HQ-9", "F-15s" are names, not amounts.
+    rf"(?:[$€£¥₽]\s?)?(?<![A-Za-z]-)\b\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:{_UNIT})\b)*(?:\s?(?:{_UNIT})\b)?"
+    rf"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds|"
+    rf"thousands|millions|billions|half|a third|a quarter|dozens?)\b(?:\s(?:{_UNIT})\b)?",
+    re.IGNORECASE,
+)
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?!\d)(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|"
+    rf"(?:early|mid|late)[- ]\d{{4}}s?|(?:in|since|by|until|from)\s+\d{{4}}s?|\d{{4}}|"
+    rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{_MONTH}(?![a-z]))",
+)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_NAME = re.compile(r"\b[A-Z][a-z’'.-]+(?:\s+(?:de |van |von |al-|bin )?[A-Z][a-z’'.-]+)+|\b[A-Z]{2,}\b")
+_PLACE = re.compile(r"\b(?:in|at|near|off)\s+(?:the\s+)?((?:[A-Z][\w’'-]+)(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)")
+
+
+# A nation named as a country, an adjective, an abbreviation or its capital: a question's "American"
+# is the articles' "US", "Japan's" their "Japanese", "Beijing's spokesman" China's.
+_NATIONS = (
+    "us|u.s.|usa|america|american|americans|united states|washington",
+    "china|chinese|prc|beijing",
+    "russia|russian|russians|russo|soviet|ussr|moscow|kremlin",
+    "japan|japanese|tokyo",
+    "india|indian",
+    "uk|u.k.|britain|british|united kingdom",
+    "germany|german",
+    "france|french",
+    "ukraine|ukrainian|kyiv|kiev",
+    "iran|iranian",
+    "korea|korean",
+    "taiwan|taiwanese",
+    "europe|european|eu",
+    "syria|syrian",
+    "israel|israeli",
+    "italy|italian",
+    "canada|canadian",
+    "australia|australian",
+    "turkey|turkish",
+    "pakistan|pakistani",
+    "vietnam|vietnamese",
+    "brazil|brazilian",
+    "mexico|mexican",
+    "kazakhstan|kazakh",
+    "georgia|georgian",
+)
+_NATION_ALIASES = {alias: group for group in _NATIONS for alias in group.split("|")}
+_US = _NATIONS[0]
+# Currencies, by each of their names: a question about one is not answered by another's figures.
+_CURRENCIES = {
+    "yuan": "renminbi", "renminbi": "yuan", "rmb": "yuan", "ruble": "rouble", "rouble": "ruble",
+    "rubles": "rouble", "roubles": "ruble", "dollar": "usd", "dollars": "usd", "usd": "dollar",
+    "euro": "eur", "euros": "eur", "yen": "jpy", "pound": "sterling", "pounds": "sterling", "sterling": "pound",
+    "rupee": "inr", "rupees": "inr", "hryvnia": "uah",
+}  # fmt: skip
+# Words around a name that are not the name: "Chinese Defense Minister Li Shanfu" names Li Shanfu.
+_TITLES = frozenset(
+    "president minister prime deputy foreign defense defence commerce finance general major premier secretary "
+    "state spokesman spokeswoman spokesperson chairman leader professor dr mr mrs ms senator ambassador chief "
+    "commander admiral colonel former vice associate dean columnist advisor adviser official officials "
+    "ministry department the of".split()
+) | frozenset(w for group in _NATIONS for w in group.replace("|", " ").split())
+
+
+# Words of a speaker phrase that a sentence need not repeat ("the Chinese side", "its officials").
+_NOT_SPEAKERS = STOPWORDS | frozenset("side official officials spokesman spokesperson people government".split())
+
+
+def _nation(word: str) -> str | None:
+    return _NATION_ALIASES.get(word.lower().strip(".,"))
+
+
+def _other_kind(qualifier: tuple[str, str], text: str) -> bool:
+    """Whether `text` qualifies the asked-for noun by another nation only ("Chinese banks" for
+    "Which Russian bank"). A qualifier that is no nation is not checked."""
+    nation = _nation(qualifier[0])
+    if nation is None:
+        return False
+    noun = qualifier[1][:4]
+    found = {_nation(m.group(1)) for m in re.finditer(rf"\b([A-Z][\w.]+)\s+(?:[a-z]+\s+)?{noun}\w*", text)} - {None}
+    return bool(found) and nation not in found
+
+
+def _nations(text: str) -> set[str]:
+    tokens = re.findall(r"[\w.]+", text.lower())
+    found = {_NATION_ALIASES.get(t.strip(".")) for t in tokens}
+    found |= {_NATION_ALIASES.get(f"{a} {b}") for a, b in zip(tokens, tokens[1:], strict=False)}
+    found.discard(None)
+    found.discard(_US)  # "us" is also the pronoun: only its other names count
+    found |= {_US} if re.search(r"\b(?:U\.?S\.?A?|America|American|Americans|United States)\b", text) else set()
+    return found  # type: ignore[return-value]
+
+
+def _other_nation(question: str, sentence: str, local: str) -> bool:
+    """Whether the question names a nation that the sentence and its neighbours never mention, while
+    the sentence names one the question does not: the same slot filled with another country ("How
+    many times has India copied Russian weapons?" against "... the Chinese copied Russian weapons")."""
+    asked = _nations(question)
+    if not asked:
+        return False
+    near = _nations(local)
+    if asked <= near:
+        return False
+    return bool(_nations(sentence) - asked)
+
+
+@dataclass(frozen=True)
+class Fit:
+    typed: bool
+    """The sentence holds the kind of answer the question wants."""
+    phrase: tuple[int, int] | None
+    """Where in the candidate's text that answer is (to emphasise), when it is one phrase."""
+    missing: int
+    """Names/numbers of the question its article does not mention at all."""
+    distant: int
+    """Names/numbers its article mentions, but not this sentence, its neighbours or the title."""
+    stated: int
+    """Names/numbers the question states that a sentence must respect (outlets excluded)."""
+    contradicts: bool = False
+    """The sentence is about something else than asked: the question states a year its article never
+    mentions (nor is dated), or asks for a Russian bank where the sentence's bank is Chinese."""
+
+
+def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[str] = frozenset()) -> Fit:
+    """How `cand` meets `question`; `article` is its article's text, `normalize`d (the caller keeps it
+    per article), `outlets` the known outlet names, lower-cased."""
+    typed, phrase = answer_phrase(question, cand.text)
+    if question.wants == "speech" and (cand.passage.kind != "article" or question.shape == "summary"):
+        typed = True  # a reader comment, a note or (asked what it says) the article: its writer's own words
+    p = cand.passage
+    local = normalize(f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {cand.context} {cand.text}")
+    missing = distant = stated = 0
+    contradicts = False
+    for name in question.names:
+        if is_outlet(name, outlets):
+            continue  # an outlet picks articles; it is not something a sentence must name
+        stated += 1
+        if mentions(local, name):
+            continue
+        if mentions(article, name):
+            distant += 1
+        else:
+            missing += 1
+            # A one-clause question is about what it names: an article that never mentions it is
+            # about something else. (In a many-clause question each name may be another article's.)
+            contradicts = contradicts or not question.compound
+    for number in question.numbers:
+        stated += 1
+        if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", local):
+            continue
+        if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", article):
+            distant += 1
+        else:
+            missing += 1
+            # A short question's year is its time frame; in a compound one ("the company, founded in
+            # 2015, that ...") it may describe a clause another article bears out.
+            contradicts = contradicts or (bool(_YEAR.fullmatch(number)) and not question.compound)
+    if typed and question.wants == "speech" and p.kind == "article" and question.shape != "summary":
+        typed = _speaks(question, cand)
+    if typed and (asked := _asked_currencies(question.text)):
+        typed = _same_currency(asked, cand)
+    raw_local = f"{p.title} {cand.context} {cand.text}"  # as written: "US" is a nation, "us" a pronoun
+    if not question.compound and _other_nation(question.text, cand.text, raw_local):
+        contradicts = True  # asked about India, the sentence is about China and India is nowhere near
+    if question.qualifier is not None and _other_kind(question.qualifier, cand.text):
+        contradicts = True  # "Which Russian bank": the sentence's bank is Chinese
+    around = f"{cand.context} {p.title}"
+    for slot in question.slots:
+        verdict = check(slot, cand.text, around)
+        if verdict == "contradicts" and not (slot.kind == "year" and question.compound):
+            contradicts = True  # the third season for the fourth, the men's final for the women's
+        elif verdict == "absent" and slot.kind != "year":  # years are counted with the numbers above
+            stated += 1
+            distant += 1
+    return Fit(typed, phrase, missing, distant, stated, contradicts)
+
+
+def _speaks(question: Question, cand: Candidate) -> bool:
+    """In "what did X say about Y", whether the sentence is X's words on Y: Y in the sentence or its
+    neighbours, X in its passage (a speaker is often named once, before the quotes). Borrell's words
+    on something else, or someone else's words on India, do not answer "what did Borrell say about
+    India?"."""
+    near = normalize(f"{cand.context} {cand.text}")
+    around = f"{_normalized(cand.passage.text)} {near}"
+    if question.about_terms:
+        present = set(terms(near))
+        if 2 * sum(t in present for t in question.about_terms) < len(question.about_terms):
+            return False  # Li Shanfu's words, but not on climate change
+    return all(mentions(near, name) for name in question.about) and all(
+        mentions(around, word.removesuffix("'s")) for word in words(question.speaker) if word not in _NOT_SPEAKERS
+    )
+
+
+@lru_cache(maxsize=256)
+def _normalized(text: str) -> str:
+    """`normalize`, once per passage for all its sentences."""
+    return normalize(text)
+
+
+@lru_cache(maxsize=256)
+def _asked_currencies(question: str) -> frozenset[str]:
+    return frozenset(_CURRENCIES.keys() & set(words(question)))
+
+
+def _same_currency(asked: frozenset[str], cand: Candidate) -> bool:
+    """Whether the sentence or its neighbours name every currency asked about: "How much did the yuan
+    fall?" is not answered by the ruble's fall."""
+    near = {w.rstrip("s") for w in words(f"{cand.context} {cand.text}")}
+    return all(c.rstrip("s") in near or _CURRENCIES[c] in near for c in asked)
+
+
+def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] | None]:
+    """Whether `text` holds the wanted kind of answer, and where (a phrase the question lacks)."""
+    literals = question.literals
+    said = {w.lower() for n in question.names for w in n.split()}
+
+    def new(
+        pattern: re.Pattern[str],
+        group: int = 0,
+        strip: frozenset[str] = frozenset(),
+        kind: Callable[[int, int], bool] = lambda a, b: True,
+    ) -> tuple[int, int] | None:
+        for m in pattern.finditer(text):
+            found = m.group(group).strip()
+            if not found or found.lower() in literals or found.lower().strip(".,") in literals:
+                continue
+            if set(w.lower() for w in found.split()) <= said | strip:
+                continue  # only what the question said, or "Chinese Defense Minister" + it
+            if not kind(m.start(group), m.start(group) + len(found)):
+                continue  # an amount of another kind: a count where a price is asked
+            return m.start(group), m.start(group) + len(found)
+        return None
+
+    match question.wants:
+        case "date":
+            span = new(_DATE)
+            return span is not None, span
+        case "number":
+            wanted = amount_kind(question.text)
+            span = new(_AMOUNT, kind=lambda a, b: wanted is None or _is_kind(wanted, text, a, b))
+            return span is not None, span
+        case "person":
+            span = new(_NAME, strip=_TITLES)
+            # "Who said ...?" is answered by "..., he said" (the name is in the context).
+            quoted = bool(SPEECH_VERB.search(question.text) and SPEECH_VERB.search(text))
+            return span is not None or quoted, span
+        case "place":
+            span = new(_PLACE, 1)
+            return span is not None, span
+        case "speech":
+            return bool(SPEECH_VERB.search(text) or re.search(r"[“\"]", text)), None
+        case _:
+            return True, None
+
+
+# The kind of amount a question asks for, when its words say: a price is not a count, a share is not
+# an age. "How much did the ruble fall?" says no kind (a percentage or a sum may answer it).
+_ASKS_MONEY = re.compile(
+    r"\b(?:how much (?:money|cash)|cost|costs|price|priced|prices|paid|pay|pays|worth|spend|spent|spending|budget|"
+    r"fee|fees|salary|fine|fined|funding|raised|revenue|profit|valued|valuation)\b",
+    re.IGNORECASE,
+)
+_ASKS_SHARE = re.compile(r"\b(?:percentage|percent|per cent|share|proportion|fraction|what rate)\b", re.IGNORECASE)
+_ASKS_COUNT = re.compile(r"\bhow many\b", re.IGNORECASE)
+_ASKS_AGE = re.compile(r"\bhow old\b|\bwhat age\b|\bat what age\b", re.IGNORECASE)
+_MONEY_NEAR = re.compile(
+    r"[$€£¥₽]|\b(?:dollars?|usd|yuan|renminbi|rmb|rubles?|roubles?|euros?|pounds?|sterling|yen|rupees?|"
+    r"francs?|bn|mn)\b",
+    re.IGNORECASE,
+)
+_SHARE_NEAR = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b|\b(?:half|third|quarter|tenth)\b", re.IGNORECASE)
+_AGE_NEAR = re.compile(r"^[\s-]*years?[\s-]old\b|^-year-old\b|^,", re.IGNORECASE)
+
+
+def amount_kind(question: str) -> str | None:
+    """ "money", "share", "count" or "age" when the question's words fix the kind of amount."""
+    if _ASKS_AGE.search(question):
+        return "age"
+    if _ASKS_SHARE.search(question):
+        return "share"
+    if _ASKS_MONEY.search(question):
+        return "money"
+    if _ASKS_COUNT.search(question):
+        return "count"
+    return None
+
+
+def _is_kind(kind: str, text: str, start: int, end: int) -> bool:
+    """Whether the amount at text[start:end] is of `kind`, read from it and the words beside it."""
+    amount = text[start:end]
+    before, after = text[max(0, start - 3) : start], text[end : end + 14]
+    money = bool(_MONEY_NEAR.search(amount) or _MONEY_NEAR.search(before) or _MONEY_NEAR.match(after.lstrip()))
+    share = bool(_SHARE_NEAR.search(amount) or _SHARE_NEAR.match(after.lstrip()))
+    match kind:
+        case "money":
+            return money
+        case "share":
+            return share
+        case "age":
+            return bool(
+                re.search(r"\d", amount) and (_AGE_NEAR.match(after) or re.search(r"\baged?\s*$", text[:start]))
+            )
+        case "count":
+            return not money and not share and not re.fullmatch(r"(?:1[89]|20)\d\d", amount.strip())
+    return True
+
+
+def years(text: str) -> list[int]:
+    return [int(y) for y in _YEAR.findall(text)]
+
+
+@lru_cache(maxsize=4096)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(words(text))
+
+
+def mentions(text: str, name: str) -> bool:
+    """`name` in `text`, word by word, forgiving one typo in longer words ("Shangfu" for "Shanfu");
+    a nation by any of its names ("American": "US", "United States")."""
+    if normalize(name) in text:
+        return True
+    vocabulary = _word_set(text)
+    if _HYPHENATED.fullmatch(name):
+        return all(mentions(text, piece) for piece in name.split("-"))  # "Russia-China": "Russo-Chinese"
+    if (group := _nation(name)) is not None:
+        return any(alias in vocabulary or (" " in alias and alias in text) for alias in _aliases(group))
+    for token in words(name):
+        if token in vocabulary:
+            continue
+        if len(token) < 5:
+            return False
+        near = process.extractOne(token, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=max_edits(token))
+        if near is None:
+            return False
+    return True
+
+
+_HYPHENATED = re.compile(r"(?<![^\W\d_])[^\W\d_]++(?:-[^\W\d_]++)+")
+
+
+@lru_cache(maxsize=64)
+def _aliases(group: str) -> tuple[str, ...]:
+    return tuple(alias for alias, g in _NATION_ALIASES.items() if g == group)
+
+
+# Pieces of a name checked one by one: "OpenAI's GPT-3.5" is "OpenAI" and "GPT-3.5"; "Russia-China"
+# is "Russia" and "China" (a hyphenated pair is often written "Russia and China").
+_PIECES = re.compile(r"['’]s\b|['’](?=\s|$)|(?<=[^\W\d_])-(?=[^\W\d_])")
+
+
+def _phrase(text: str) -> str:
+    """Words with possessives dropped, space-delimited: " federal reserve " for "Federal Reserve's"."""
+    return " " + " ".join(w[:-2] if w.endswith("'s") else w for w in words(text)) + " "
+
+
+_DEMONYM = re.compile(r"^(?:[A-Z][a-z]+(?:ian|ean|ese|ish|can|ch|i)|U\.?S\.?|UK|EU)\s+(?=\S)")
+
+
+class Names:
+    """Which names the collection mentions anywhere, as a phrase: an article that says "India" and
+    "times" does not mention "Times of India". A question naming something no article mentions
+    ("David Sutter", "the Times of India") cannot be answered from these articles, however close a
+    sentence about something else comes. Typos are read before this check (`spelling.py`)."""
+
+    def __init__(self, texts: Iterable[str]):
+        self._text = "|".join(_phrase(t) for t in texts)
+        self._known = frozenset(self._text.split())
+
+    def mentioned(self, name: str) -> bool:
+        # "Russian S-300", "US Congress": the nationality describes the name; the name is what counts.
+        name = _DEMONYM.sub("", name)
+        for piece in _PIECES.split(name):
+            phrase = _phrase(piece)
+            if phrase.strip() and (any(w not in self._known for w in phrase.split()) or phrase not in self._text):
+                return False
+        return True
+
+
+# What spaCy's entity recogniser counts as each wanted type: "Athens" is a place without "in" before
+# it, "Shaqiri" a person without a second capitalised word.
+_ENTITY_TYPES = {
+    "person": ("PERSON", "ORG", "NORP"),
+    "place": ("GPE", "LOC", "FAC"),
+    "date": ("DATE",),
+    "number": ("CARDINAL", "MONEY", "PERCENT", "QUANTITY"),
+}
+
+
+def entity_phrase(question: Question, text: str) -> tuple[int, int] | None:
+    """Where `text` holds an entity of the wanted type that the question does not already state
+    (read by spaCy; for the few sentences the patterns of `answer_phrase` find nothing in)."""
+    from rag.lang import parse
+
+    labels = _ENTITY_TYPES.get(question.wants)
+    if not labels:
+        return None
+    asked = normalize(question.text)
+    for ent in parse(text).ents:
+        if ent.label_ not in labels:
+            continue
+        words_ = [w for w in words(ent.text) if w not in STOPWORDS and w not in _TITLES]
+        if not words_ or all(w in asked.split() or w in question.literals for w in words_):
+            continue  # only what the question said
+        return ent.start_char, ent.end_char
+    return None

@@ -1,0 +1,453 @@
+"""The extractive answerer: an answer made only of the articles' own sentences, each cited.
+
+It needs no model server and cannot say anything the articles do not say. The stages, each in its
+own module: `question` reads what is asked, `candidates` lists the sentences that could answer it,
+the cross-encoder (`rerank`) scores each against the question, `constraints` checks the answer type
+and the question's names and numbers, `compose` shapes the answer, `attribution` names who speaks.
+When no sentence scores above the calibrated threshold, it says plainly that the articles don't say.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rag.answer import compose, verdicts
+from rag.answer.attribution import credit
+from rag.answer.candidates import Candidate, gather
+from rag.answer.citations import CitationList
+from rag.answer.compose import Features, Scored
+from rag.answer.constraints import Names, entity_phrase, fit, is_outlet, mentions
+from rag.answer.question import Question, analyse
+from rag.answer.slots import check
+from rag.core.schema import Answer, Article, Claim, Hit, Passage, Turn
+from rag.lang.injection import planted
+from rag.lang.text import normalize, spoken_date, terms
+from rag.search.rerank import Reranker
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How a candidate's score is made, in cross-encoder logits. Calibrated on development questions
+    only (`eval/tune_answer.py`: the reader-question dev split and MultiHop-RAG dev; see README)."""
+
+    passage: float = 0.0  # the passage's own relevance carries over to its sentences
+    clauses: float = 5.0  # per clause beyond the first: the cross-encoder scores many-clause questions lower
+    untyped: float = 4.0  # "how much" answered by a sentence with no amount (a lead sentence must have one)
+    distant: float = 0.5  # per question name/number the sentence's neighbourhood does not mention
+    missing: float = 2.0  # times the share of the question's names/numbers its article never mentions
+    fragment: float = 3.0  # a headline or list, not a sentence
+    other_voice: float = 1.0  # a reader comment or note when the question did not ask for one
+    wrong_voice: float = 2.0  # the article's reporting when the question asks for the readers
+    other_outlet: float = 1.0  # "as reported by TechCrunch": a sentence from another outlet
+    absent: float = 0.0  # times the IDF share of the question's words its article never uses ("climate")
+
+    def score(self, f: Features) -> float:
+        return (
+            f.sentence
+            + self.passage * f.passage
+            + self.clauses * f.clauses
+            - self.untyped * f.untyped
+            - self.distant * f.distant
+            - self.missing * f.missing
+            - self.fragment * f.fragment
+            - self.other_voice * f.other_voice
+            - self.wrong_voice * f.wrong_voice
+            - self.other_outlet * f.other_outlet
+            - self.absent * f.absent
+        )
+
+
+@dataclass(frozen=True)
+class Gap:
+    unknown: tuple[str, ...]
+    """Names no article mentions."""
+    foreign: tuple[str, ...]
+    """Outlets named as a source that no article comes from."""
+
+
+MARGIN = 2.5  # how far below the lead an added sentence may score
+FILLED = ("person", "place", "date", "number")  # answer types a lead sentence must hold
+_ASKED = {"person": "who", "place": "where", "date": "when", "number": "how much or how many"}
+RETYPED = 6  # untyped sentences near the bar that spaCy's entities may type, per question
+CLAUSE_CANDIDATES = 8  # sentences of a compound question scored again against each of its clauses
+CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
+
+
+class ExtractiveAnswerer:
+    """Composes 1-4 of the articles' own sentences, each cited, or abstains."""
+
+    name = "extractive"
+
+    def __init__(
+        self,
+        reranker: Reranker | None,
+        idf: Callable[[str], float],
+        articles: Sequence[Article] = (),
+        leads: Mapping[str, Passage] | None = None,
+        max_sentences: int = 3,
+        threshold: float = 2.25,  # as Settings.answer_threshold
+        min_support: float = 0.55,
+        weights: Weights = Weights(),
+        passages: int = 4,
+        names: Names | None = None,
+        side_margin: float = -1.0,
+    ):
+        self.reranker = reranker
+        self.names = names
+        self.idf = idf
+        self.articles = articles
+        self.leads = leads or {}
+        self.outlets = frozenset(a.publisher.lower() for a in articles if a.publisher)
+        self.publishers = sorted({a.publisher for a in articles if a.publisher})
+        self.max_sentences = max_sentences
+        self.threshold = threshold
+        self.min_support = min_support
+        self.weights = weights
+        self.passages = passages
+        # How far above the bar a side of a two-sided question must score to be borne out: -1 on MultiHop
+        # dev (every third comparison/temporal question: yes-gold 0.55, no-gold 0.49 right; the support
+        # of each side tells the two apart only weakly, see README).
+        self.side_margin = side_margin
+        self._articles: dict[str, tuple[str, frozenset[str]]] = {}
+
+    def answer(
+        self,
+        question: str,
+        query: str,
+        hits: Sequence[Hit],
+        texts: Mapping[str, str],
+        history: Sequence[Turn] = (),
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        # `history` is already in `query` (the expanded follow-up); nothing is streamed.
+        q = analyse(question)
+        if q.shape == "overview" and self.articles:
+            return self._overview(question, query, hits, texts)
+        if gap := self.gap(q, hits):
+            return self.abstain(question, query, hits, q, gap)
+        if q.asks_credit and (found := credit(self._about(q, hits, texts), texts)) is not None:
+            sentence, spans = found
+            citations = CitationList(texts)
+            numbers = tuple(dict.fromkeys(citations.cite(s) for s in spans))
+            return self._answer(question, query, hits, [Claim(sentence, numbers)], citations)
+        if q.shape == "yesno" and self.reranker is not None:
+            return self._verdict(question, query, q, hits, texts)
+        ranked = self.score(q, query, hits, texts)
+        # "What does the article say about X" asks for what is there, not for one fact: a lower bar.
+        floor = self.floor - MARGIN if q.shape == "summary" else self.floor
+        # A question that asks for a person, place, date or amount is answered only by a sentence
+        # that holds one the question does not already state: restating the topic is no answer.
+        leads = [s for s in ranked if s.fit.typed] if q.wants in FILLED and q.shape == "factoid" else ranked
+        if not leads or leads[0].score < floor:
+            return self.abstain(question, query, hits, q, unfilled=bool(ranked) and ranked[0].score >= floor)
+        # The best sentence passed the gate; in broad answers, others may add to it a little below.
+        chosen: list[tuple[str, Scored]] = []
+        match q.shape:
+            case "timeline":
+                chosen = [(f"{when}: ", item) for when, item in compose.timeline(ranked, self.floor - MARGIN, 5)]
+                if len(chosen) < 2:
+                    chosen = []  # too few dated facts for a timeline: answer as a fact
+            case "comparison" | "yesno":  # yes/no without a reranker: the evidence, no verdict
+                chosen = [
+                    (f"{compose.outlet_label(item.cand.passage)}: ", item)
+                    for item in compose.per_article(ranked, self.floor - MARGIN, 4)
+                ]
+        if not chosen:
+            # Each clause of a compound question may be borne out by a different sentence, and a
+            # summary is the best few sentences on its topic.
+            margin = math.inf if q.compound or q.shape == "summary" else MARGIN
+            chosen = [("", item) for item in compose.factoid(ranked, floor, self.max_sentences, margin)]
+        citations = CitationList(texts)
+        lead = q.wants in FILLED and q.shape == "factoid"
+        claims = [
+            compose.claim(item, texts, citations, prefix=prefix, lead=lead and n == 0)
+            for n, (prefix, item) in enumerate(chosen)
+        ]
+        return self._answer(question, query, hits, claims, citations)
+
+    # -- verdicts --
+
+    def _verdict(self, question: str, query: str, q: Question, hits: Sequence[Hit], texts: Mapping[str, str]) -> Answer:
+        """A yes/no question answered with a verdict first, then its evidence (`verdicts`)."""
+        citations = CitationList(texts)
+        parts = verdicts.sides(q.text, self.publishers)
+        if parts:
+            found: list[tuple[verdicts.Side, Scored | None]] = []
+            for side in parts:
+                own = [h for h in hits if h.passage.publisher == side.outlet]
+                ranked = self.score(analyse(side.claim), side.claim, own, texts) if own else []
+                found.append((side, ranked[0] if ranked else None))
+            missing = [side.outlet for side, best in found if best is None]
+            weak = [side for side, best in found if best is not None and best.score < self.floor + self.side_margin]
+            evidence = [best for _, best in found if best is not None]
+            if missing:
+                opening = (
+                    f"The articles don't settle it: no passage from {', '.join(dict.fromkeys(missing))} was found."
+                )
+            elif weak:
+                opening = "No: " + "; ".join(f"{s.outlet} does not bear out “{s.claim}”" for s in weak) + "."
+            else:
+                opening = "Yes: " + " and ".join(dict.fromkeys(s.outlet for s, _ in found)) + " bear it out."
+        else:
+            ranked = self.score(q, query, hits, texts)
+            evidence = compose.per_article(ranked, self.floor, 4)
+            if not evidence:
+                return self.abstain(question, query, hits, q)
+            sayings = [verdicts.agrees(q.text, item.cand.text) for item in evidence]
+            who = lambda items: " and ".join(dict.fromkeys(compose.outlet_label(i.cand.passage) for i in items))  # noqa: E731
+            if all(sayings):
+                opening = f"Yes, according to {who(evidence)}."
+            elif not any(sayings):
+                opening = f"No, according to {who(evidence)}."
+            else:
+                opening = "The articles disagree."
+        claims = [
+            compose.claim(item, texts, citations, prefix=f"{compose.outlet_label(item.cand.passage)}: ")
+            for item in evidence
+        ]
+        cited = tuple(dict.fromkeys(n for c in claims for n in c.citations))
+        return self._answer(question, query, hits, [Claim(opening, cited), *claims], citations)
+
+    def _about(self, q: Question, hits: Sequence[Hit], texts: Mapping[str, str]) -> list[Hit]:
+        """The hits whose article is about what the question names (for "who wrote the article
+        about X": an article that never mentions X is not the one meant)."""
+        names = [n for n in q.names if not is_outlet(n, self.outlets)]
+        return [
+            h
+            for h in hits
+            if (h.rerank is None or h.rerank > CREDIT_FLOOR)
+            and all(mentions(self._article(h.passage, texts)[0], n) for n in names)
+        ]
+
+    def gap(self, q: Question, hits: Sequence[Hit]) -> Gap | None:
+        """What the question takes for granted that the collection lacks: a name no article
+        mentions, or an outlet it says reported something that no article comes from and no close
+        passage mentions. However near a sentence comes, it is about something else."""
+        unknown = []
+        if self.names is not None:
+            unknown = [n for n in q.proper_names if not is_outlet(n, self.outlets) and not self.names.mentioned(n)]
+        near = normalize(" ".join(h.passage.text for h in hits))
+        foreign = [
+            s for s in q.sources if not is_outlet(s, self.outlets) and s not in unknown and not mentions(near, s)
+        ]
+        return Gap(tuple(unknown), tuple(foreign)) if unknown or foreign else None
+
+    @property
+    def floor(self) -> float:
+        return self.threshold if self.reranker is not None else self.min_support
+
+    # -- scoring --
+
+    def score(self, q: Question, query: str, hits: Sequence[Hit], texts: Mapping[str, str]) -> list[Scored]:
+        """Every candidate sentence of the best passages, scored and sorted (best first); sentences
+        whose article mentions none of the names and numbers the question states are left out."""
+        passages = self.passages if q.shape == "factoid" else max(2 * self.passages, len(hits))
+        cands = gather(hits, texts, passages)
+        if not cands:
+            return []
+        if self.reranker is not None:
+            # A follow-up is scored with what the conversation says it is about.
+            ce_query = q.topic if query == q.text else query
+            # A note is read with what it reacts to; every other sentence on its own.
+            shown = [f"{c.context} {c.text}" if c.passage.kind == "note" else c.text for c in cands]
+            raw = [float(x) for x in self.reranker.score(ce_query, shown)]
+            if q.parts and query == q.text:
+                raw = self._by_clause(q, shown, raw)
+        else:
+            raw = [self._coverage(q, query, c) for c in cands]
+        passage_logit = {h.passage.id: h.rerank for h in hits}
+        named_outlets = [n.lower() for n in q.names if is_outlet(n, self.outlets)]
+        asked = {t: self.idf(t) for t in dict.fromkeys(terms(q.topic))}
+        asked_total = sum(asked.values()) or 1.0
+        absent: dict[str, float] = {}
+        articles: dict[str, str] = {}
+        out = []
+        for cand, base in zip(cands, raw, strict=True):
+            p = cand.passage
+            if p.article_id not in articles:
+                articles[p.article_id], used = self._article(p, texts)
+                absent[p.article_id] = sum(w for t, w in asked.items() if t not in used) / asked_total
+            if p.instruction and not planted_free(cand, texts):
+                continue  # text planted for language models is no answer, whatever it says
+            f = fit(q, cand, articles[p.article_id], self.outlets)
+            if f.stated and f.missing == f.stated or f.contradicts:
+                continue  # the article mentions none of the names and numbers stated, or another year or kind
+            logit = passage_logit.get(p.id)
+            features = Features(
+                sentence=base,
+                clauses=float(q.clauses - 1),
+                passage=0.0 if logit is None else max(logit, -5.0),
+                untyped=float(not f.typed),
+                distant=float(f.distant),
+                missing=f.missing / f.stated if f.stated else 0.0,
+                fragment=float(not cand.is_sentence),
+                other_voice=float(q.voice is None and p.kind != "article"),
+                wrong_voice=float(q.voice is not None and p.kind != q.voice),
+                absent=absent[p.article_id],
+                other_outlet=float(
+                    bool(named_outlets) and not any(o in (p.publisher or "").lower() for o in named_outlets)
+                ),
+            )
+            # The word-count fallback scores 0..1: its adjustments are scaled to match.
+            score = base + (self.weights.score(features) - base) * (1.0 if self.reranker is not None else 0.1)
+            out.append(Scored(cand, score, f, features))
+        out.sort(key=lambda s: -s.score)
+        if q.wants in FILLED and self.reranker is not None:
+            out = self._retype(q, out)
+        if q.voice is not None and any(s.cand.passage.kind == q.voice and s.score >= self.floor for s in out):
+            # "What do the readers say": the readers answer, however well the article itself scores.
+            out = [s for s in out if s.cand.passage.kind == q.voice]
+        return out
+
+    def _by_clause(self, q: Question, shown: list[str], raw: list[float]) -> list[float]:
+        """A compound question checked clause by clause: the best sentences by the whole question
+        are scored again against each clause, and keep their best score. The cross-encoder scores
+        a many-clause question low against any one sentence, since each bears out only a clause."""
+        best = sorted(range(len(raw)), key=lambda i: -raw[i])[:CLAUSE_CANDIDATES]
+        out = list(raw)
+        for part in q.parts:
+            scores = self.reranker.score(part, [shown[i] for i in best])  # type: ignore[union-attr]
+            for i, x in zip(best, scores, strict=True):
+                out[i] = max(out[i], float(x))
+        return out
+
+    def _retype(self, q: Question, ranked: list[Scored]) -> list[Scored]:
+        """The best untyped sentences that would pass if typed, read again with spaCy's entities
+        ("Athens", "Shaqiri", "last Tuesday"): the patterns of `constraints` miss such answers."""
+        out, tried = list(ranked), 0
+        for i, item in enumerate(out):
+            if tried >= RETYPED or item.score + self.weights.untyped < self.floor:
+                break
+            if item.fit.typed or item.features is None:
+                continue
+            tried += 1
+            if (phrase := entity_phrase(q, item.cand.text)) is not None:
+                fit_ = dataclasses.replace(item.fit, typed=True, phrase=phrase)
+                features = dataclasses.replace(item.features, untyped=0.0)
+                out[i] = Scored(item.cand, item.score + self.weights.untyped, fit_, features)
+        out.sort(key=lambda s: -s.score)
+        return out
+
+    def _article(self, p: Passage, texts: Mapping[str, str]) -> tuple[str, frozenset[str]]:
+        """The passage's article, normalised, and its search terms (kept: articles recur across questions)."""
+        if p.article_id not in self._articles:
+            if len(self._articles) > 2048:
+                self._articles.clear()
+            normalized = normalize(_article_text(p, texts))
+            self._articles[p.article_id] = (normalized, frozenset(terms(normalized)))
+        return self._articles[p.article_id]
+
+    def _coverage(self, q: Question, query: str, cand: Candidate) -> float:
+        """Without a reranker: the IDF-weighted share of the question's terms in the sentence (full
+        credit) and its neighbours and title (half)."""
+        weights = {t: math.sqrt(self.idf(t)) for t in dict.fromkeys(terms(q.text))}
+        for t in terms(query):
+            weights.setdefault(t, math.sqrt(self.idf(t)) / 2)
+        near = set(terms(f"{cand.passage.title} {cand.context}"))
+        own = set(terms(cand.text))
+        total = sum(weights.values())
+        if total <= 0:
+            return 0.0
+        return sum(w * (1.0 if t in own else 0.5 if t in near else 0.0) for t, w in weights.items()) / total
+
+    # -- shapes that need the whole collection --
+
+    def _overview(self, question: str, query: str, hits: Sequence[Hit], texts: Mapping[str, str]) -> Answer:
+        summary, shown = compose.overview(self.articles, self.leads)
+        citations = CitationList(texts)
+        claims = [Claim(summary, ())]
+        for p in shown:
+            span = compose.lead_span(p, texts)
+            label = f"“{p.title}” ({compose.outlet_label(p)})" if p.publisher or p.date else f"“{p.title}”"
+            sentence = " ".join(texts[p.source][span.start : span.end].split())
+            claims.append(Claim(f"{label}: {sentence}", (citations.cite(span),)))
+        return self._answer(question, query, hits, claims, citations)
+
+    # -- output --
+
+    def _answer(
+        self, question: str, query: str, hits: Sequence[Hit], claims: Sequence[Claim], citations: CitationList
+    ) -> Answer:
+        return Answer(
+            question=question,
+            text=" ".join((f"{c.text} " + " ".join(f"[{n}]" for n in c.citations)).strip() for c in claims),
+            citations=tuple(citations.items),
+            claims=tuple(claims),
+            abstained=False,
+            retrieved=tuple(hits),
+            search_query=query,
+            backend=self.name,
+        )
+
+    def abstain(
+        self,
+        question: str,
+        query: str,
+        hits: Sequence[Hit],
+        q: Question | None = None,
+        gap: Gap | None = None,
+        unfilled: bool = False,
+    ) -> Answer:
+        """ "The articles don't say", with what is missing: what the collection lacks (`gap`), a
+        name no close passage mentions, or that the closest passages do not answer it."""
+        q = q or analyse(question)
+        if gap is not None:
+            lacks = []
+            if gap.unknown:
+                lacks.append("none of them mentions " + ", ".join(f"“{n}”" for n in gap.unknown[:4]))
+            if gap.foreign:
+                lacks.append("none is from " + " or ".join(f"“{n}”" for n in gap.foreign[:4]))
+            text = f"The articles don't say: {', and '.join(lacks)}."
+        elif not terms(question) and not q.names:
+            text = "The question has no searchable terms; ask about a person, place, event or topic in the articles."
+        else:
+            # What is missing, as the answerer checks it: a name, number or typed value the closest
+            # passages never state, or the kind of answer none of their sentences holds. A word of
+            # the question they do not use is no reason by itself ("supposedly", "drop").
+            present = normalize(
+                " ".join(
+                    f"{h.passage.title} {h.passage.publisher} {spoken_date(h.passage.date)} {h.passage.text}"
+                    for h in hits
+                )
+            )
+            missing = [n for n in q.names + tuple(sorted(q.numbers)) if not mentions(present, n)]
+            missing += [s.text for s in q.slots if s.kind != "year" and check(s, present, "") != "meets"]
+            if missing:
+                listed = ", ".join(f"“{m}”" for m in dict.fromkeys(missing[:4]))
+                text = f"The articles don't say. None of the passages that come closest mentions {listed}."
+            elif unfilled and q.wants in FILLED:
+                text = (
+                    "The articles don't say: the closest passages are on the topic, but none of their "
+                    f"sentences says {_ASKED[q.wants]}."
+                )
+            else:
+                text = "The articles don't say: the closest passages are on the topic but do not answer the question."
+        if hits:
+            text += " The closest passages are listed below."
+        return Answer(
+            question=question,
+            text=text,
+            citations=(),
+            claims=(),
+            abstained=True,
+            retrieved=tuple(hits),
+            search_query=query,
+            backend=self.name,
+        )
+
+
+def _article_text(p: Passage, texts: Mapping[str, str]) -> str:
+    """The text of the passage's article: from its start to the next article of the file (roughly:
+    for the name checks, a few characters of the next article do no harm)."""
+    text = texts[p.source]
+    start = int(p.article_id.rsplit("#", 1)[1])
+    return f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {text[start : start + 200_000]}"
+
+
+def planted_free(cand: Candidate, texts: Mapping[str, str]) -> bool:
+    """Whether none of the candidate's sentences is planted text (`injection.planted`)."""
+    skip = planted(texts[cand.passage.source], cand.passage.sentences)
+    return not any(j in skip for j in range(cand.first, cand.last + 1))

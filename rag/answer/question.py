@@ -1,0 +1,284 @@
+"""What a question asks, read off its wording: the shape of answer it wants (a fact, a timeline, a
+comparison, an overview, yes or no), the type of the fact (a person, a date, an amount, a place, a
+speaker's words), and the constraints an answer must respect (the names, numbers and years it states).
+
+No model is needed for this: question words are few and regular. The meaning of the question is the
+cross-encoder's job (`rerank.py`); this module only decides what a good answer must *contain*.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from rag.answer.followups import asked_voice, entities
+from rag.answer.slots import Slot, slots
+from rag.lang import parse
+from rag.lang.text import STOPWORDS, terms, words
+
+Shape = Literal["factoid", "timeline", "comparison", "overview", "yesno", "summary"]
+Wants = Literal["person", "date", "number", "place", "speech", "any"]
+
+_MONTHS = "january february march april may june july august september october november december"
+_MONTH_NAMES = frozenset(_MONTHS.split())
+_OVERVIEW = re.compile(
+    r"\b(what (is|are) (this|the|these) (collection|corpus|articles?|set of articles|documents?|sources?)( all)? about|"
+    r"what (do|does) (the|these|this) (articles?|collection|corpus|documents?) (cover|contain|discuss|say overall)|"
+    r"what (topics|subjects|stories)|summari[sz]e (the|this|these|all) (collection|articles|corpus|documents)|"
+    r"overview of (the|this) (collection|articles|corpus))\b",
+    re.IGNORECASE,
+)
+_TIMELINE = re.compile(
+    r"\b(timeline|chronolog\w*|over (time|the years|the decades)|history of|"
+    r"how (have|has|had|did|do|does) .{3,80}? (develop|developed|evolve|evolved|change|changed|grow|grown|progress|"
+    r"progressed|unfold|unfolded)|"
+    r"(developed|evolved|changed) (over|since|through))\b",
+    re.IGNORECASE,
+)
+_COMPARISON = re.compile(
+    r"\b(compare|comparison|contrast|differ|differs|difference|differences|how do the (articles|reports|outlets)|"
+    r"versus|vs\.?)\b",
+    re.IGNORECASE,
+)
+# "What does the article say about the SCO?": the article is the speaker; any of its sentences on
+# the topic answers, and the best few together do it best.
+_SUMMARY = re.compile(
+    r"\b(what|how)\s+(did|does|do)\s+(the|this|that|these|those|a|an|its|their)\s+(\S+\s+){0,3}?"
+    r"(articles?|reports?|pieces?|stor(y|ies)|authors?|writers?|reporters?|journalists?|outlets?|coverage|editorials?)"
+    r"\s+(say|write|claim|argue|report|describe|tell us|cover)\b",
+    re.IGNORECASE,
+)
+_AUX = r"(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)"
+# "Did ...?", and after a lead-in phrase: "Between the report of May 1 and the one of June 3, was there ...?"
+_YESNO = re.compile(
+    rf"^\s*{_AUX}\b|^(?!\W*(?:who|whom|whose|what|which|when|where|why|how)\b)[^?]*,\s*{_AUX}\s+"
+    r"(?:there|the|this|that|these|those|it|they|he|she|its|their|[A-Z])",
+    re.I,
+)
+_ASKS_DATE = re.compile(
+    # "when" opens the question: in "What did Zhou say when asked about Blinken?" it is not the question.
+    r"^\W*(?:and |so |but |then )?when\b|"
+    r"\b(what (year|date|day|month|time)|which (year|date|day|month)|how long ago|since when|on what date)\b",
+    re.I,
+)
+_ASKS_NUMBER = re.compile(
+    r"\b(how (many|much|far|large|big|long|high|low|old|fast|often)|by how much|"
+    r"what (percentage|percent|share|amount|number|price|rate|figure|sum|total|proportion|value|size)|"
+    r"which (percentage|amount|number|figure)|"
+    r"what(?:'s|’s| is| was| are| were) (?:the )?(?:\w+ )?(range|distance|cost|price|length|height|weight|speed|"
+    r"capacity|population|budget|death toll|toll|size|value|worth))\b",
+    re.I,
+)
+_ASKS_PERSON = re.compile(r"\b(who|whom|whose|which (person|official|minister|leader|spokesman|spokesperson))\b", re.I)
+_ASKS_PLACE = re.compile(
+    r"\b(where|which (city|country|place|region|sea|bay|town|state|province|port|location|venue|island))\b", re.I
+)
+_SPEECH_VERBS = r"say|said|says|tell|told|claim|argue|write|stress|warn|describe|call|think|react|respond|comment"
+_ASKS_SPEECH = re.compile(rf"\b(what did|what does|what do|how did|how does)\b.{{0,80}}?\b({_SPEECH_VERBS})\b", re.I)
+_ASKS_CREDIT = re.compile(
+    # "Who wrote that China must not copy the Kaiser's errors?" asks about a quote, not a byline.
+    r"\b(who (wrote|writes|authored|penned|posted|published) "
+    r"(about|(the|this|that|an?) (article|piece|story|report|post))|"
+    r"who translated|authors? of|written by|translated by|by whom|whose (article|piece|story|report)|byline|"
+    r"(when|what (date|day|year)|which (date|day|year)) (was|were) (\S+\s+){0,15}?(published|posted|written)|"
+    r"publication date|date of publication)\b",
+    re.IGNORECASE,
+)
+_VOICE_WORDS = re.compile(
+    r"\b(the |a )?(reader'?s?'? |readers'? )?(comments?|commenters?|commentators?|threads?|readers?|"
+    r"translator'?s?|translator’s|editor'?s|editor’s)( notes?| remarks?| comments?)?\b",
+    re.IGNORECASE,
+)
+# Verbs that head a clause of their own: a question with three or more ("Does the TechCrunch article
+# suggest X, while the Fortune article reports Y?") asks several things, each of which a different
+# sentence may bear out. Read from the parse, never from the question's length.
+_CLAUSE_DEPS = frozenset("ROOT conj advcl relcl ccomp acl".split())
+COMPOUND_CLAUSES = 3
+_NUMBER_LITERAL = re.compile(r"\d(?:[\d.,]*\d)?")
+_CAPS = r"[‘'\"“]?((?:[A-Z][\w’'.&-]*)(?:\s+(?:of\s+|the\s+|&\s+)?[A-Z][\w’'.&-]*)*)"
+_WRITING = r"(?:news\s+)?(?:article|report|piece|story|stories|coverage|column|op-ed|editorial)s?"
+# Where the question says something was reported: "a Bloomberg article", "a piece from The Washington
+# Post", "as reported by TechCrunch".
+_SOURCE = re.compile(
+    rf"\b(?:an?|the|both)\s+{_CAPS}\s+{_WRITING}\b"
+    rf"|\b{_WRITING}\s+(?:by|from|in|on)\s+(?:the\s+)?{_CAPS}"
+    rf"|\b(?:reported|published|written|detailed|covered|featured|discussed)\s+(?:by|in|on)\s+(?:the\s+)?{_CAPS}"
+)
+# Words that start a capitalised run without being part of a name ("Did", "According").
+_NOT_NAMES = _MONTH_NAMES | frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday "
+    "did does do is are was were has have had can could will would should according as both the a an in on at "
+    "by for from of and or after before during since while what which who whom whose when where why how".split()
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    shape: Shape
+    wants: Wants
+    voice: str | None
+    """"comment" or "note" when the question asks about readers or the translator; else None."""
+    names: tuple[str, ...]
+    """Names the question states ("Li Shanfu", "TechCrunch"): an answer must be about them."""
+    numbers: frozenset[str]
+    """Numbers and years the question states ("2014"): an answer must concern them."""
+    asks_credit: bool
+    """"Who wrote the article about X" / "when was it published": answered from credit lines."""
+    sources: tuple[str, ...] = ()
+    """Outlets the question says reported something ("a Bloomberg article"): an answer must come
+    from them, or at least mention them."""
+    about: tuple[str, ...] = ()
+    """In "what did X say about Y", the names in Y: what the words quoted must be about."""
+    about_terms: tuple[str, ...] = ()
+    """In "what did X say about Y" with no name in Y ("about climate change"), Y's search terms:
+    at least half of them must be in the words quoted or beside them."""
+    speaker: str = ""
+    """In "what did Japan's prime minister say", who is asked about: the words must be theirs."""
+    qualifier: tuple[str, str] | None = None
+    """"Which Russian bank ...": the capitalised word that qualifies what is asked for, and the
+    noun ("Russian", "bank"): an answer naming a *Chinese* bank does not answer it."""
+    slots: tuple[Slot, ...] = ()
+    """Typed values the question pins down ("the fourth season", "the women's final"): a sentence
+    filling one with another value is about something else (`slots.check`)."""
+    clauses: int = 1
+    """Clauses with a verb of their own, read from the parse."""
+    parts: tuple[str, ...] = ()
+    """A compound question's clauses as text ("whose departure from OpenAI was considered shocking
+    according to Fortune"): each is checked against a sentence on its own (`extractive.score`)."""
+
+    @property
+    def topic(self) -> str:
+        """The question without the words that only pick a voice or an outlet ("What do the reader
+        comments say about Kissinger?" -> "What do say about Kissinger?", "What did the Global Times
+        article say about the SCO?" -> "What did the article say about the SCO?"): what a sentence
+        must be about. Voice and outlet are the passage's metadata, checked as such."""
+        text = self.text if self.voice is None else _VOICE_WORDS.sub(" ", self.text)
+        for source in self.sources:
+            text = re.sub(rf"\b{re.escape(source)}(['’]s)?\b", " ", text)
+        return " ".join(text.split())
+
+    @property
+    def proper_names(self) -> tuple[str, ...]:
+        """The names, minus a lone word that merely opens the question ("Explain", "Considering"):
+        capitalised by its place, it may be no name at all."""
+        opening = self.text.split(maxsplit=1)[0].strip("\"'“‘(") if self.text.strip() else ""
+        return tuple(n for n in self.names if n != opening)
+
+    @property
+    def compound(self) -> bool:
+        """A question of several clauses ("Who, reported by X for A and by Y for B, ..."): each
+        clause may be borne out by a different sentence, so the answer shows several."""
+        return self.clauses >= COMPOUND_CLAUSES
+
+    @property
+    def literals(self) -> frozenset[str]:
+        """What the question already says: a sentence repeating it has not answered it."""
+        return self.numbers | frozenset(w for w in words(self.text) if w in _MONTH_NAMES)
+
+
+# First match wins, in this order.
+_SHAPES: tuple[tuple[Shape, re.Pattern[str]], ...] = (
+    ("overview", _OVERVIEW),
+    ("yesno", _YESNO),
+    ("timeline", _TIMELINE),
+    ("summary", _SUMMARY),
+    ("comparison", _COMPARISON),
+)
+_WANTS: tuple[tuple[Wants, re.Pattern[str]], ...] = (
+    ("date", _ASKS_DATE),
+    ("number", _ASKS_NUMBER),
+    ("speech", _ASKS_SPEECH),
+    ("person", _ASKS_PERSON),
+    ("place", _ASKS_PLACE),
+)
+
+
+def analyse(text: str) -> Question:
+    shape: Shape = next((shape for shape, pattern in _SHAPES if pattern.search(text)), "factoid")
+    wants: Wants = next((wants for wants, pattern in _WANTS if pattern.search(text)), "any")
+    if wants == "person" and _WHO_IS.search(text):
+        wants = "any"  # "Who is Li Shanfu?" asks what he is (a minister), not for another person
+    names = tuple(dict.fromkeys(_names(text)))
+    about: tuple[str, ...] = ()
+    about_terms: tuple[str, ...] = ()
+    if wants == "speech" and (m := _ABOUT.search(text)):
+        about = tuple(n for n in names if n in m.group(1))
+        if not about:
+            about_terms = tuple(dict.fromkeys(terms(m.group(1))))
+    speaker = ""
+    if wants == "speech" and (m := _SPEAKER.search(text)) and len(m.group(1).split()) <= 4:
+        speaker = m.group(1)
+    qualifier = (m.group(1), m.group(2).lower()) if (m := _QUALIFIED.search(text)) else None
+    return Question(
+        text=text,
+        shape=shape,
+        wants=wants,
+        voice=asked_voice(text),
+        names=names,
+        numbers=frozenset(m.group().rstrip(".,") for m in _NUMBER_LITERAL.finditer(text)),
+        asks_credit=bool(_ASKS_CREDIT.search(text)),
+        sources=tuple(dict.fromkeys(_sources(text))),
+        about=about,
+        about_terms=about_terms,
+        speaker=speaker,
+        qualifier=qualifier,
+        slots=slots(text),
+        clauses=len(_clause_heads(text)) or 1,
+        parts=_parts(text),
+    )
+
+
+def _clause_heads(text: str) -> list:  # type: ignore[type-arg]
+    return [t for t in parse(text) if t.pos_ in ("VERB", "AUX") and t.dep_ in _CLAUSE_DEPS]
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    """Each clause's own words (its subtree without the clauses nested in it), when there are
+    several; clauses of fewer than four words say too little to be checked alone."""
+    heads = _clause_heads(text)
+    if len(heads) < COMPOUND_CLAUSES:
+        return ()
+    out = []
+    for head in heads:
+        nested = {t.i for other in heads if other is not head and head.is_ancestor(other) for t in other.subtree}
+        tokens = [t for t in head.subtree if t.i not in nested and not t.is_punct]
+        if len(tokens) >= 4:
+            out.append(" ".join(t.text for t in tokens))
+    return tuple(out)
+
+
+_WHO_IS = re.compile(
+    r"^\W*(?i:who(?:['’]s|\s+(?:is|was|are|were)))\s+[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*\s*(?:[?,.]|$|and\b)"
+)
+_SPEAKER = re.compile(rf"\b(?:what|how)\s+(?:did|does|do)\s+(.+?)\s+(?:{_SPEECH_VERBS})\b", re.IGNORECASE)
+_ABOUT = re.compile(r"\b(?:about|on|of)\s+(.+)$", re.IGNORECASE)
+_QUALIFIED = re.compile(r"^\W*(?i:which|what)\s+(?:[a-z]+\s+)?([A-Z][a-z]+)\s+([a-z]{3,})\b")
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised runs that name something, minus a leading question or auxiliary word."""
+    out = []
+    for name in entities(text):
+        name = _POSSESSIVE.sub("", name)  # "Japan's prime minister" names Japan; "Who's" names no one
+        tokens = name.split()
+        while tokens and tokens[0].lower() in _NOT_NAMES:
+            tokens = tokens[1:]
+        name = " ".join(tokens)
+        if name and name.lower() not in STOPWORDS and name.lower() not in _NOT_NAMES and len(name) > 1:
+            out.append(name)
+    return out
+
+
+def _sources(text: str) -> list[str]:
+    out = []
+    for m in _SOURCE.finditer(text):
+        name = next(g for g in m.groups() if g)
+        name = re.sub(r"^The\s+", "", re.sub(r"['’]s?$", "", name.strip(".,;:’'")))
+        if name and name.lower() not in _NOT_NAMES:
+            out.append(name)
+    return out

@@ -1,0 +1,159 @@
+"""Typed constraints: the values a question pins down, each with its type and the noun it qualifies,
+and how a candidate sentence meets them.
+
+"When does the *fourth* season premiere?", "the *2021* model", "the *95th* ceremony", "the
+*women's* final", "the prize *in chemistry*", "who *won*": each is a slot with a value. A sentence
+(read with its neighbours and its article's title) that fills the same slot with another value
+(the third season, the 2020 model, the men's final, the prize in physics, the nominees) is about
+something else, however close its words come: that is a veto, not a penalty. A slot the sentence
+does not mention at all only lowers its score (the caller counts it).
+
+The question is read with spaCy's parser (`rag.lang.parse`); candidate sentences, which are many,
+with patterns around the slot's own noun, so no sentence needs parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from rag.lang import contrast_group, number_value, ordinal_value, parse, rivals
+from rag.lang.values import CONTRASTS, ORDINAL_PATTERN
+
+Kind = Literal["ordinal", "edition", "year", "contrast", "field"]
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: Kind
+    value: str
+    """Normalised: "4" for "fourth"/"4th", "2021", a CONTRASTS index, "chemistry"."""
+    head: str
+    """The noun the value qualifies, lower-cased lemma ("season", "model", "final"); "" if none."""
+    text: str
+    """As the question writes it."""
+
+
+_YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
+_NOUNS = {"NOUN", "PROPN"}
+
+
+@lru_cache(maxsize=1024)
+def slots(question: str) -> tuple[Slot, ...]:
+    """The typed constraints of `question`."""
+    doc = parse(question)
+    out: list[Slot] = []
+    for tok in doc:
+        head = tok.head
+        head_lemma = head.lemma_.lower() if head.pos_ in _NOUNS and head is not tok else ""
+        value = ordinal_value(tok.text)
+        if value is not None and tok.dep_ in ("amod", "nummod", "compound") and head_lemma:
+            out.append(Slot("ordinal", str(value), head_lemma, tok.text))
+            continue
+        if _YEAR.match(tok.text):
+            qualifies = tok.dep_ in ("nummod", "compound", "amod")
+            out.append(Slot("year", tok.text, head_lemma if qualifies else "", tok.text))
+            continue
+        number = number_value(tok.text) if tok.text.isdigit() or tok.text.islower() else None
+        if number is not None and tok.dep_ in ("nummod", "appos", "npadvmod") and head_lemma and tok.i > head.i:
+            # "Season 4", "Week 13" ("One" in "One Belt One Road" is a name, not an edition)
+            out.append(Slot("edition", str(int(number)), head_lemma, f"{head.text} {tok.text}"))
+            continue
+        if (group := contrast_group(tok.text)) is not None or (group := contrast_group(tok.lemma_)) is not None:
+            if tok.text.lower() in ("home", "away") and tok.dep_ not in ("amod", "compound", "poss"):
+                continue  # "went home" is no qualifier
+            out.append(Slot("contrast", str(group), head_lemma, tok.text))
+            continue
+        if (
+            tok.dep_ == "pobj"
+            and head.lower_ in ("in", "for")
+            and head.head.pos_ in _NOUNS
+            and tok.pos_ in _NOUNS
+            and tok.ent_type_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY")
+        ):
+            out.append(Slot("field", tok.lower_, head.head.lemma_.lower(), f"{head.head.text} {head.text} {tok.text}"))
+    return tuple(out)
+
+
+Verdict = Literal["meets", "absent", "contradicts"]
+
+
+def check(slot: Slot, sentence: str, around: str) -> Verdict:
+    """How `sentence` (with `around`: its neighbours, its article's title) meets `slot`: it states the
+    value, it says nothing of the slot, or it fills the slot with another value."""
+    near = f"{sentence} {around}"
+    match slot.kind:
+        case "ordinal" | "edition":
+            found = _editions(slot.head, near)
+            if not found:
+                return "absent"
+            return "meets" if int(slot.value) in found else "contradicts"
+        case "year":
+            if slot.value in _years(sentence) or slot.value in _years(around):
+                return "meets"
+            if _years(sentence) and (not slot.head or _near_head(slot.head, sentence)):
+                return "contradicts"  # the sentence is about another year, the asked one nowhere near
+            return "absent"
+        case "contrast":
+            words = _words(sentence)
+            own = CONTRASTS[int(slot.value)]
+            if words & own or _words(around) & own:
+                return "meets"
+            other = set().union(*(CONTRASTS[g] for g in rivals(int(slot.value))))
+            return "contradicts" if words & other else "absent"
+        case "field":
+            if re.search(rf"\b{re.escape(slot.value)}", near, re.IGNORECASE):
+                return "meets"
+            head = re.escape(slot.head)
+            for m in re.finditer(rf"\b{head}\w{{0,2}}\s+(?:in|for)\s+(?:the\s+)?([A-Za-z][\w-]+)", sentence, re.I):
+                if m.group(1).lower() not in _FUNCTION_WORDS:
+                    return "contradicts"  # "the prize in physics" for "the prize in chemistry"
+            return "absent"
+    return "absent"
+
+
+_FUNCTION_WORDS = frozenset(
+    "a an the this that these those its his her their our your my which what whose order part total all "
+    "january february march april may june july august september october november december".split()
+)
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower().replace("’", "'") for w in re.findall(r"[\w'’-]+", text)}
+
+
+def _years(text: str) -> list[str]:
+    return re.findall(r"(?<![\d.,])(?:1[89]\d\d|20\d\d)(?![\d])", text)
+
+
+def _near_head(head: str, text: str) -> bool:
+    return bool(re.search(rf"\b{re.escape(head)}", text, re.IGNORECASE))
+
+
+@lru_cache(maxsize=4096)
+def _editions(head: str, text: str) -> frozenset[int]:
+    """The ordinals or numbers `text` gives the noun `head`: "third season", "season 3", "Season
+    Three", "the 94th Academy Awards" (up to two words between), "third-season"."""
+    h = re.escape(head)
+    found: set[int] = set()
+    before = re.compile(rf"\b({ORDINAL_PATTERN})[\s-]+(?:[\w’'.-]+\s+){{0,2}}?{h}", re.IGNORECASE)
+    for m in before.finditer(text):
+        if (v := ordinal_value(m.group(1))) is not None:
+            found.add(v)
+    after = re.compile(rf"\b{h}\w{{0,2}}\s+(?:no\.?\s*|number\s+)?(\d{{1,3}}|[a-z]+)\b", re.IGNORECASE)
+    for m in after.finditer(text):
+        token = m.group(1)
+        if token.isdigit():
+            found.add(int(token))
+        elif (v := _word_number(token)) is not None:
+            found.add(v)
+    return frozenset(found)
+
+
+def _word_number(token: str) -> int | None:
+    from rag.lang.values import NUMBER_WORDS
+
+    v = NUMBER_WORDS.get(token.lower())
+    return v if v is not None and v < 100 else None

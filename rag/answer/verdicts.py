@@ -1,0 +1,122 @@
+"""Verdicts for yes/no questions: the answer opens with "Yes", "No", "The articles disagree" or
+"The articles don't say", then the evidence, each line cited.
+
+Two kinds of question:
+
+- **One proposition** ("Did Russia abandon the dollar?", "Was SBF found guilty?"): the sentences that
+  bear on it are those the answerer already scored under the question's constraints. A sentence
+  asserts the proposition unless its polarity differs from the question's: a negation one of them
+  has and the other lacks ("did not", "never", "refused to"), or the other side of a contrast pair
+  ("rose" for "fell", "acquitted" for "found guilty"). Evidence both ways is a disagreement.
+- **Several sides**, each attributed to a source ("Does the TechCrunch article suggest X, while the
+  Fortune article reports Y?", "Between the report from The Verge on ... and the TechCrunch report
+  on ..., was there consistency in ...?"): the question is cut at each named outlet, and each side
+  is checked against its own outlet's passages. Every side borne out: yes; a side its outlet's
+  passages do not bear out: no; an outlet with no passage at hand: not settled.
+
+A sentence that only mentions the topic is no evidence: it must score above the answerer's bar.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# Polarity: a negation, or one side of a pair of opposite outcomes.
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|neither|nor|none|nothing|without|n['’]t|cannot|failed\s+to|refused\s+to|denied|"
+    r"declined\s+to|rejected|dismissed|ruled\s+out)\b",
+    re.IGNORECASE,
+)
+_OPPOSITES: tuple[tuple[str, str], ...] = (
+    (
+        r"ris(?:e|es|ing|en)|rose|increas(?:e|es|ed|ing)|gr(?:ow|ows|ew|own|owing)|gain(?:s|ed|ing)?|"
+        r"climb(?:s|ed|ing)?|jump(?:s|ed|ing)?|surg(?:e|es|ed|ing)|soar(?:s|ed|ing)?",
+        r"fall(?:s|en|ing)?|fell|decreas(?:e|es|ed|ing)|drop(?:s|ped|ping)?|declin(?:e|es|ed|ing)|los(?:e|es|ing|t)|"
+        r"slump(?:s|ed|ing)?|plung(?:e|es|ed|ing)|shr(?:ink|inks|ank|unk)",
+    ),
+    (r"acquit(?:s|ted|tal)?|clear(?:s|ed)|exonerat(?:e|es|ed)", r"convict(?:s|ed|ion)?|found\s+guilty|guilty"),
+    (r"w(?:in|ins|on|inning)|victor(?:y|ious)|beat(?:s|en)?", r"los(?:e|es|t|ing)|defeat(?:s|ed)?"),
+    (
+        r"approv(?:e|es|ed|al)|accept(?:s|ed)?|agree(?:s|d)?\s+to",
+        r"reject(?:s|ed)?|refus(?:e|es|ed)|veto(?:es|ed)?|block(?:s|ed)?",
+    ),
+    (
+        r"join(?:s|ed)?|enter(?:s|ed)?|sign(?:s|ed)?",
+        r"le(?:ave|aves|ft)|quit(?:s)?|withdr(?:aw|ew|awn)|abandon(?:s|ed)?",
+    ),
+    (
+        r"consisten(?:t|cy)|agree(?:s|d|ment)?|align(?:s|ed)?|same|similar",
+        r"inconsisten(?:t|cy)|disagree(?:s|d|ment)?|differ(?:s|ed|ent|ence)?|contradict(?:s|ed)?|chang(?:e|es|ed)",
+    ),
+)
+_SIDES = tuple((re.compile(rf"\b(?:{a})\b", re.I), re.compile(rf"\b(?:{b})\b", re.I)) for a, b in _OPPOSITES)
+_LEAD = re.compile(
+    r"^\W*(?:(?:does|do|did|is|are|was|were|has|have|had)\s+)?(?:both\s+)?(?:the\s+)?(?:report|article|piece|story|"
+    r"coverage)?\s*(?:(?:from|by|in|of)\s+)?",
+    re.IGNORECASE,
+)
+_VERB = re.compile(
+    r"^(?:(?:article|report|piece|story|coverage)s?\s+)?(?:(?:suggest|report|indicate|say|state|claim|note|"
+    r"mention|describe|imply|show|highlight)(?:s|ed|ing)?\s+(?:that\s+)?)?",
+    re.IGNORECASE,
+)
+_JOINS = re.compile(
+    r"(?<![\s,])\s*+(?:,\s*+)?\b(?:while|whereas|and|but|compared\s+(?:to|with)|in\s+contrast\s+to|similar\s+to|"
+    r"as\s+opposed\s+to|than)\s*$",
+    re.IGNORECASE,
+)
+
+
+def polarity(text: str) -> tuple[bool, frozenset[tuple[int, int]]]:
+    """(negated, the sides of contrast pairs `text` takes) of a question or sentence."""
+    sides = frozenset((i, j) for i, pair in enumerate(_SIDES) for j, side in enumerate(pair) if side.search(text))
+    return bool(_NEGATION.search(text)), sides
+
+
+def agrees(question: str, sentence: str) -> bool:
+    """Whether `sentence` asserts what `question` asks, as far as polarity tells: the same negation,
+    and no contrast pair on which they take opposite sides."""
+    q_neg, q_sides = polarity(question)
+    s_neg, s_sides = polarity(sentence)
+    opposed = any((i, 1 - j) in s_sides and (i, j) not in s_sides for i, j in q_sides)
+    return q_neg == s_neg and not opposed
+
+
+@dataclass(frozen=True)
+class Side:
+    outlet: str
+    """The outlet the side is attributed to, as the question names it."""
+    claim: str
+    """What that outlet is said to report."""
+
+
+def sides(question: str, outlets: Iterable[str]) -> list[Side]:
+    """The question cut at each outlet of the collection it names, when it names two or more (or one
+    outlet twice): each side is what that outlet is said to report. Outlets are matched by their full
+    names ("The Independent - Life and Style"), longest first."""
+    marks: list[tuple[int, int, str]] = []
+    for outlet in sorted(set(outlets), key=len, reverse=True):
+        bare = re.sub(r"^the\s+", "", outlet.strip(), flags=re.I)
+        if len(bare) < 3:
+            continue
+        pattern = rf"['‘’\"“”]?(?:\bthe\s+)?\b{re.escape(bare)}\b(?:['’]s)?['‘’\"“”]?"
+        for m in re.finditer(pattern, question, re.IGNORECASE):
+            if not any(m.start() < e and s < m.end() for s, e, _ in marks):
+                marks.append((m.start(), m.end(), outlet))
+    marks.sort()
+    if len(marks) < 2:
+        return []
+    out = []
+    for n, (start, end, name) in enumerate(marks):
+        stop = marks[n + 1][0] if n + 1 < len(marks) else len(question)
+        before = question[marks[n - 1][1] if n else 0 : start]
+        claim = question[end:stop]
+        if n == 0 and len(before.split()) > 4:
+            claim = f"{before} {claim}"  # "Was there a change in X between the report from A ..."
+        claim = _JOINS.sub("", _LEAD.sub("", claim)).strip(" ,;?'\"“”‘’")
+        claim = re.sub(r"^that\s+", "", _VERB.sub("", claim).strip())
+        if len(claim.split()) >= 3:
+            out.append(Side(name, claim))
+    return out if len(out) >= 2 else []

@@ -1,0 +1,38 @@
+"""What the views call: the assistant facade (`assistant`: load once, ask), saved conversations
+(`conversations`, SQLite), and rendering untrusted text safely (`render`)."""
+
+from rag.app.assistant import Assistant, CatalogEntry, Retrieval, clean_question, open_engine
+from rag.app.conversations import Conversations, Message, shorten
+from rag.app.render import (
+    PLANTED_LABEL,
+    answer_view,
+    article_html,
+    by_article,
+    byline,
+    citation_heading,
+    conversation_markdown,
+    plain,
+    relevance,
+    widget_key,
+)
+
+__all__ = [
+    "Assistant",
+    "CatalogEntry",
+    "Conversations",
+    "Message",
+    "PLANTED_LABEL",
+    "Retrieval",
+    "answer_view",
+    "article_html",
+    "by_article",
+    "byline",
+    "citation_heading",
+    "clean_question",
+    "conversation_markdown",
+    "open_engine",
+    "plain",
+    "relevance",
+    "shorten",
+    "widget_key",
+]

@@ -1,0 +1,191 @@
+"""Conversations kept on disk (SQLite), so a reload or a restart loses nothing and a new
+conversation never destroys an old one. The views hold the current conversation's messages; this
+module saves each one as it is added and lists, renames, reopens and deletes whole conversations.
+
+A message is what a view shows: who spoke, the text, and for an answer the whole `Answer` (its
+citations, claims and retrieved passages), so a reopened answer can still open its sources."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.core.errors import DossierError
+from rag.core.schema import Answer, Citation, Claim, Hit, Passage
+
+TITLE_CHARS = 80
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    conversation TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    content TEXT NOT NULL,
+    answer TEXT,
+    error TEXT,
+    scope TEXT,
+    PRIMARY KEY (conversation, position)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str
+    """"user" or "assistant"."""
+    content: str
+    answer: Answer | None = None
+    error: str | None = None
+    """A message the view showed instead of an answer (a question too long, a server down)."""
+    scope: str | None = None
+    """The filters the question was asked under ("“Title” and articles dated …"), shown on the answer."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    id: str
+    title: str
+    """The first question, or the name the user gave."""
+    created: str
+    updated: str
+    """ISO timestamps (UTC)."""
+
+
+class Conversations:
+    """The conversations in one SQLite file. Every method opens its own connection, so one object
+    serves every session of a web app; SQLite serialises the writers."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            # Private to the account that runs Dossier: conversations hold what visitors typed.
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.path.touch(mode=0o600, exist_ok=True)
+            os.chmod(self.path, 0o600)
+            with self._db() as db:
+                db.executescript(_SCHEMA)
+        except (OSError, DossierError) as e:
+            raise DossierError(
+                f"Conversations cannot be saved in {self.path} ({e}). Set DOSSIER_DATA_DIR to a writable folder."
+            ) from e
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        try:
+            db = sqlite3.connect(self.path, timeout=10)
+        except sqlite3.Error as e:
+            raise DossierError(f"The conversations file {self.path} cannot be opened ({e}).") from e
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            with db:  # one transaction: committed, or rolled back on an error
+                yield db
+        except sqlite3.Error as e:  # a full disk, a damaged or locked file
+            raise DossierError(
+                f"The conversation could not be saved or read ({e}). Check the disk and {self.path}."
+            ) from e
+        finally:
+            db.close()
+
+    def start(self, title: str) -> str:
+        """A new, empty conversation titled by its first question; returns its id (URL-safe)."""
+        cid = secrets.token_urlsafe(9)
+        now = _now()
+        with self._db() as db:
+            db.execute("INSERT INTO conversations VALUES (?, ?, ?, ?)", (cid, shorten(title), now, now))
+        return cid
+
+    def add(self, cid: str, message: Message) -> None:
+        answer = json.dumps(answer_record(message.answer)) if message.answer else None
+        with self._db() as db:
+            (position,) = db.execute("SELECT COUNT(*) FROM messages WHERE conversation = ?", (cid,)).fetchone()
+            db.execute(
+                "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (cid, position, message.role, message.content, answer, message.error, message.scope),
+            )
+            db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (_now(), cid))
+
+    def messages(self, cid: str) -> list[Message]:
+        """The conversation's messages, oldest first; an unknown id gives an empty list."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT role, content, answer, error, scope FROM messages WHERE conversation = ? ORDER BY position",
+                (cid,),
+            ).fetchall()
+        return [
+            Message(role, content, answer_from(json.loads(answer)) if answer else None, error, scope)
+            for role, content, answer, error, scope in rows
+        ]
+
+    def get(self, cid: str) -> Summary | None:
+        with self._db() as db:
+            row = db.execute("SELECT id, title, created, updated FROM conversations WHERE id = ?", (cid,)).fetchone()
+        return Summary(*row) if row else None
+
+    def recent(self, limit: int = 50) -> list[Summary]:
+        """The conversations, most recently used first."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT id, title, created, updated FROM conversations ORDER BY updated DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [Summary(*row) for row in rows]
+
+    def rename(self, cid: str, title: str) -> None:
+        if not title.strip():
+            raise DossierError("A conversation needs a name: type one, or keep the old one.")
+        with self._db() as db:
+            db.execute("UPDATE conversations SET title = ? WHERE id = ?", (shorten(title), cid))
+
+    def delete(self, cid: str) -> None:
+        with self._db() as db:
+            db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def shorten(text: str, limit: int = TITLE_CHARS) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def answer_record(answer: Answer) -> dict[str, Any]:
+    """Everything of `answer` as JSON-ready data (unlike `Answer.to_json`, which reports it)."""
+    record = asdict(answer)
+    record["retrieved"] = [
+        {**{k: v for k, v in asdict(h).items() if k != "passage"}, "passage": h.passage.to_json()}
+        for h in answer.retrieved
+    ]
+    return record
+
+
+def answer_from(record: dict[str, Any]) -> Answer:
+    """The `Answer` that `answer_record` saved."""
+    data = dict(record)
+    data["citations"] = tuple(Citation(**c) for c in data["citations"])
+    data["claims"] = tuple(
+        Claim(
+            text=c["text"],
+            citations=tuple(c["citations"]),
+            supported=c["supported"],
+            answer=tuple(c["answer"]) if c["answer"] else None,
+        )
+        for c in data["claims"]
+    )
+    data["retrieved"] = tuple(Hit(**{**h, "passage": Passage.from_json(h["passage"])}) for h in data["retrieved"])
+    return Answer(**data)

@@ -1,0 +1,40 @@
+"""What every stage shares: typed settings, the errors users see, and the small frozen dataclasses
+that flow between stages (an article, a passage, a hit, an answer with its claims and citations)."""
+
+from rag.core.errors import (
+    BackendError,
+    CorpusError,
+    DossierError,
+    IndexError_,
+    IndexMismatch,
+    IndexMissing,
+    IndexOutdated,
+    ModelError,
+    QuestionError,
+)
+from rag.core.schema import KIND_LABELS, Answer, Article, Citation, Claim, Hit, Passage, Turn
+from rag.core.settings import ANSWERERS, PROJECT_DIR, Settings, public_url
+
+__all__ = [
+    "ANSWERERS",
+    "Answer",
+    "Article",
+    "BackendError",
+    "Citation",
+    "Claim",
+    "CorpusError",
+    "DossierError",
+    "Hit",
+    "IndexError_",
+    "IndexMismatch",
+    "IndexMissing",
+    "IndexOutdated",
+    "KIND_LABELS",
+    "ModelError",
+    "PROJECT_DIR",
+    "Passage",
+    "QuestionError",
+    "Settings",
+    "Turn",
+    "public_url",
+]

@@ -1,0 +1,20 @@
+"""Articles in: uploads of any text encoding, HTML pages and PDFs (`uploads`), pages and feeds by URL
+(`fetch`, public addresses only), and cleaning a file into articles with their metadata, credit
+lines, reader comments and notes (`clean`)."""
+
+from rag.ingest.clean import load_file, parse, parse_date
+from rag.ingest.fetch import add_feed, add_url, fetch, outcome
+from rag.ingest.uploads import ACCEPTED, Added, add_upload
+
+__all__ = [
+    "ACCEPTED",
+    "Added",
+    "add_feed",
+    "add_upload",
+    "add_url",
+    "fetch",
+    "load_file",
+    "outcome",
+    "parse",
+    "parse_date",
+]

@@ -1,0 +1,183 @@
+"""Adding articles: an uploaded file -> a UTF-8 text file in the corpus folder.
+
+Uploads are untrusted: the name is reduced to a plain file name (no folders, no dot-files), an
+existing article is never overwritten (a new name is chosen and reported), text in any encoding is
+read (`clean.decode`), and HTML or PDF is converted to an article text first (trafilatura; pypdf in a
+worker process with a time budget) so citation offsets point into a file a reader can open; the
+original is kept in `originals/`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import io
+import itertools
+import multiprocessing
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.core.errors import CorpusError
+from rag.ingest.clean import decode, parse
+from rag.lang.text import spoken_date
+
+ACCEPTED = (".txt", ".md", ".html", ".htm", ".pdf")
+
+
+@dataclass(frozen=True)
+class Added:
+    path: Path
+    renamed_from: str | None = None
+    """The requested name, when it was taken and the file was saved under another."""
+    converted: bool = False
+    already: bool = False
+    """The same text was already in the corpus under this path: nothing was written."""
+
+
+def safe_name(filename: str) -> str:
+    name = Path(filename.replace("\\", "/")).name
+    stem, suffix = Path(name).stem, Path(name).suffix.lower()
+    stem = re.sub(r"[^\w.-]+", "_", stem).strip("._")[:80] or "article"
+    return f"{stem}{suffix}"
+
+
+def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int, url: str | None = None) -> Added:
+    """Validate, convert and save one upload (or fetched page, `url`). Raises CorpusError with a
+    message for the user."""
+    name = safe_name(filename)
+    suffix = Path(name).suffix
+    if suffix not in ACCEPTED:
+        raise CorpusError(
+            f"{filename}: {suffix or 'no extension'} files are not supported; upload .txt, .md, .html or .pdf."
+        )
+    if len(data) > max_bytes:
+        raise CorpusError(
+            f"{filename}: {len(data):,} bytes is over the {max_bytes:,}-byte limit; split it into articles."
+        )
+    if not data.strip():
+        raise CorpusError(f"{filename}: the file is empty.")
+    converted = suffix in (".html", ".htm", ".pdf")
+    try:
+        if suffix == ".pdf":
+            text = pdf_text(data, filename)
+        else:
+            text = decode(data)
+            if converted:
+                text = html_article(text, url)
+    except CorpusError as e:
+        raise CorpusError(f"{filename}: {e}" if not str(e).startswith(filename) else str(e)) from None
+    if url and f"Source: {url}" not in text:  # a fetched PDF or text file: its link, below its title
+        head, _, rest = text.partition("\n\n")
+        text = f"{head}\n\nSource: {url}\n\n{rest}"
+    if not parse(name, text):
+        raise CorpusError(f"{filename}: no article text found (only page furniture or blank lines).")
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    if converted:
+        # The original is kept beside the corpus (not indexed); citations point into the text
+        # extracted from it, which is what the index and the source view show.
+        originals = corpus_dir / ORIGINALS
+        originals.mkdir(exist_ok=True)
+        added = _save(corpus_dir, f"{Path(name).stem}.txt", text, converted)
+        original = originals / f"{added.path.stem}{suffix}"
+        if not original.exists():
+            original.write_bytes(data)
+        return added
+    return _save(corpus_dir, name, text, converted)
+
+
+ORIGINALS = "originals"
+"""Folder in the corpus holding uploaded HTML and PDF files as they came (never indexed)."""
+
+
+def _save(corpus_dir: Path, name: str, text: str, converted: bool) -> Added:
+    """Write `text` under `name`, or `stem-2`, `stem-3`... when another article has that name; the
+    same article again is not written twice. Each candidate name is claimed atomically with its whole
+    content (a hard link of a finished temporary file), so two uploads of one name at once both land."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    partial = corpus_dir / f".{uuid.uuid4().hex}.part"  # not an article suffix: never indexed
+    partial.write_text(text, encoding="utf-8")
+    try:
+        for n in itertools.count(1):
+            target = corpus_dir / (name if n == 1 else f"{stem}-{n}{suffix}")
+            try:
+                os.link(partial, target)
+            except FileExistsError:
+                if target.read_text(encoding="utf-8", errors="replace") == text:
+                    return Added(target, None, converted, already=True)  # the same article again
+                continue
+            return Added(target, None if n == 1 else name, converted)
+        raise AssertionError("unreachable")
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def html_article(html: str, url: str | None = None) -> str:
+    """A web page as an article text Dossier's cleaner reads: headline, "By" line, "Outlet — date"
+    line, then the main text, one paragraph per line. trafilatura finds the main text (no menus,
+    cookie banners or related stories) and the title, author, date (also from JSON-LD) and site."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+    )
+    if doc is None or not (doc.text or "").strip():
+        raise CorpusError("no article text found in this page")
+    paragraphs = [" ".join(p.split()) for p in doc.text.split("\n")]
+    paragraphs = [p for p in paragraphs if p]
+    title = " ".join((doc.title or "").split())
+    if title and paragraphs and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]  # the headline, extracted as the first paragraph too
+    head = [title] if title else []
+    if doc.author:
+        head.append(f"By {' '.join(doc.author.split())}")
+    when = spoken_date(doc.date) if doc.date else ""
+    outlet = " ".join((doc.sitename or "").split())
+    if outlet and when:
+        head.append(f"{outlet} — {when}")
+    elif outlet:
+        head.append(f"Published by {outlet}")
+    elif when:
+        head.append(when)
+    if url:
+        head.append(f"Source: {url}")
+    return "\n\n".join(head + paragraphs) + "\n"
+
+
+PDF_PAGES = 300  # pages read from one PDF
+PDF_SECONDS = 30.0  # time one PDF may take, whatever it holds
+
+
+def pdf_text(data: bytes, filename: str) -> str:
+    """The text layer of a PDF, read in a separate process with a page cap and a time budget: a
+    malformed or hostile file (one page of 400,000 drawing operators) costs at most PDF_SECONDS and
+    becomes a clear refusal, never a traceback or a frozen page."""
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        future = pool.submit(_pdf_pages, data, PDF_PAGES)
+        try:
+            pages, total = future.result(timeout=PDF_SECONDS)
+        except concurrent.futures.TimeoutError:
+            for process in list(pool._processes.values()):  # the worker is stuck in one page: stop it
+                process.terminate()
+            raise CorpusError(
+                f"{filename}: reading this PDF took over {PDF_SECONDS:g} s; save its text as .txt and upload that."
+            ) from None
+        except concurrent.futures.process.BrokenProcessPool:
+            raise CorpusError(f"{filename}: reading this PDF crashed the reader; save its text as .txt.") from None
+        except Exception as e:  # pypdf raises many kinds on malformed files
+            raise CorpusError(f"{filename}: cannot read this PDF ({type(e).__name__}: {e}).") from None
+    text = "\n\n".join(" ".join(line.split()) for page in pages for line in page.split("\n\n"))
+    if not text.strip():
+        raise CorpusError(f"{filename}: the PDF has no text layer (a scan?); upload the text instead.")
+    if total > PDF_PAGES:
+        text += f"\n\n[Only the first {PDF_PAGES} of {total} pages were read.]"
+    return text + "\n"
+
+
+def _pdf_pages(data: bytes, limit: int) -> tuple[list[str], int]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    pages = reader.pages
+    return [page.extract_text() or "" for page in pages[:limit]], len(pages)

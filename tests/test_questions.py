@@ -1,0 +1,97 @@
+"""Reading a question: the question proper inside a message, its typed slots, the kind of amount it
+asks for, and the polarity a verdict is judged by. Fast: spaCy's small pipeline, no index."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import analyse
+from rag.answer.constraints import answer_phrase
+from rag.answer.slots import check, slots
+from rag.answer.verdicts import agrees, sides
+from rag.lang import question_proper
+
+
+@pytest.mark.parametrize(
+    "message,proper",
+    [
+        (
+            "I'm putting together a brief for my editor and want to be sure of one number. "
+            "What trade figure did Gao Hucheng expect?",
+            "What trade figure did Gao Hucheng expect?",
+        ),
+        ("Before my meeting I need one fact checked: how many ships did China send?", "How many ships did China send?"),
+        ("Can you tell me briefly how much the ruble fell in 2014?", "How much did the ruble fall in 2014?"),
+        ("Do you know where the talks were held?", "Where were the talks held?"),
+        (
+            "Based on what these articles report about the two countries, which city did Medvedev visit first in 2012?",
+            "Which city did Medvedev visit first in 2012?",
+        ),
+        ("Thanks! What did Putin say about India? Thanks in advance.", "What did Putin say about India?"),
+        # What a wrapping states is kept: a source, a year, a name the question points back to.
+        ("According to Reuters, how many firms face limits?", "According to Reuters, how many firms face limits?"),
+        ("In 2014, how much did the ruble fall?", "In 2014, how much did the ruble fall?"),
+        (
+            "Li Shanfu went to Moscow. What did he promise there?",
+            "Li Shanfu went to Moscow. What did he promise there?",
+        ),
+        ("Who is Li Shanfu?", "Who is Li Shanfu?"),
+    ],
+)
+def test_the_question_proper_is_found_inside_the_message(message, proper):
+    assert question_proper(message) == proper
+
+
+def test_typed_slots_and_their_contradictions():
+    (season,) = slots("When does the fourth season of The Crown premiere?")
+    assert (season.kind, season.value, season.head) == ("ordinal", "4", "season")
+    assert check(season, "The third season premieres on November 17.", "") == "contradicts"
+    assert check(season, "Season 4 arrives in November.", "") == "meets"
+    assert check(season, "It premieres in November.", "") == "absent"
+    prize = [s for s in slots("Who won the Nobel Prize in Chemistry?") if s.kind == "field"][0]
+    assert check(prize, "She won the Nobel Prize in Physics.", "") == "contradicts"
+    final = [s for s in slots("Who won the women's final?") if s.kind == "contrast" and s.text == "women"][0]
+    assert check(final, "The men's final went to five sets.", "") == "contradicts"
+    won = [s for s in slots("Who won best actor?") if s.text == "won"][0]
+    assert check(won, "The nominees for best actor are A, B and C.", "") == "contradicts"
+    (year,) = slots("How much does the 2021 model cost?")
+    assert check(year, "The 2020 model costs $30,000.", "") == "contradicts"
+    (awards,) = slots("Who hosted the 95th Academy Awards?")
+    assert check(awards, "Jimmy Kimmel hosted the 94th Academy Awards.", "") == "contradicts"
+
+
+def test_an_amount_of_another_kind_does_not_fill_the_slot():
+    price = analyse("How much did each Su-35 fighter cost China?")
+    assert not answer_phrase(price, "China agreed to buy 100 of the latest Su-35 fighters.")[0]
+    assert answer_phrase(price, "Each costs $85 million.")[0]
+    assert not answer_phrase(analyse("How old is Taylor Swift?"), "She sold 100 tickets.")[0]
+    assert answer_phrase(analyse("How old is Taylor Swift?"), "Swift, 33, achieved a kind of fusion.")[0]
+    share = analyse("What share of payments were rejected?")
+    assert answer_phrase(share, "nearly 80% of payments destined for China were rejected")[0]
+
+
+def test_length_alone_never_makes_a_question_compound():
+    assert not analyse("Which city did Medvedev visit first in 2012 " + "and then again " * 0 + "?").compound
+    assert analyse(
+        "Does the TechCrunch article suggest that SBF was guilty, while the Fortune article reports that he denied it?"
+    ).compound
+
+
+def test_polarity_of_a_verdict():
+    assert agrees(
+        "Did China and Russia decide to drop the dollar?", "China and Russia have decided to renounce the dollar."
+    )
+    assert not agrees("Did the ruble rise in 2014?", "The ruble fell 45 percent in 2014.")
+    assert not agrees("Was SBF acquitted?", "SBF was found guilty on seven counts.")
+    assert not agrees(
+        "Did Xi meet Zelenskiy?", "Xi Jinping has refused to negotiate with Zelenskiy and did not meet him."
+    )
+
+
+def test_a_two_sided_question_is_cut_at_its_outlets():
+    parts = sides(
+        "Does the TechCrunch article suggest that FTX hid losses, while the Fortune article reports that SBF denied it?",
+        ["TechCrunch", "Fortune", "The Verge"],
+    )
+    assert [(p.outlet, p.claim) for p in parts] == [("TechCrunch", "FTX hid losses"), ("Fortune", "SBF denied it")]
+    assert sides("Did TechCrunch report that FTX hid losses?", ["TechCrunch", "Fortune"]) == []
