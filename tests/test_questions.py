@@ -90,7 +90,8 @@ def test_polarity_of_a_verdict():
 
 def test_a_two_sided_question_is_cut_at_its_outlets():
     parts = sides(
-        "Does the TechCrunch article suggest that FTX hid losses, while the Fortune article reports that SBF denied it?",
+        "Does the TechCrunch article suggest that FTX hid losses, while the Fortune article reports "
+        "that SBF denied it?",
         ["TechCrunch", "Fortune", "The Verge"],
     )
     assert [(p.outlet, p.claim) for p in parts] == [("TechCrunch", "FTX hid losses"), ("Fortune", "SBF denied it")]
