@@ -235,7 +235,11 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     else:
         from rag.bench import speed
 
-        result = speed.run_bench(settings, rounds=args.rounds)
+        if args.repeat > 1 or args.compare_backends:
+            backends = ("onnx-int8", "onnx", "torch") if args.compare_backends else (settings.embedding_backend,)
+            result = speed.run_repeated(settings, args.rounds, args.repeat, backends)
+        else:
+            result = speed.run_bench(settings, rounds=args.rounds)
     from rag.bench import provenance
 
     data = args.data or ("" if args.target in ("speed", "scale") else "default")
@@ -329,6 +333,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("-k", "--top-k", type=int, help="passages retrieved per question (multihop; default 10)")
     s.add_argument("--run-out", help="write the hybrid run in TREC format (scifact)")
     s.add_argument("--limit", type=int, help="use only the first N queries (for smoke tests)")
+    s.add_argument("--repeat", type=int, default=1, help="speed: run N times (fresh processes), report median/range")
+    s.add_argument(
+        "--compare-backends", action="store_true", help="speed: the embedding backends side by side in one run"
+    )
     s.add_argument(
         "--split",
         nargs="+",

@@ -297,3 +297,23 @@ def test_multihop_credits_a_verdict_only_when_the_answer_states_it():
     assert not answered("Nothing here is known.", [["no"]])  # "no" inside "nothing", "known"
     assert answered("No: the later report says the same.", [["no"]])
     assert answered("Sam Bankman-Fried was convicted.", [["Sam Bankman-Fried"]])
+    assert not answered("The evidence, read together, says yes.", [["yes"]])  # the verdict must open the answer
+    assert answered("Yes: TechCrunch and Fortune bear it out. TechCrunch: no doubt remains. [1]", [["Yes"]])
+
+
+def test_multihop_reports_verdicts_for_yes_and_no_gold_separately():
+    from rag.bench.multihop import verdicts
+
+    rows = [
+        {"type": "comparison_query", "gold": "yes", "verdict": "yes", "correct": True},
+        {"type": "comparison_query", "gold": "yes", "verdict": "no", "correct": False},
+        {"type": "comparison_query", "gold": "no", "verdict": "yes", "correct": False},
+        {"type": "comparison_query", "gold": "no", "verdict": "not settled", "correct": False},
+    ]
+    report = verdicts(rows)
+    assert report["comparison_query yes"] == {
+        "questions": 2, "accuracy": 0.5, "verdicts_given": 1.0, "wrong_verdicts": 0.5, "not_settled": 0.0
+    }  # fmt: skip
+    assert (
+        report["comparison_query no"]["wrong_verdicts"] == 0.5 and report["comparison_query no"]["not_settled"] == 0.5
+    )

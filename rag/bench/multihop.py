@@ -51,10 +51,13 @@ _OPPOSITE = {
 
 
 def answered(text: str, gold: Sequence[Sequence[str]]) -> bool:
-    """Whether `text` gives the gold answer. A one-word verdict counts only when stated as a word and
-    without its opposite: "do not answer yes or no" says neither (a substring test would credit
-    "no" in "not" and both sides of "yes or no")."""
+    """Whether `text` gives the gold answer. Yes or no counts only when it opens the answer; another
+    one-word verdict only when stated as a word and without its opposite ("do not answer yes or no"
+    says neither; a substring test would credit "no" in "not" and both sides of "yes or no")."""
     alternatives = [alt for group in gold for alt in group]
+    if len(alternatives) == 1 and alternatives[0].lower() in ("yes", "no"):
+        opening = words(text)[:1]
+        return opening == [alternatives[0].lower()]  # judged strictly: the verdict opens the answer
     if len(alternatives) == 1 and alternatives[0].lower() in _OPPOSITE:
         said = set(words(text))
         verdict = alternatives[0].lower()
@@ -70,6 +73,10 @@ def judge(case: Case, answer: Answer) -> dict[str, Any]:
         row["correct"] = answer.abstained
         return row
     row["correct"] = not answer.abstained and answered(answer.text, case.answer_contains)
+    gold = " ".join(alt for group in case.answer_contains for alt in group).strip().lower()
+    if gold in ("yes", "no"):
+        row["gold"] = gold
+        row["verdict"] = verdict_of(answer)
     facts = [
         (e["file"], _squeeze(e["fact"])) for e in (case.extra.get("gold") or {}).get("evidence", []) if e.get("fact")
     ]
@@ -91,6 +98,40 @@ def judge(case: Case, answer: Answer) -> dict[str, Any]:
     return row
 
 
+def verdict_of(answer: Answer) -> str:
+    """The verdict an answer opens with: "yes", "no", "disagree", "not settled" (the articles don't
+    say or settle it, or a refusal), or "none" (evidence without a verdict)."""
+    if answer.abstained:
+        return "not settled"
+    opening = answer.text.lstrip().lower()
+    for word, verdict in (("yes", "yes"), ("no", "no"), ("the articles disagree", "disagree")):
+        if re.match(rf"{word}\b", opening):
+            return verdict
+    if opening.startswith("the articles don't"):
+        return "not settled"
+    return "none"
+
+
+def verdicts(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per question type and gold verdict (yes / no): accuracy, verdicts given, wrong verdicts (yes for
+    a gold no, or the reverse) and "not settled", so that always saying yes cannot look good."""
+    out: dict[str, dict[str, Any]] = {}
+    for kind in sorted({r["type"] for r in rows if "gold" in r}):
+        for gold in ("yes", "no"):
+            group = [r for r in rows if r["type"] == kind and r.get("gold") == gold]
+            if not group:
+                continue
+            n = len(group)
+            out[f"{kind} {gold}"] = {
+                "questions": n,
+                "accuracy": round(sum(r["correct"] for r in group) / n, 4),
+                "verdicts_given": round(sum(r["verdict"] in ("yes", "no", "disagree") for r in group) / n, 4),
+                "wrong_verdicts": round(sum(r["verdict"] == ("no" if gold == "yes" else "yes") for r in group) / n, 4),
+                "not_settled": round(sum(r["verdict"] in ("not settled", "none") for r in group) / n, 4),
+            }
+    return out
+
+
 def summarise(rows: Sequence[dict[str, Any]], latencies: Sequence[float]) -> dict[str, Any]:
     def mean(values: list[Any]) -> float | None:
         return round(statistics.fmean(float(v) for v in values), 4) if values else None
@@ -108,6 +149,8 @@ def summarise(rows: Sequence[dict[str, Any]], latencies: Sequence[float]) -> dic
         "accuracy": {
             kind: mean([r["correct"] for r in rows if r["type"] == kind]) for kind in sorted({r["type"] for r in rows})
         },
+        "answerable_accuracy": mean([r["correct"] for r in answerable]),
+        "verdicts": verdicts(rows),
         "null_abstention": mean([r["abstained"] for r in nulls]),
         "answerable_wrongly_abstained": mean([r["abstained"] for r in answerable]),
         "citation_precision": round(sum(r["cited_gold"] for r in answerable) / cited, 4) if cited else None,
@@ -174,6 +217,12 @@ def _table(r: dict[str, Any]) -> str:
         f"retrieval (paper's rule)   Hits@4 {f(r['hits@4'])}  Hits@10 {f(r['hits@10'])}  MRR@10 {f(r['mrr@10'])}",
         f"article hit                @4 {f(r['article_hit@4'])}  @10 {f(r['article_hit@10'])}",
         "answer accuracy            " + "  ".join(f"{k} {f(v)}" for k, v in r["accuracy"].items()),
+        f"all answerable questions   {f(r['answerable_accuracy'])}",
+        *(
+            f"  {k:24} n={v['questions']:<4} accuracy {f(v['accuracy'])}  verdicts {f(v['verdicts_given'])}  "
+            f"wrong {f(v['wrong_verdicts'])}  not settled {f(v['not_settled'])}"
+            for k, v in r["verdicts"].items()
+        ),
         f"null questions abstained   {f(r['null_abstention'])}",
         f"answerable, abstained      {f(r['answerable_wrongly_abstained'])}",
         f"citation precision         {f(r['citation_precision'])}",

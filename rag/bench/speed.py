@@ -1,9 +1,13 @@
-"""Speed benchmark: `python -m rag bench [--json]`.
+"""Speed benchmark: `python -m rag bench [--repeat N] [--compare-backends] [--json]`.
 
-Measures, on the configured corpus: index build time and throughput against the raw
-sentence-transformers encode throughput on the same passages (the ceiling a build can approach),
-query latency split into embedding / retrieval / answering, peak RSS, and the cold start of a fresh
-process until its first answer.
+Measures, on the configured corpus: index build time and throughput against the raw encode
+throughput of the same embedder on the same passages (the ceiling a build can approach), query
+latency split into embedding / retrieval / answering, peak RSS, the import time of the library,
+and the cold start of a fresh process until its first answer.
+
+`--repeat N` runs the whole benchmark N times, each in a fresh process, and reports the median and
+range of every figure; `--compare-backends` does so for each embedding backend (int8 ONNX, float32
+ONNX, torch) side by side in one run, so the ratios come from the same machine at the same time.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ def run_bench(settings: Settings, rounds: int = 30) -> dict[str, Any]:
                 timings[key].append(answer.timings_ms[key])
 
         cold_start_s = _cold_start(bench_settings, questions[0])
+        import_s = _import_time()
     result = {
         "passages": report.passages,
         "articles": report.articles,
@@ -68,6 +73,8 @@ def run_bench(settings: Settings, rounds: int = 30) -> dict[str, Any]:
         "total_ms_p95": round(percentile(timings["total_ms"], 0.95), 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "cold_start_s": round(cold_start_s, 2),
+        "import_s": round(import_s, 2),
+        "backend": settings.embedding_backend,
         "questions_timed": len(questions),
     }
     result["build_vs_encode"] = round(result["build_passages_per_s"] / result["encode_passages_per_s"], 3)
@@ -90,6 +97,67 @@ def _cold_start(settings: Settings, question: str) -> float:
     return time.perf_counter() - t0
 
 
+def _import_time() -> float:
+    """Seconds for a fresh process to import what a question needs (the assistant and its stages)."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import rag.app"], cwd=PROJECT_DIR, check=True, timeout=120)
+    return time.perf_counter() - t0
+
+
+FIGURES = (
+    "import_s",
+    "cold_start_s",
+    "build_passages_per_s",
+    "query_embed_ms_p50",
+    "total_ms_p50",
+    "total_ms_p95",
+    "peak_rss_mb",
+)
+
+
+def run_repeated(settings: Settings, rounds: int, repeat: int, backends: tuple[str, ...]) -> dict[str, Any]:
+    """The benchmark `repeat` times per backend, each run in a fresh process (honest import, cold
+    start and memory figures), reported as median and range."""
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for backend in backends:
+        for _ in range(repeat):
+            env = {**os.environ, "DOSSIER_EMBEDDING_BACKEND": backend, "DOSSIER_CORPUS_DIR": str(settings.corpus_dir)}
+            done = subprocess.run(
+                [sys.executable, "-m", "rag", "bench", "--json", "--rounds", str(rounds)],
+                env=env,
+                cwd=PROJECT_DIR,
+                capture_output=True,
+                text=True,
+                timeout=1800,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"bench with {backend} failed: {done.stderr[-500:]}")
+            runs.setdefault(backend, []).append(json.loads(done.stdout))
+    summary = {
+        backend: {
+            name: {
+                "median": round(statistics.median(r[name] for r in results), 2),
+                "min": min(r[name] for r in results),
+                "max": max(r[name] for r in results),
+            }
+            for name in FIGURES
+        }
+        for backend, results in runs.items()
+    }
+    result: dict[str, Any] = {"repeat": repeat, "rounds": rounds, "backends": summary}
+    result["_table"] = _repeated_table(summary, repeat)
+    return result
+
+
+def _repeated_table(summary: dict[str, dict[str, dict[str, float]]], repeat: int) -> str:
+    backends = list(summary)
+    lines = [f"{'median (range) of ' + str(repeat) + ' runs':34}" + "".join(f"{b:>26}" for b in backends)]
+    for name in FIGURES:
+        cells = [f"{s['median']:g} ({s['min']:g}-{s['max']:g})" for s in (summary[b][name] for b in backends)]
+        lines.append(f"{name:34}" + "".join(f"{c:>26}" for c in cells))
+    return "\n".join(lines)
+
+
 def _table(r: dict[str, Any]) -> str:
     return "\n".join(
         [
@@ -104,5 +172,6 @@ def _table(r: dict[str, Any]) -> str:
             f"total p50 / p95        {r['total_ms_p50']} / {r['total_ms_p95']} ms",
             f"peak RSS               {r['peak_rss_mb']} MB",
             f"cold start to answer   {r['cold_start_s']} s",
+            f"import of rag.app      {r['import_s']} s (embedding backend {r['backend']})",
         ]
     )
