@@ -317,3 +317,9 @@ def test_multihop_reports_verdicts_for_yes_and_no_gold_separately():
     assert (
         report["comparison_query no"]["wrong_verdicts"] == 0.5 and report["comparison_query no"]["not_settled"] == 0.5
     )
+
+
+def test_a_question_whose_counted_value_the_articles_contradict_is_refused(real):
+    answer = real.ask("What will the US do to the 95 Chinese firms with military ties?")
+    assert answer.abstained and "95" in answer.text and "89" in answer.text  # they say 89, and the refusal says so
+    assert not real.ask("How many Chinese firms face US export restrictions?").abstained

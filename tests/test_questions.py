@@ -96,3 +96,12 @@ def test_a_two_sided_question_is_cut_at_its_outlets():
     )
     assert [(p.outlet, p.claim) for p in parts] == [("TechCrunch", "FTX hid losses"), ("Fortune", "SBF denied it")]
     assert sides("Did TechCrunch report that FTX hid losses?", ["TechCrunch", "Fortune"]) == []
+
+
+def test_a_counted_value_the_articles_give_otherwise_is_a_contradiction():
+    (users,) = slots("Which AI tool reached 201 million users per day in March?")
+    assert (users.kind, users.value, users.text) == ("quantity", "201000000", "201 million users")
+    assert check(users, "ChatGPT also notched 100 million users per day in March.", "") == "contradicts"
+    assert check(users, "It reached 201 million users a day.", "") == "meets"
+    assert check(users, "It was launched in March.", "") == "absent"
+    assert not [s for s in slots("What happened during the six-month moratorium?") if s.kind == "quantity"]

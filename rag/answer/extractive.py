@@ -21,7 +21,7 @@ from rag.answer.citations import CitationList
 from rag.answer.compose import Features, Scored
 from rag.answer.constraints import Names, entity_phrase, fit, is_outlet, mentions
 from rag.answer.question import Question, analyse
-from rag.answer.slots import check
+from rag.answer.slots import Slot, check
 from rag.core.schema import Answer, Article, Claim, Hit, Passage, Turn
 from rag.lang.injection import planted
 from rag.lang.text import normalize, spoken_date, terms
@@ -133,6 +133,8 @@ class ExtractiveAnswerer:
             citations = CitationList(texts)
             numbers = tuple(dict.fromkeys(citations.cite(s) for s in spans))
             return self._answer(question, query, hits, [Claim(sentence, numbers)], citations)
+        if conflicts := self.premise(q, hits, texts):
+            return self.abstain(question, query, hits, q, conflicts=conflicts)
         if q.shape == "yesno" and self.reranker is not None:
             return self._verdict(question, query, q, hits, texts)
         ranked = self.score(q, query, hits, texts)
@@ -234,6 +236,26 @@ class ExtractiveAnswerer:
             s for s in q.sources if not is_outlet(s, self.outlets) and s not in unknown and not mentions(near, s)
         ]
         return Gap(tuple(unknown), tuple(foreign)) if unknown or foreign else None
+
+    def premise(self, q: Question, hits: Sequence[Hit], texts: Mapping[str, str]) -> list[tuple[Slot, str]]:
+        """The question's counted or numbered values that the retrieved passages give otherwise and
+        nowhere as asked ("201 million users" where they say 100 million; "the fourth season" where
+        they only speak of the third), each with a sentence that says otherwise. However well the
+        rest of the question matches, the articles do not bear out what it takes for granted."""
+        checked = [s for s in q.slots if s.kind in ("quantity", "ordinal", "edition") or (s.kind == "year" and s.head)]
+        if not checked:
+            return []
+        cands = gather(hits, texts, max(2 * self.passages, len(hits)))
+        out = []
+        for slot in checked:
+            verdicts_ = [(check(slot, c.text, f"{c.context} {c.passage.title}"), c) for c in cands]
+            if any(v == "meets" for v, _ in verdicts_):
+                continue
+            against = [c for v, c in verdicts_ if v == "contradicts"]
+            if against:  # quote a sentence that says otherwise itself, not only beside it
+                own = next((c for c in against if check(slot, c.text, "") == "contradicts"), against[0])
+                out.append((slot, own.text))
+        return out
 
     @property
     def floor(self) -> float:
@@ -390,6 +412,7 @@ class ExtractiveAnswerer:
         q: Question | None = None,
         gap: Gap | None = None,
         unfilled: bool = False,
+        conflicts: Sequence[tuple[Slot, str]] = (),
     ) -> Answer:
         """ "The articles don't say", with what is missing: what the collection lacks (`gap`), a
         name no close passage mentions, or that the closest passages do not answer it."""
@@ -401,6 +424,12 @@ class ExtractiveAnswerer:
             if gap.foreign:
                 lacks.append("none is from " + " or ".join(f"“{n}”" for n in gap.foreign[:4]))
             text = f"The articles don't say: {', and '.join(lacks)}."
+        elif conflicts:
+            slot, said = conflicts[0]
+            text = (
+                f"The articles don't say: none of the passages found gives “{slot.text}”; "
+                f"they say: “{said if len(said) <= 200 else said[:200] + '…'}”."
+            )
         elif not terms(question) and not q.names:
             text = "The question has no searchable terms; ask about a person, place, event or topic in the articles."
         else:

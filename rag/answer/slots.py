@@ -20,9 +20,9 @@ from functools import lru_cache
 from typing import Literal
 
 from rag.lang import contrast_group, number_value, ordinal_value, parse, rivals
-from rag.lang.values import CONTRASTS, ORDINAL_PATTERN
+from rag.lang.values import CONTRASTS, NUMBER_WORDS, ORDINAL_PATTERN, TIME_UNITS
 
-Kind = Literal["ordinal", "edition", "year", "contrast", "field"]
+Kind = Literal["ordinal", "edition", "year", "quantity", "contrast", "field"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,14 @@ def slots(question: str) -> tuple[Slot, ...]:
         if _YEAR.match(tok.text):
             qualifies = tok.dep_ in ("nummod", "compound", "amod")
             out.append(Slot("year", tok.text, head_lemma if qualifies else "", tok.text))
+            continue
+        counted = head.pos_ == "NOUN" and tok.i < head.i and head_lemma not in TIME_UNITS
+        if tok.dep_ == "nummod" and counted and tok.like_num and (amount := _amount(tok)) is not None:
+            # "201 million users", "307 yards": a count of something, as a value to match
+            written = " ".join(
+                t.text for t in sorted([*tok.children, tok], key=lambda t: t.i) if t.like_num or t is tok
+            )
+            out.append(Slot("quantity", _plain(amount), head_lemma, f"{written} {head.text}"))
             continue
         number = number_value(tok.text) if tok.text.isdigit() or tok.text.islower() else None
         if number is not None and tok.dep_ in ("nummod", "appos", "npadvmod") and head_lemma and tok.i > head.i:
@@ -96,6 +104,11 @@ def check(slot: Slot, sentence: str, around: str) -> Verdict:
             if _years(sentence) and (not slot.head or _near_head(slot.head, sentence)):
                 return "contradicts"  # the sentence is about another year, the asked one nowhere near
             return "absent"
+        case "quantity":
+            found = _quantities(slot.head, near)
+            if not found:
+                return "absent"
+            return "meets" if any(abs(v - float(slot.value)) <= 1e-6 * max(1.0, v) for v in found) else "contradicts"
         case "contrast":
             words = _words(sentence)
             own = CONTRASTS[int(slot.value)]
@@ -153,7 +166,49 @@ def _editions(head: str, text: str) -> frozenset[int]:
 
 
 def _word_number(token: str) -> int | None:
-    from rag.lang.values import NUMBER_WORDS
-
     v = NUMBER_WORDS.get(token.lower())
     return v if v is not None and v < 100 else None
+
+
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "mn": 1e6}
+
+
+def _amount(tok) -> float | None:  # type: ignore[no-untyped-def]
+    """The value of a number token with its compound parts ("201" + "million")."""
+    parts = sorted(
+        [*(c for c in tok.children if c.like_num and c.dep_ in ("compound", "quantmod")), tok], key=lambda t: t.i
+    )
+    return _value(" ".join(t.text for t in parts))
+
+
+def _value(text: str) -> float | None:
+    words = text.lower().replace(",", "").split()
+    total = None
+    for w in words:
+        if w in _SCALE and total is not None:
+            total *= _SCALE[w]
+        elif (v := number_value(w)) is not None and total is None:
+            total = v
+        else:
+            return None
+    return total
+
+
+def _plain(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
+
+
+@lru_cache(maxsize=4096)
+def _quantities(head: str, text: str) -> tuple[float, ...]:
+    """The amounts `text` gives the noun `head` ("100 million users", "2,000-plus yards", "seven ships")."""
+    number = r"(\d[\d,]*(?:\.\d+)?|" + "|".join(w for w in NUMBER_WORDS if NUMBER_WORDS[w] < 100) + r")"
+    scale = r"(?:\s+(thousand|million|billion|trillion|bn|mn))?"
+    pattern = re.compile(
+        rf"(?<![A-Za-z]-)\b{number}{scale}(?:-plus|\+)?[\s-]+(?:[\w’'-]+\s+){{0,3}}?{re.escape(head)}\w{{0,3}}\b", re.I
+    )
+    found = []
+    for m in pattern.finditer(text):
+        v = _value(" ".join(g for g in m.groups() if g))
+        if v is not None and not re.fullmatch(r"(?:1[89]|20)\d\d", m.group(1)):
+            found.append(v)
+    return tuple(found)
