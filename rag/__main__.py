@@ -188,9 +188,10 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from rag.bench import format_metrics, provenance, run
 
+    measured = provenance(settings, data=args.file, split=args.split or "all")  # the code as it starts
     assistant = _open(settings)
     metrics = run(assistant, Path(args.file), out=Path(args.out) if args.out else None, split=args.split)
-    metrics["provenance"] = provenance(settings, data=args.file, split=args.split or "all")
+    metrics["provenance"] = measured
     if args.json:
         print(json.dumps(metrics, indent=2))
     else:
@@ -200,6 +201,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.bench import provenance
+
+    data = args.data or ("" if args.target in ("speed", "scale") else "default")
+    measured = provenance(  # recorded as the run starts: the code it ran, not the code when it ended
+        settings, benchmark=args.target, data=data or str(settings.corpus_dir), split=" ".join(args.split)
+    )
     if args.target == "scifact":
         from rag.bench import scifact
 
@@ -240,12 +247,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             result = speed.run_repeated(settings, args.rounds, args.repeat, backends)
         else:
             result = speed.run_bench(settings, rounds=args.rounds)
-    from rag.bench import provenance
-
-    data = args.data or ("" if args.target in ("speed", "scale") else "default")
-    result["provenance"] = provenance(
-        settings, benchmark=args.target, data=data or str(settings.corpus_dir), split=" ".join(args.split)
-    )
+    result["provenance"] = measured
     if args.json:
         print(json.dumps(result, indent=2))
     else:
