@@ -226,3 +226,28 @@ def test_fetching_is_limited_to_public_http_and_the_size_cap(site, tmp_path):
     with pytest.raises(CorpusError, match="limit"):
         add_url(f"{site}/news/amp", small)
     assert not (tmp_path / "corpus").exists()
+
+
+def test_a_corpus_folder_of_saved_pages_and_pdfs_is_indexed_through_the_upload_intake(tmp_path):
+    """A folder holding .html and .pdf files (not only .txt/.md) is read the way uploads are: the
+    page's main text and metadata through trafilatura, the PDF in its worker; citations point into
+    the text the index keeps."""
+    from rag.core.settings import Settings
+    from rag.index.build import build
+    from rag.index.store import load
+    from tests.conftest import HashingEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for page in PAGES.glob("*.html"):
+        (corpus / page.name).write_bytes(page.read_bytes())
+    (corpus / "brief.pdf").write_bytes(_pdf(["Yuan briefing", "The yuan rose against the ruble in March."]))
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", embedding_model="hashing-test")
+    report = build(settings, HashingEmbedder)
+    assert not report.skipped, report.skipped
+    index = load(settings.index_dir, settings.embedder_id)
+    sources = {a.source for a in index.articles}
+    assert "brief.pdf" in sources and {p.name for p in PAGES.glob("*.html")} <= sources
+    amp = next(a for a in index.articles if a.source == "amp.html")
+    assert amp.title == "Port of Vladivostok handles record cargo"
+    assert all(index.texts[p.source][p.start : p.end] for p in index.passages)

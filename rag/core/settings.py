@@ -24,7 +24,9 @@ def _doc(text: str) -> Any:
 
 @dataclass(frozen=True)
 class Settings:
-    corpus_dir: Path = field(default=PROJECT_DIR / "seeds", metadata=_doc("Folder of article files (.txt, .md)."))
+    corpus_dir: Path = field(
+        default=PROJECT_DIR / "seeds", metadata=_doc("Folder of article files (.txt, .md, .html, .pdf).")
+    )
     index_dir: Path = field(default=PROJECT_DIR / "index", metadata=_doc("Where the index is written."))
     data_dir: Path = field(
         default=PROJECT_DIR / "data", metadata=_doc("Where the web app keeps its conversations (SQLite).")

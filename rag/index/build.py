@@ -20,7 +20,8 @@ from rag.core.settings import Settings
 from rag.index import store
 from rag.index.chunk import split_all
 from rag.index.embed import Embedder, torch_threads
-from rag.ingest.clean import Skipped, corpus_files, load_file
+from rag.ingest.clean import Skipped, corpus_files
+from rag.ingest.uploads import load_document
 from rag.lang.text import spoken_date
 
 
@@ -119,7 +120,7 @@ def build(
         for name in plan.embed:
             path = settings.corpus_dir / name
             try:
-                text, file_articles = load_file(path, settings.max_file_bytes)
+                text, file_articles = load_document(path, settings.max_file_bytes)
             except CorpusError as e:
                 skipped.append(Skipped(name, str(e)))
                 progress.advance(1)
@@ -136,7 +137,11 @@ def build(
             reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped)
             raise CorpusError(
                 f"Nothing to index in {settings.corpus_dir}: "
-                + (reasons if reasons else "the folder has no article files (.txt, .md). Add some and retry.")
+                + (
+                    reasons
+                    if reasons
+                    else "the folder has no article files (.txt, .md, .html, .pdf). Add some and retry."
+                )
             )
 
         embedded = 0

@@ -4,7 +4,7 @@ lines, reader comments and notes (`clean`)."""
 
 from rag.ingest.clean import load_file, parse, parse_date
 from rag.ingest.fetch import add_feed, add_url, fetch, outcome
-from rag.ingest.uploads import ACCEPTED, Added, add_upload
+from rag.ingest.uploads import ACCEPTED, Added, add_upload, load_document
 
 __all__ = [
     "ACCEPTED",
@@ -13,6 +13,7 @@ __all__ = [
     "add_upload",
     "add_url",
     "fetch",
+    "load_document",
     "load_file",
     "outcome",
     "parse",

@@ -571,7 +571,9 @@ def read_source(path: Path, max_bytes: int) -> str:
 
     Raises CorpusError with a user-facing reason for files that cannot be indexed."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise CorpusError(f"unsupported file type '{path.suffix or '(none)'}': save the article as .txt or .md")
+        raise CorpusError(
+            f"unsupported file type '{path.suffix or '(none)'}': save the article as .txt, .md, .html or .pdf"
+        )
     size = path.stat().st_size
     if size > max_bytes:
         raise CorpusError(f"too large ({size:,} bytes; the limit is {max_bytes:,}): split it into articles")
@@ -615,7 +617,8 @@ def decode(raw: bytes) -> str:
 def corpus_files(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():
         raise CorpusError(
-            f"The corpus folder {corpus_dir} does not exist: create it and add article files (.txt, .md), "
+            f"The corpus folder {corpus_dir} does not exist: create it and add article files (.txt, .md, .html, "
+            ".pdf), "
             "or point DOSSIER_CORPUS_DIR at your folder."
         )
     return sorted(p for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith("."))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.core.errors import CorpusError
-from rag.ingest.clean import decode, parse
+from rag.ingest.clean import decode, load_file, parse
 from rag.lang.text import spoken_date
 
 ACCEPTED = (".txt", ".md", ".html", ".htm", ".pdf")
@@ -85,6 +85,26 @@ def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int, url
             original.write_bytes(data)
         return added
     return _save(corpus_dir, name, text, converted)
+
+
+def load_document(path: Path, max_bytes: int) -> tuple[str, list]:  # type: ignore[type-arg]
+    """A corpus file of any type the app takes, through the same intake as an upload: text and
+    Markdown decoded, a saved web page through trafilatura, a PDF in the worker with its budget.
+    Returns the text the articles' offsets point into (the index keeps it) and the articles."""
+    suffix = path.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        return load_file(path, max_bytes)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise CorpusError(f"too large ({size:,} bytes; the limit is {max_bytes:,}): split it into articles")
+    data = path.read_bytes()
+    text = pdf_text(data, path.name) if suffix == ".pdf" else html_article(decode(data))
+    if len(text.encode("utf-8")) > max_bytes:
+        raise CorpusError(f"its text is over the {max_bytes:,}-byte limit: split it into articles")
+    articles = parse(path.name, text)
+    if not articles:
+        raise CorpusError("no article text found after removing page boilerplate")
+    return text, articles
 
 
 ORIGINALS = "originals"
