@@ -495,12 +495,13 @@ def add_files(uploads) -> None:  # type: ignore[no-untyped-def]
 
 
 def finish_adding(added: int, notices: list[tuple[str, str]]) -> None:
-    """Index what was added, then show each file's or page's outcome."""
-    if added:
-        try:
-            rebuild(f"Indexing {added} new article file(s)…")
-        except DossierError as e:
-            notices.append(("error", str(e)))
+    """Index what was added, then show each file's or page's outcome. The build runs even when
+    nothing new came (it only compares content hashes then): a file saved by an earlier add that was
+    interrupted before indexing ("Already in the collection") is indexed now, not left out."""
+    try:
+        rebuild(f"Indexing {added} new article file(s)…" if added else "Checking the index…")
+    except DossierError as e:
+        notices.append(("error", str(e)))
     state.index_pending = False
     state.notices = notices
     st.rerun()
@@ -527,6 +528,7 @@ def add_from_url(url: str, is_feed: bool) -> None:
         added += kind == "added"
         notices.append(("error" if kind == "error" else "ok", message))
 
+    state.index_pending = True  # a page saved before an interruption is indexed on the next run
     with st.spinner(f"Fetching {url}…"):
         try:
             if is_feed:
