@@ -66,3 +66,23 @@ def test_an_unwritable_data_folder_is_a_message(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(DossierError, match="DOSSIER_DATA_DIR"):
         Conversations(tmp_path / "file" / "c.sqlite3")
+
+
+def test_concurrent_writers_to_one_conversation_lose_nothing(tmp_path):
+    import threading
+
+    from rag.app.conversations import Conversations, Message
+
+    saved = Conversations(tmp_path / "c.sqlite3")
+    cid = saved.start("Race")
+
+    def write(n: int) -> None:
+        for i in range(25):
+            saved.add(cid, Message("user", f"writer {n} message {i}"))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(saved.messages(cid)) == 200

@@ -111,10 +111,12 @@ class Conversations:
     def add(self, cid: str, message: Message) -> None:
         answer = json.dumps(answer_record(message.answer)) if message.answer else None
         with self._db() as db:
-            (position,) = db.execute("SELECT COUNT(*) FROM messages WHERE conversation = ?", (cid,)).fetchone()
+            # The position is read and written in one statement, under SQLite's write lock: two
+            # writers to one conversation cannot both take the same place (one would be lost).
             db.execute(
-                "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (cid, position, message.role, message.content, answer, message.error, message.scope),
+                "INSERT INTO messages SELECT ?, COALESCE(MAX(position) + 1, 0), ?, ?, ?, ?, ? "
+                "FROM messages WHERE conversation = ?",
+                (cid, message.role, message.content, answer, message.error, message.scope, cid),
             )
             db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (_now(), cid))
 

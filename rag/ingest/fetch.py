@@ -26,6 +26,7 @@ from rag.core.settings import Settings
 from rag.ingest.uploads import Added, add_upload
 
 MAX_REDIRECTS = 5
+MAX_FEED_ITEMS = 50  # a 4.7 MB feed can list 60,000 items: each one is a fetch and a file
 _SOURCE_LINE = re.compile(r"^Source: (https?://\S+)$", re.MULTILINE)
 
 
@@ -197,7 +198,12 @@ def add_feed(
     """Add the feed's new items; `on_item(link, result)` hears of each (None: already added)."""
     seen = known_urls(settings.corpus_dir)
     added = []
-    for link in feed_links(url, settings):
+    links = feed_links(url, settings)
+    if len(links) > MAX_FEED_ITEMS and on_item:
+        on_item(
+            url, CorpusError(f"{url}: the feed lists {len(links)} items; only the first {MAX_FEED_ITEMS} are added.")
+        )
+    for link in links[:MAX_FEED_ITEMS]:
         if link in seen:
             if on_item:
                 on_item(link, None)
@@ -207,6 +213,10 @@ def add_feed(
         except CorpusError as e:  # one bad item never stops the others
             if on_item:
                 on_item(link, e)
+            continue
+        except Exception as e:  # nor does one that breaks the intake in a way nobody foresaw
+            if on_item:
+                on_item(link, CorpusError(f"{link}: could not be added ({type(e).__name__})."))
             continue
         seen.add(link)
         added.append(result)

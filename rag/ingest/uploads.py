@@ -107,6 +107,8 @@ def load_document(path: Path, max_bytes: int) -> tuple[str, list]:  # type: igno
     return text, articles
 
 
+PDF_TEXT_BYTES = 5_000_000  # as the upload size cap (Settings.max_file_bytes' default)
+
 ORIGINALS = "originals"
 """Folder in the corpus holding uploaded HTML and PDF files as they came (never indexed)."""
 
@@ -192,6 +194,9 @@ def pdf_text(data: bytes, filename: str) -> str:
         raise CorpusError(f"{filename}: the PDF has no text layer (a scan?); upload the text instead.")
     if total > PDF_PAGES:
         text += f"\n\n[Only the first {PDF_PAGES} of {total} pages were read.]"
+    if len(text.encode("utf-8")) > PDF_TEXT_BYTES:
+        # A small PDF can hold megabytes of text (12 KB became 8 MB): the text obeys the size cap too.
+        raise CorpusError(f"{filename}: its text is over {PDF_TEXT_BYTES:,} bytes; split it into articles.")
     return text + "\n"
 
 
