@@ -400,6 +400,12 @@ def clear_filters() -> None:
     state["filter-dates"] = False
 
 
+def search_everywhere(question: str) -> None:
+    """Remove the filters and ask the same question again, of every article."""
+    clear_filters()
+    state.suggested = question
+
+
 # Where a visitor can fix a model-server setting in the sidebar, messages name the field, not the
 # environment variable behind it.
 _ON_SCREEN = {
@@ -597,7 +603,12 @@ def main() -> None:
                 key = f"{state.conversation}-{len(state.messages) - 1}"
                 render_answer(answer, key, assistant.generation, show_scores, scope)
         if scope:
-            st.button("Search all articles again", on_click=clear_filters, help="Remove the article and date filters")
+            st.button(
+                "Search all articles again",
+                on_click=search_everywhere,
+                args=(prompt,),
+                help="Remove the article and date filters and ask the question again",
+            )
     export_conversation()
 
 

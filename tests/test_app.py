@@ -268,6 +268,10 @@ def test_filters_show_on_the_answer_and_can_be_removed_from_the_chat(app):
     assert "Searched only “Sino/Russian Ties That Bind”" in messages(app)[-1][1]
     next(b for b in app.button if b.label == "Search all articles again").click().run()
     assert app.sidebar.multiselect[0].value == []
+    # the question is asked again, of every article, and that answer carries no filter
+    asked = [text for role, text in messages(app) if role == "user"]
+    assert asked[-2:] == ["What did Xi Jinping call Putin?"] * 2
+    assert "Searched only" not in messages(app)[-1][1]
 
 
 def test_retrieved_passages_say_how_relevant_they_are_and_open(app):
