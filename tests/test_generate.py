@@ -271,3 +271,13 @@ def test_the_terminal_shows_the_draft_as_it_streams(monkeypatch, capsys):
     assert capsys.readouterr().err == "(draft, being checked against the articles)\nThe ruble fell.\n\n"
     _ask(Streaming(), "How much did the ruble fall?", json_out=True)
     assert capsys.readouterr().err == ""  # --json keeps the terminal quiet
+
+
+def test_each_backend_s_failures_name_its_own_settings():
+    from rag.core.settings import Settings
+    from rag.generate.server import describe_failure
+
+    timeout = TimeoutError("took too long")
+    local = describe_failure(timeout, Settings(), "local")
+    assert "DOSSIER_LOCAL_MODEL" in local and "server" not in local and "api.openai.com" not in local
+    assert "model server" in describe_failure(timeout, Settings(), "openai")

@@ -94,11 +94,21 @@ def _kinds(error: BaseException) -> str:
     return " ".join(names)
 
 
-def describe_failure(error: Exception, settings: Settings) -> str:
-    """A message naming the setting to fix. Never includes the server's own text (it may echo the key);
-    our own errors already are such messages."""
+def describe_failure(error: Exception, settings: Settings, backend: str = "openai") -> str:
+    """A message naming the setting to fix, of the backend that failed. Never includes the server's
+    own text (it may echo the key); our own errors already are such messages."""
     if isinstance(error, DossierError):
         return str(error)
+    if backend == "local":  # a model file in this process: there is no server, URL or model name
+        if "Timeout" in _kinds(error):
+            return (
+                f"The local model did not finish within {settings.llm_timeout:g} s: raise DOSSIER_LLM_TIMEOUT, "
+                "or choose a smaller GGUF file in DOSSIER_LOCAL_MODEL (the GGUF model field)."
+            )
+        return (
+            f"The local model failed ({type(error).__name__}): check the GGUF file in DOSSIER_LOCAL_MODEL "
+            "(the GGUF model field)."
+        )
     where = public_url(settings.llm_base_url)
     kinds = _kinds(error)
     if "Timeout" in kinds:
@@ -151,7 +161,7 @@ class GenerativeAnswerer:
                 if time.monotonic() > deadline:
                     raise TimeoutError("the answer took longer than the timeout")
         except Exception as e:  # any client or server failure: the user still gets an answer
-            return self._fallback(question, query, hits, texts, describe_failure(e, self.settings))
+            return self._fallback(question, query, hits, texts, describe_failure(e, self.settings, self.name))
         raw = "".join(generated).strip()
         verified = self.verifier.verify(raw, hits, texts)
         if verified.refusal:
