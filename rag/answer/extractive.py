@@ -5,6 +5,9 @@ own module: `question` reads what is asked, `candidates` lists the sentences tha
 the cross-encoder (`rerank`) scores each against the question, `constraints` checks the answer type
 and the question's names and numbers, `compose` shapes the answer, `attribution` names who speaks.
 When no sentence scores above the calibrated threshold, it says plainly that the articles don't say.
+
+Over 400 lines: the answerer's one class holds the gate, scoring, the premise check, verdict
+composition and refusals, which share its calibrated weights and per-article caches.
 """
 
 from __future__ import annotations
@@ -199,11 +202,10 @@ class ExtractiveAnswerer:
             if not evidence:
                 return self.abstain(question, query, hits, q)
             sayings = [verdicts.agrees(q.text, item.cand.text) for item in evidence]
-            who = lambda items: " and ".join(dict.fromkeys(compose.outlet_label(i.cand.passage) for i in items))  # noqa: E731
             if all(sayings):
-                opening = f"Yes, according to {who(evidence)}."
+                opening = f"Yes, according to {_outlets(evidence)}."
             elif not any(sayings):
-                opening = f"No, according to {who(evidence)}."
+                opening = f"No, according to {_outlets(evidence)}."
             else:
                 opening = "The articles disagree."
         claims = [
@@ -417,43 +419,7 @@ class ExtractiveAnswerer:
         """ "The articles don't say", with what is missing: what the collection lacks (`gap`), a
         name no close passage mentions, or that the closest passages do not answer it."""
         q = q or analyse(question)
-        if gap is not None:
-            lacks = []
-            if gap.unknown:
-                lacks.append("none of them mentions " + ", ".join(f"“{n}”" for n in gap.unknown[:4]))
-            if gap.foreign:
-                lacks.append("none is from " + " or ".join(f"“{n}”" for n in gap.foreign[:4]))
-            text = f"The articles don't say: {', and '.join(lacks)}."
-        elif conflicts:
-            slot, said = conflicts[0]
-            text = (
-                f"The articles don't say: none of the passages found gives “{slot.text}”; "
-                f"they say: “{said if len(said) <= 200 else said[:200] + '…'}”."
-            )
-        elif not terms(question) and not q.names:
-            text = "The question has no searchable terms; ask about a person, place, event or topic in the articles."
-        else:
-            # What is missing, as the answerer checks it: a name, number or typed value the closest
-            # passages never state, or the kind of answer none of their sentences holds. A word of
-            # the question they do not use is no reason by itself ("supposedly", "drop").
-            present = normalize(
-                " ".join(
-                    f"{h.passage.title} {h.passage.publisher} {spoken_date(h.passage.date)} {h.passage.text}"
-                    for h in hits
-                )
-            )
-            missing = [n for n in q.names + tuple(sorted(q.numbers)) if not mentions(present, n)]
-            missing += [s.text for s in q.slots if s.kind != "year" and check(s, present, "") != "meets"]
-            if missing:
-                listed = ", ".join(f"“{m}”" for m in dict.fromkeys(missing[:4]))
-                text = f"The articles don't say. None of the passages that come closest mentions {listed}."
-            elif unfilled and q.wants in FILLED:
-                text = (
-                    "The articles don't say: the closest passages are on the topic, but none of their "
-                    f"sentences says {_ASKED[q.wants]}."
-                )
-            else:
-                text = "The articles don't say: the closest passages are on the topic but do not answer the question."
+        text = _refusal(question, q, hits, gap, unfilled, conflicts)
         if hits:
             text += " The closest passages are listed below."
         return Answer(
@@ -466,6 +432,59 @@ class ExtractiveAnswerer:
             search_query=query,
             backend=self.name,
         )
+
+
+def _refusal(
+    question: str,
+    q: Question,
+    hits: Sequence[Hit],
+    gap: Gap | None,
+    unfilled: bool,
+    conflicts: Sequence[tuple[Slot, str]],
+) -> str:
+    """What a refusal says is missing, as the answerer checked it."""
+    if gap is not None:
+        lacks = []
+        if gap.unknown:
+            lacks.append("none of them mentions " + ", ".join(f"“{n}”" for n in gap.unknown[:4]))
+        if gap.foreign:
+            lacks.append("none is from " + " or ".join(f"“{n}”" for n in gap.foreign[:4]))
+        text = f"The articles don't say: {', and '.join(lacks)}."
+    elif conflicts:
+        slot, said = conflicts[0]
+        text = (
+            f"The articles don't say: none of the passages found gives “{slot.text}”; "
+            f"they say: “{said if len(said) <= 200 else said[:200] + '…'}”."
+        )
+    elif not terms(question) and not q.names:
+        text = "The question has no searchable terms; ask about a person, place, event or topic in the articles."
+    else:
+        # What is missing, as the answerer checks it: a name, number or typed value the closest
+        # passages never state, or the kind of answer none of their sentences holds. A word of
+        # the question they do not use is no reason by itself ("supposedly", "drop").
+        present = normalize(
+            " ".join(
+                f"{h.passage.title} {h.passage.publisher} {spoken_date(h.passage.date)} {h.passage.text}" for h in hits
+            )
+        )
+        missing = [n for n in q.names + tuple(sorted(q.numbers)) if not mentions(present, n)]
+        missing += [s.text for s in q.slots if s.kind != "year" and check(s, present, "") != "meets"]
+        if missing:
+            listed = ", ".join(f"“{m}”" for m in dict.fromkeys(missing[:4]))
+            text = f"The articles don't say. None of the passages that come closest mentions {listed}."
+        elif unfilled and q.wants in FILLED:
+            text = (
+                "The articles don't say: the closest passages are on the topic, but none of their "
+                f"sentences says {_ASKED[q.wants]}."
+            )
+        else:
+            text = "The articles don't say: the closest passages are on the topic but do not answer the question."
+    return text
+
+
+def _outlets(items: Sequence[Scored]) -> str:
+    """ "The Verge, October 3, 2023 and TechCrunch, …": who published the evidence, and when."""
+    return " and ".join(dict.fromkeys(compose.outlet_label(i.cand.passage) for i in items))
 
 
 def _article_text(p: Passage, texts: Mapping[str, str]) -> str:

@@ -6,7 +6,9 @@ articles, reader comments and translator's asides. This module keeps the article
 chrome and duplicates, splits archives into articles with their own title/author/date, and labels
 every kept span with whose voice it is. Nothing is rewritten: segments are offsets into the file.
 
-It works line by line: in these captures every paragraph is one line.
+It works line by line: in these captures every paragraph is one line. It is one module (over 600
+lines) because its passes share one line model and one metadata record; split by concern, each part
+would reach into the others' private state.
 """
 
 from __future__ import annotations

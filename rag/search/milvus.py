@@ -9,6 +9,9 @@ starts the Milvus 2.5.1 server shipped in the PyPI package `milvus-lite==2.5.1` 
 The index on disk stays the source of truth for the articles' text and offsets (citations point
 into the files); Milvus holds each passage with its vector and search fields, and is brought in
 line with the index by content hash (`sync`), so only changed files are sent again.
+
+Over 400 lines because it holds both the client and the bundled server's lifecycle (start, watchdog,
+stop), which only make sense together.
 """
 
 from __future__ import annotations
