@@ -224,3 +224,9 @@ def test_the_bundled_server_stops_when_the_process_that_started_it_is_killed(mil
     while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
         time.sleep(0.2)
     assert not Path(f"/proc/{pid}").exists()
+
+
+def test_the_local_engine_keeps_the_bm25_settings_after_a_change(seeds_index):
+    engine = LocalEngine([], None, k1=1.7, b=0.2)
+    engine.upsert(seeds_index.passages[:30], seeds_index.matrix()[:30])
+    assert (engine.bm25.k1, engine.bm25.b) == (1.7, 0.2)  # DOSSIER_BM25_K1 / _B, not the defaults

@@ -72,7 +72,7 @@ def run(settings: Settings, n: int = 200_000, queries: int = 100, dimension: int
     report: dict[str, object] = {"passages": n, "queries": queries, "generated_s": round(generated, 1)}
 
     rss0 = _rss_mb()
-    local = LocalEngine([], None)
+    local = LocalEngine([], None, k1=settings.bm25_k1, b=settings.bm25_b)
     t = time.perf_counter()
     local.upsert(passages, vectors)
     local.bm25  # noqa: B018 (built on first use: part of the insert)

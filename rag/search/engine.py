@@ -109,9 +109,14 @@ class LocalEngine:
     index, it shares that index's vectors and the retriever's BM25 tables; `upsert` and `delete`
     change them in memory (the on-disk index is changed by `build.py`)."""
 
-    def __init__(self, passages: Sequence[Passage], vectors: Any, bm25: BM25 | None = None):
+    def __init__(
+        self, passages: Sequence[Passage], vectors: Any, bm25: BM25 | None = None, k1: float = 0.9, b: float = 0.4
+    ):
+        """`k1`/`b`: BM25's parameters (the settings' `bm25_k1`/`bm25_b`), kept for every rebuild of
+        its tables after an upsert or delete."""
         import faiss
 
+        self.k1, self.b = (bm25.k1, bm25.b) if bm25 is not None else (k1, b)
         self.passages = list(passages)
         self.vectors = vectors if vectors is not None else faiss.IndexFlatIP(0)
         self._bm25 = bm25
@@ -125,7 +130,7 @@ class LocalEngine:
         if self._bm25 is None:
             from rag.index.build import embedding_text
 
-            self._bm25 = BM25([embedding_text(p) for p in self.passages])
+            self._bm25 = BM25([embedding_text(p) for p in self.passages], self.k1, self.b)
         return self._bm25
 
     def upsert(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
