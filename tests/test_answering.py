@@ -92,12 +92,11 @@ def test_question_reads_the_speaker_the_topic_and_what_qualifies_the_answer():
 
 
 def test_answer_checks_read_nations_model_numbers_and_contradictions():
-    from rag.answer.constraints import _other_kind, answer_phrase, mentions
-    from rag.lang.text import normalize
+    from rag.answer.constraints import _other_kind, answer_phrase, mention_text, mentions
 
-    assert mentions(normalize("US export restrictions"), "American")
-    assert mentions(normalize("the Russo-Chinese naval drills"), "Russia-China")
-    assert not mentions(normalize("Japanese officials"), "India")
+    assert mentions(mention_text("US export restrictions"), "American")
+    assert mentions(mention_text("the Russo-Chinese naval drills"), "Russia-China")
+    assert not mentions(mention_text("Japanese officials"), "India")
     assert answer_phrase(analyse("How far can the HQ-9 fly?"), "It copied the Su-27 and the S-300.") == (False, None)
     assert _other_kind(("Russian", "bank"), "Certain Chinese banks, including ICBC, ceased accepting payments.")
     assert not _other_kind(("Chinese", "lender"), "Certain Chinese state banks ceased accepting payments.")

@@ -105,3 +105,12 @@ def test_a_counted_value_the_articles_give_otherwise_is_a_contradiction():
     assert check(users, "It reached 201 million users a day.", "") == "meets"
     assert check(users, "It was launched in March.", "") == "absent"
     assert not [s for s in slots("What happened during the six-month moratorium?") if s.kind == "quantity"]
+
+
+def test_the_pronoun_us_is_not_the_united_states():
+    from rag.answer.constraints import mention_text, mentions
+
+    assert not mentions(mention_text("He told us the talks went well."), "American")
+    assert not mentions(mention_text("Thus the talks ended."), "US")
+    for text in ("US export restrictions", "the U.S. said", "Washington said", "an American official"):
+        assert mentions(mention_text(text), "American") and mentions(mention_text(text), "US"), text

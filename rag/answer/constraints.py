@@ -105,6 +105,16 @@ _TITLES = frozenset(
 _NOT_SPEAKERS = STOPWORDS | frozenset("side official officials spokesman spokesperson people government".split())
 
 
+_US_WRITTEN = re.compile(r"\bU\.S\.(?!\w)|\bUS\b|\bU\.S\.A\.?")
+
+
+def mention_text(text: str) -> str:
+    """`text` normalised for the mention checks, the United States kept apart from the pronoun: "US"
+    and "U.S." as written become "USA" before lower-casing ("He told us the talks went well" does
+    not mention the United States)."""
+    return normalize(_US_WRITTEN.sub("USA", text))
+
+
 def _nation(word: str) -> str | None:
     return _NATION_ALIASES.get(word.lower().strip(".,"))
 
@@ -167,7 +177,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
     if question.wants == "speech" and (cand.passage.kind != "article" or question.shape == "summary"):
         typed = True  # a reader comment, a note or (asked what it says) the article: its writer's own words
     p = cand.passage
-    local = normalize(f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {cand.context} {cand.text}")
+    local = mention_text(f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {cand.context} {cand.text}")
     missing = distant = stated = 0
     contradicts = False
     for name in question.names:
@@ -219,7 +229,7 @@ def _speaks(question: Question, cand: Candidate) -> bool:
     neighbours, X in its passage (a speaker is often named once, before the quotes). Borrell's words
     on something else, or someone else's words on India, do not answer "what did Borrell say about
     India?"."""
-    near = normalize(f"{cand.context} {cand.text}")
+    near = mention_text(f"{cand.context} {cand.text}")
     around = f"{_normalized(cand.passage.text)} {near}"
     if question.about_terms:
         present = set(terms(near))
@@ -233,7 +243,7 @@ def _speaks(question: Question, cand: Candidate) -> bool:
 @lru_cache(maxsize=256)
 def _normalized(text: str) -> str:
     """`normalize`, once per passage for all its sentences."""
-    return normalize(text)
+    return mention_text(text)
 
 
 @lru_cache(maxsize=256)
@@ -356,13 +366,14 @@ def _word_set(text: str) -> frozenset[str]:
 def mentions(text: str, name: str) -> bool:
     """`name` in `text`, word by word, forgiving one typo in longer words ("Shangfu" for "Shanfu");
     a nation by any of its names ("American": "US", "United States")."""
+    vocabulary = _word_set(text)
+    if (group := _nation(name)) is not None:  # "us" is the pronoun: `mention_text` writes the country "usa"
+        aliases = (alias for alias in _aliases(group) if alias != "us")
+        return any(alias in vocabulary or (" " in alias and alias in text) for alias in aliases)
     if normalize(name) in text:
         return True
-    vocabulary = _word_set(text)
     if _HYPHENATED.fullmatch(name):
         return all(mentions(text, piece) for piece in name.split("-"))  # "Russia-China": "Russo-Chinese"
-    if (group := _nation(name)) is not None:
-        return any(alias in vocabulary or (" " in alias and alias in text) for alias in _aliases(group))
     for token in words(name):
         if token in vocabulary:
             continue

@@ -22,7 +22,7 @@ from rag.answer.attribution import credit
 from rag.answer.candidates import Candidate, gather
 from rag.answer.citations import CitationList
 from rag.answer.compose import Features, Scored
-from rag.answer.constraints import Names, entity_phrase, fit, is_outlet, mentions
+from rag.answer.constraints import Names, entity_phrase, fit, is_outlet, mention_text, mentions
 from rag.answer.question import Question, analyse
 from rag.answer.slots import Slot, check
 from rag.core.schema import Answer, Article, Claim, Hit, Passage, Turn
@@ -233,7 +233,7 @@ class ExtractiveAnswerer:
         unknown = []
         if self.names is not None:
             unknown = [n for n in q.proper_names if not is_outlet(n, self.outlets) and not self.names.mentioned(n)]
-        near = normalize(" ".join(h.passage.text for h in hits))
+        near = mention_text(" ".join(h.passage.text for h in hits))
         foreign = [
             s for s in q.sources if not is_outlet(s, self.outlets) and s not in unknown and not mentions(near, s)
         ]
@@ -360,7 +360,7 @@ class ExtractiveAnswerer:
         if p.article_id not in self._articles:
             if len(self._articles) > 2048:
                 self._articles.clear()
-            normalized = normalize(_article_text(p, texts))
+            normalized = mention_text(_article_text(p, texts))
             self._articles[p.article_id] = (normalized, frozenset(terms(normalized)))
         return self._articles[p.article_id]
 
@@ -462,7 +462,7 @@ def _refusal(
         # What is missing, as the answerer checks it: a name, number or typed value the closest
         # passages never state, or the kind of answer none of their sentences holds. A word of
         # the question they do not use is no reason by itself ("supposedly", "drop").
-        present = normalize(
+        present = mention_text(
             " ".join(
                 f"{h.passage.title} {h.passage.publisher} {spoken_date(h.passage.date)} {h.passage.text}" for h in hits
             )
