@@ -27,7 +27,7 @@ from rag.answer.question import Question, analyse
 from rag.answer.slots import Slot, check
 from rag.core.schema import Answer, Article, Claim, Hit, Passage, Turn
 from rag.lang.injection import planted
-from rag.lang.text import normalize, spoken_date, terms
+from rag.lang.text import spoken_date, terms
 from rag.search.rerank import Reranker
 
 
