@@ -50,7 +50,7 @@ def slots(question: str) -> tuple[Slot, ...]:
         head_lemma = head.lemma_.lower() if head.pos_ in _NOUNS and head is not tok else ""
         value = ordinal_value(tok.text)
         if value is not None and tok.dep_ in ("amod", "nummod", "compound") and head_lemma:
-            out.append(Slot("ordinal", str(value), head_lemma, tok.text))
+            out.append(Slot("ordinal", str(value), head_lemma, f"{tok.text} {head.text}"))
             continue
         if _YEAR.match(tok.text):
             qualifies = tok.dep_ in ("nummod", "compound", "amod")
