@@ -294,6 +294,7 @@ def test_copy_export_and_reload_keep_the_first_answer(browser, warm, tmp_path):
     answer.get_by_text("Copied").wait_for()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "ICBC" in copied and "**Sources**" in copied
+    assert "\\" not in copied.splitlines()[0], copied  # pasted, the answer reads as shown: no "\\." or "\\["
 
     with page.expect_download() as download:  # right after the first answer
         page.get_by_test_id("stSidebar").get_by_role("button", name="Export conversation (.md)").click()

@@ -449,3 +449,12 @@ def test_a_huge_heading_is_not_copied_into_every_passage(tmp_path):
     (tmp_path / "big.txt").write_text(f"{heading}\n\n{body}\n", encoding="utf-8")
     _, articles = load_file(tmp_path / "big.txt", 10**6)
     assert articles and all(len(a.title) <= MAX_FIELD + 1 for a in articles)
+
+
+def test_copied_and_exported_markdown_escapes_only_what_would_become_markup():
+    from rag.app.render import markdown_text
+
+    for text in ("Sanctions were imposed. [1]", "On 2014-12-23 China signed a $400-billion deal (30 years)."):
+        assert markdown_text(text) == text  # pasted, it reads as written
+    assert leaks(markdown_text(HOSTILE)) == []
+    assert "VERIFIED BY DOSSIER" in MarkdownIt("commonmark").render(markdown_text(HOSTILE))

@@ -157,17 +157,38 @@ def by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
     return list(groups.values())
 
 
+def markdown_text(text: str) -> str:
+    """`text` for Markdown that is copied or exported (not drawn by Streamlit): escaped only where a
+    character would start markup in its position, so pasted answers read "sanctions. [1]" and
+    "$400-billion", not "sanctions\\. \\[1\\]". Links, images, HTML, code, emphasis, headings, lists,
+    references, entities, Streamlit directives and bare URLs still cannot come out of it."""
+    text = _AUTOLINK.sub("\u2060", re.sub(r"\s+", " ", text)).strip()
+    text = re.sub(r"[\\`*~<]", r"\\\g<0>", text)  # active wherever they stand
+    text = re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", text)  # an underscore that can open or close emphasis
+    text = re.sub(r"!(?=\[)", r"\\!", text)  # an image
+    text = re.sub(r"\[(?=[^\]]*\][(\[:])", r"\\[", text)  # a bracket that opens a link or reference
+    text = re.sub(r"\](?=[(\[:])", r"\\]", text)
+    text = re.sub(r"(:[A-Za-z-]+)\[", r"\1\\[", text)  # :red[...] and the like
+    text = re.sub(r"&(?=#?\w+;)", r"\\&", text)  # an entity
+    return re.sub(
+        r"^([#>+\-=|]|\[)|^(\d+)([.)])",
+        lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}",
+        text,
+    )
+
+
 def answer_markdown(answer: Answer) -> str:
-    """The answer and its sources as Markdown; every piece of article or model text through `plain`."""
-    lines = [plain(answer.text), ""]
+    """The answer and its sources as Markdown; every piece of article or model text through
+    `markdown_text`."""
+    lines = [markdown_text(answer.text), ""]
     if answer.citations:
         lines.append("**Sources**")
         lines.append("")
         for c in answer.citations:
             meta = byline(c.author, c.date, c.publisher or "", KIND_LABELS[c.kind], sep=", ")
             lines.append(
-                f"- \\[{c.n}\\] *{plain(c.title)}* ({plain(meta)}), {plain(c.source)} "
-                f"chars {c.start}-{c.end}: “{plain(c.quote)}”"
+                f"- \\[{c.n}\\] *{markdown_text(c.title)}* ({markdown_text(meta)}), {markdown_text(c.source)} "
+                f"chars {c.start}-{c.end}: “{markdown_text(c.quote)}”"
             )
     return "\n".join(lines).rstrip() + "\n"
 
@@ -179,5 +200,5 @@ def conversation_markdown(messages: Sequence[tuple[str, str | Answer]]) -> str:
         if isinstance(content, Answer):
             out += ["## Dossier", "", answer_markdown(content)]
         else:
-            out += [f"## {'You' if role == 'user' else 'Dossier'}", "", plain(content), ""]
+            out += [f"## {'You' if role == 'user' else 'Dossier'}", "", markdown_text(content), ""]
     return "\n".join(out)
