@@ -20,6 +20,7 @@ from rag.app import (
     byline,
     citation_heading,
     conversation_markdown,
+    export_name,
     plain,
     relevance,
     shorten,
@@ -635,7 +636,10 @@ def export_conversation() -> None:
         state.export_slot.download_button(
             "Export conversation (.md)",
             conversation_markdown(transcript),
-            file_name="dossier-conversation.md",
+            file_name=export_name(
+                next((m.content for m in state.messages if m.role == "user"), "conversation"),
+                dt.date.today().isoformat(),
+            ),
             use_container_width=True,
         )
 

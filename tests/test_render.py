@@ -40,3 +40,12 @@ def test_a_reader_comment_is_headed_as_such_never_as_the_article_author():
         Answer("q", "x [1]", (citation(1, "comment", "Georgiaboy"),), (Claim("x", (1,)),), False, ())
     )["citations"]["1"]
     assert "Anna Petrova" not in comment["meta"]  # the article's author did not write the comment
+
+
+def test_an_export_is_named_after_its_conversation_and_date():
+    from rag.app import export_name
+
+    name = export_name("Which Chinese bank stopped accepting yuan payments from Russia?", "2026-11-30")
+    assert name == "dossier-which-chinese-bank-stopped-accepting-2026-11-30.md"
+    assert export_name("../../etc/passwd \u202e", "2026-11-30") == "dossier-etc-passwd-2026-11-30.md"
+    assert export_name("名前", "2026-11-30") == "dossier-conversation-2026-11-30.md"

@@ -193,6 +193,16 @@ def answer_markdown(answer: Answer) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def export_name(title: str, when: str) -> str:
+    """A file name for a conversation's export: its title and date, safe on any file system
+    ("dossier-which-chinese-bank-stopped-2026-11-30.md")."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    if len(slug) > 40:
+        slug = slug[:41].rsplit("-", 1)[0]  # whole words only
+    slug = slug or "conversation"
+    return f"dossier-{slug}-{when}.md"
+
+
 def conversation_markdown(messages: Sequence[tuple[str, str | Answer]]) -> str:
     """`messages` are (role, text or Answer) pairs, oldest first."""
     out = ["# Dossier conversation", ""]
