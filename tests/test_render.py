@@ -49,3 +49,11 @@ def test_an_export_is_named_after_its_conversation_and_date():
     assert name == "dossier-which-chinese-bank-stopped-accepting-2026-11-30.md"
     assert export_name("../../etc/passwd \u202e", "2026-11-30") == "dossier-etc-passwd-2026-11-30.md"
     assert export_name("名前", "2026-11-30") == "dossier-conversation-2026-11-30.md"
+
+
+def test_a_copied_refusal_does_not_point_at_a_list_it_lacks():
+    from rag.app.render import answer_markdown
+    from rag.core import Answer
+
+    refusal = Answer("Q?", "The articles don't say. The closest passages are listed below.", (), (), True, ())
+    assert answer_markdown(refusal).strip() == "The articles don't say."

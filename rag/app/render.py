@@ -180,7 +180,10 @@ def markdown_text(text: str) -> str:
 def answer_markdown(answer: Answer) -> str:
     """The answer and its sources as Markdown; every piece of article or model text through
     `markdown_text`."""
-    lines = [markdown_text(answer.text), ""]
+    text = answer.text
+    if answer.abstained:  # the page lists the closest passages; a copy or an export does not
+        text = text.replace(" The closest passages are listed below.", "")
+    lines = [markdown_text(text), ""]
     if answer.citations:
         lines.append("**Sources**")
         lines.append("")
