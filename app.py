@@ -620,11 +620,13 @@ def first_screen(assistant: Assistant) -> None:
         "Every sentence of an answer cites the passage it comes from: point at its number to read the passage, "
         "click it to see the passage in its article."
     )
-    newest = sorted(assistant.index.articles, key=lambda a: a.date or "", reverse=True)[:4]
-    cols = st.columns(len(newest) or 1)
-    for col, article in zip(cols, newest, strict=False):
-        question = f"What is “{article.title}” about?"
-        if col.button(plain(question), key=widget_key("suggest", article.id), use_container_width=True):
+    with st.spinner("Finding questions the articles answer…"):
+        questions = assistant.suggestions() or ["What is this collection about?"]
+    cols = st.columns(len(questions))
+    for col, question in zip(cols, questions, strict=False):
+        if col.button(
+            plain(question), key=widget_key("suggest", question), help=plain(question), use_container_width=True
+        ):
             state.suggested = question
             st.rerun()
 

@@ -256,9 +256,12 @@ def test_the_first_screen_describes_the_collection_and_suggests_questions(app):
     assert any("The collection holds 11 articles" in shown(m.value) for m in app.markdown)
     suggestions = [b for b in app.button if b.key and b.key.startswith("suggest-")]
     assert 1 <= len(suggestions) <= 4
-    suggestions[0].click().run()
-    (_, question), (_, answer) = messages(app)
-    assert question.startswith("What is “") and "[1]" in answer
+    assert all(b.help == b.label for b in suggestions)  # the whole question on hover, never cut
+    for i in range(len(suggestions)):  # each drawn from the articles' facts, and each answered
+        [b for b in app.button if b.key and b.key.startswith("suggest-")][i].click().run()
+        (_, question), (_, answer) = messages(app)[-2:]
+        assert question.startswith(("Who is ", "What is ")) and "[1]" in answer, (question, answer)
+        app.sidebar.button[0].click().run()  # a new conversation: the first screen again
 
 
 def test_filters_show_on_the_answer_and_can_be_removed_from_the_chat(app):

@@ -93,6 +93,7 @@ class Assistant:
             self.index, self.embedder, settings, self.reranker, open_engine(settings, self.index)
         )
         self._answerers: dict[tuple[object, ...], Answerer] = {}
+        self._suggestions: list[str] | None = None
         self.speller = Speller(p.text for p in self.index.passages)
         self.names = Names(self.index.texts.values())
         self._publishers = sorted({a.publisher for a in self.index.articles if a.publisher})
@@ -134,6 +135,47 @@ class Assistant:
             (CatalogEntry(a, counts.get(a.id, 0)) for a in self.index.articles), key=lambda e: e.article.title
         )
         return sorted(entries, key=lambda e: e.article.date or "", reverse=True)  # stable: undated ("") last
+
+    def suggestions(self, limit: int = 4, tries: int = 10) -> list[str]:
+        """A few questions to start with, drawn from the newest articles' own facts and checked:
+        each names a person or organisation its article mentions more than once ("Who is Li
+        Shanfu?"), and is kept only if Dossier answers it from these articles. Computed once per
+        index (the assistant is rebuilt for a new one)."""
+        if self._suggestions is not None:
+            return self._suggestions
+        from rag.lang import parse
+
+        out: list[str] = []
+        asked = 0
+        newest = sorted(self.index.articles, key=lambda a: a.date or "", reverse=True)
+        for article in newest:
+            if len(out) >= limit or asked >= tries:
+                break
+            text = self.index.texts[article.source][article.start : min(article.end, article.start + 4000)]
+            # People by their last name (mentioned as "Antony Blinken", then "Blinken"), shown by
+            # their fullest form; organisations only when named plainly (no digits, three words at most).
+            counts: dict[tuple[str, str], int] = {}
+            full: dict[tuple[str, str], str] = {}
+            for ent in parse(" ".join(text.split())).ents:
+                name = ent.text.strip(" .,'’")
+                plainly = name[:1].isupper() and not any(ch.isdigit() for ch in name) and len(name.split()) <= 3
+                if ent.label_ not in ("PERSON", "ORG") or not plainly or len(name) < 3:
+                    continue
+                key = (ent.label_, name.split()[-1])
+                counts[key] = counts.get(key, 0) + 1
+                if len(name) > len(full.get(key, "")):
+                    full[key] = name
+            ranked = sorted(
+                (k for k, n in counts.items() if n >= 2 and (k[0] == "ORG" or len(full[k].split()) >= 2)),
+                key=lambda k: (k[0] != "PERSON", -counts[k]),
+            )
+            for label, name in ((label, full[(label, last)]) for label, last in ranked[:1]):
+                question = f"Who is {name}?" if label == "PERSON" else f"What is {name}?"
+                asked += 1
+                if question not in out and not self.ask(question).abstained:
+                    out.append(question)
+        self._suggestions = out
+        return out
 
     def answerer(self, name: str | None = None, settings: Settings | None = None) -> Answerer:
         """The backend `name`, built once per (name, model server settings); `settings` lets a view
