@@ -35,6 +35,10 @@ from rag.lang import question_proper
             "Li Shanfu went to Moscow. What did he promise there?",
             "Li Shanfu went to Moscow. What did he promise there?",
         ),
+        (
+            "I read about the ruble. How much did it fall in 2014?",
+            "I read about the ruble. How much did it fall in 2014?",
+        ),
         ("Who is Li Shanfu?", "Who is Li Shanfu?"),
     ],
 )

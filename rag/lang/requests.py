@@ -85,9 +85,11 @@ def question_proper(message: str) -> str:
     asking = [i for i, p in enumerate(pieces) if _asks(p)]
     question = pieces[asking[-1]] if asking else pieces[-1]
     # A follow-up split in two ("Li Shanfu went to Moscow. What did he promise there?") keeps the
-    # statement that says whom it is about: only pieces that name nothing are wrapping.
+    # statement that says whom it is about.
     before = pieces[: asking[-1]] if asking else pieces[:-1]
-    kept = [p for p in before if _names_something(p) and not _asks(p)]
+    # ("I read about the ruble. How much did it fall?": the statement just before a question that
+    # points back and names nothing is what it points to, capitalised or not.)
+    kept = [p for p in before if not _asks(p)][-1:]
     stripped = _strip_frames(question)
     if stripped != question:
         stripped = _direct(stripped)  # "(tell me) how much the ruble fell" -> "how much did the ruble fall"
@@ -114,7 +116,9 @@ _POINTERS = re.compile(r"\b(he|she|him|his|her|they|them|their|it|its|there|that
 
 
 def _points_back(question: str) -> bool:
-    return bool(_POINTERS.search(question)) and not _names_something(question)
+    """A pronoun, and no name of its own (a year is no referent: "How much did it fall in 2014?")."""
+    body = question.split(maxsplit=1)[1] if len(question.split()) > 1 else ""
+    return bool(_POINTERS.search(question)) and not re.search(r"\b[A-Z][\w’'-]+|\b[A-Z]{2,}\b", body)
 
 
 _WH = ("who", "whom", "whose", "what", "which", "when", "where", "why", "how")
