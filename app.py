@@ -418,6 +418,8 @@ _ON_SCREEN = {
     "another DOSSIER_LLM_MODEL": "another model in the Model field",
     "check DOSSIER_LLM_BASE_URL and DOSSIER_LLM_MODEL": "check the Server URL and Model fields",
     "set DOSSIER_LOCAL_MODEL to the path of a .gguf file": "choose another GGUF model file",
+    "set DOSSIER_LOCAL_MODEL to a smaller GGUF file": "choose a smaller file in the GGUF model file field",
+    "set DOSSIER_LOCAL_MODEL to another GGUF file": "choose another file in the GGUF model file field",
 }
 
 

@@ -36,7 +36,7 @@ from rag.bench.multihop import split_of  # noqa: E402
 from rag.core.settings import Settings  # noqa: E402
 from rag.lang import ordinal_value  # noqa: E402
 from rag.lang.text import normalize  # noqa: E402
-from rag.lang.values import ORDINAL_WORDS  # noqa: E402
+from rag.lang.values import ORDINAL_PATTERN, ORDINAL_WORDS  # noqa: E402
 
 # Neutral wrappings a reader might put around a question (none names anything in any collection).
 PREAMBLES = (
@@ -46,7 +46,7 @@ PREAMBLES = (
     "My colleague and I disagreed about this over lunch and we would like to settle it with the articles themselves.",
 )
 _NATIONS = ("China", "Russia", "India", "Japan", "Germany", "France", "Brazil", "Canada", "Mexico", "Australia")
-_ORDINAL_RE = re.compile(r"\b(\d+(?:st|nd|rd|th)|" + "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True)) + r")\b")
+_ORDINAL_RE = re.compile(rf"\b({ORDINAL_PATTERN})", re.IGNORECASE)
 
 
 def _split(case: Case) -> str:

@@ -211,6 +211,7 @@ def analyse(text: str) -> Question:
     if wants == "speech" and (m := _SPEAKER.search(text)) and len(m.group(1).split()) <= 4:
         speaker = m.group(1)
     qualifier = (m.group(1), m.group(2).lower()) if (m := _QUALIFIED.search(text)) else None
+    heads = _clause_heads(text)
     return Question(
         text=text,
         shape=shape,
@@ -225,8 +226,8 @@ def analyse(text: str) -> Question:
         speaker=speaker,
         qualifier=qualifier,
         slots=slots(text),
-        clauses=len(_clause_heads(text)) or 1,
-        parts=_parts(text),
+        clauses=len(heads) or 1,
+        parts=_parts(heads),
     )
 
 
@@ -234,10 +235,9 @@ def _clause_heads(text: str) -> list:  # type: ignore[type-arg]
     return [t for t in parse(text) if t.pos_ in ("VERB", "AUX") and t.dep_ in _CLAUSE_DEPS]
 
 
-def _parts(text: str) -> tuple[str, ...]:
+def _parts(heads: list) -> tuple[str, ...]:  # type: ignore[type-arg]
     """Each clause's own words (its subtree without the clauses nested in it), when there are
     several; clauses of fewer than four words say too little to be checked alone."""
-    heads = _clause_heads(text)
     if len(heads) < COMPOUND_CLAUSES:
         return ()
     out = []

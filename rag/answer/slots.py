@@ -158,16 +158,9 @@ def _editions(head: str, text: str) -> frozenset[int]:
     after = re.compile(rf"\b{h}\w{{0,2}}\s+(?:no\.?\s*|number\s+)?(\d{{1,3}}|[a-z]+)\b", re.IGNORECASE)
     for m in after.finditer(text):
         token = m.group(1)
-        if token.isdigit():
-            found.add(int(token))
-        elif (v := _word_number(token)) is not None:
-            found.add(v)
+        if (v := number_value(token)) is not None and v < 1000 and v == int(v):
+            found.add(int(v))
     return frozenset(found)
-
-
-def _word_number(token: str) -> int | None:
-    v = NUMBER_WORDS.get(token.lower())
-    return v if v is not None and v < 100 else None
 
 
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "mn": 1e6}

@@ -15,12 +15,7 @@ Views (the CLI, the Streamlit app) catch `DossierError` and show `str(error)` on
 
 
 class DossierError(Exception):
-    """Base class: `str(error)` is a complete message for the user; `setting`, when set, names the
-    setting to change (a `Settings` field), so a view can point at its own field for it."""
-
-    def __init__(self, message: str = "", *, setting: str | None = None):
-        super().__init__(message)
-        self.setting = setting
+    """Base class: `str(error)` is a complete message for the user."""
 
 
 class QuestionError(DossierError):

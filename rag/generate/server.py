@@ -103,12 +103,9 @@ def describe_failure(error: Exception, settings: Settings, backend: str = "opena
         if "Timeout" in _kinds(error):
             return (
                 f"The local model did not finish within {settings.llm_timeout:g} s: raise DOSSIER_LLM_TIMEOUT, "
-                "or choose a smaller GGUF file in DOSSIER_LOCAL_MODEL (the GGUF model field)."
+                "or set DOSSIER_LOCAL_MODEL to a smaller GGUF file."
             )
-        return (
-            f"The local model failed ({type(error).__name__}): check the GGUF file in DOSSIER_LOCAL_MODEL "
-            "(the GGUF model field)."
-        )
+        return f"The local model failed ({type(error).__name__}): set DOSSIER_LOCAL_MODEL to another GGUF file."
     where = public_url(settings.llm_base_url)
     kinds = _kinds(error)
     if "Timeout" in kinds:

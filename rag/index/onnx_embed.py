@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.core.errors import ModelError
+from rag.index.store import file_sha256
 
 BACKENDS = ("onnx-int8", "onnx", "torch")
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2
@@ -39,11 +40,6 @@ def models_dir() -> Path:
     """Where exported models live: inside the virtual environment (one export per install)."""
     override = os.environ.get("DOSSIER_MODEL_CACHE")
     return Path(override) if override else Path(sys.prefix) / "share" / "dossier"
-
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _slug(source: str) -> str:
@@ -69,7 +65,7 @@ def _verified(folder: Path, name: str) -> bool:
     try:
         recorded = json.loads(sums.read_text(encoding="utf-8"))
         return all(
-            (folder / f).is_file() and _sha256(folder / f) == recorded[f]
+            (folder / f).is_file() and file_sha256(folder / f) == recorded[f]
             for f in (name, "tokenizer.json", "config.json")
         )
     except (OSError, ValueError, KeyError, TypeError):
@@ -145,7 +141,7 @@ def _export(source: Path, folder: Path, quantized: bool) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for f in files:
             os.replace(staging / f, folder / f)
-        sums = {**previous, **{f: _sha256(folder / f) for f in files}}
+        sums = {**previous, **{f: file_sha256(folder / f) for f in files}}
         (folder / "SHA256SUMS.json").write_text(json.dumps(sums, indent=2), encoding="utf-8")
     except ModelError:
         raise

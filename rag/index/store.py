@@ -163,7 +163,7 @@ def load(index_dir: Path, embedding_model: str | None = None) -> Index:
             f"The index in {index_dir} is damaged (its manifest lacks the data files' checksums): {REBUILD}."
         )
     for name, expected in manifest.checksums.items():
-        if _sha256(path / name) != expected:
+        if file_sha256(path / name) != expected:
             raise IndexError_(f"The index in {index_dir} is damaged ({name} changed after it was written): {REBUILD}.")
     try:
         passages = tuple(Passage.from_json(d) for d in _read_jsonl(path / "passages.jsonl"))
@@ -185,7 +185,8 @@ def load(index_dir: Path, embedding_model: str | None = None) -> Index:
 DATA_FILES = ("passages.jsonl", "articles.jsonl", "sources.jsonl", "vectors.faiss")
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The file's sha256, or "missing" when it cannot be read (then it matches no recorded sum)."""
     try:
         with open(path, "rb") as f:
             return hashlib.file_digest(f, "sha256").hexdigest()
@@ -253,7 +254,7 @@ def save(
             flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
         faiss.write_index(flat, str(staging / "vectors.faiss"))
         # The manifest goes last: a generation without one is never made live.
-        checksums = {name: _sha256(staging / name) for name in DATA_FILES}
+        checksums = {name: file_sha256(staging / name) for name in DATA_FILES}
         manifest = replace(manifest, checksums=checksums)
         _write_text(staging / "manifest.json", json.dumps(manifest.to_json(), indent=2, ensure_ascii=False))
         _fsync_dir(staging)

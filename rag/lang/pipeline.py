@@ -62,8 +62,7 @@ def pipeline(name: str | None = None) -> Language:
         except OSError:
             raise ModelError(
                 f"The spaCy pipeline {name!r} is not installed: run `make install`, or set "
-                "DOSSIER_LANGUAGE_MODEL to an installed spaCy pipeline or a model folder.",
-                setting="language_model",
+                "DOSSIER_LANGUAGE_MODEL to an installed spaCy pipeline or a model folder."
             ) from None
 
 

