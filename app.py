@@ -4,6 +4,8 @@ conversation and the widgets; retrieval, answering, citations and ingestion live
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
 from pathlib import Path
 
 import streamlit as st
@@ -152,21 +154,67 @@ state.setdefault("uploader", 0)
 state.setdefault("notices", [])
 
 
+OWNER_COOKIE = "dossier_owner"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
+def owner() -> str:
+    """Whose conversations this visitor sees: the signed-in user (`st.login`, when the operator set up
+    sign-in) or this browser, by a random token kept in a cookie. Conversations saved before owners
+    existed go to the first browser to open the app."""
+    if "owner" not in state:
+        user = st.user
+        if user.get("is_logged_in") is True:
+            state.owner = f"user:{user.get('sub') or user.get('email')}"
+        else:
+            token = st.context.cookies.get(OWNER_COOKIE)
+            state.owner = token if isinstance(token, str) and _TOKEN.fullmatch(token) else secrets.token_urlsafe(32)
+        if (saved := conversations()) is not None:
+            try:
+                saved.adopt(state.owner)
+            except DossierError:
+                pass  # the sidebar reports an unusable conversations file
+    if not state.owner.startswith("user:"):  # the token is URL-safe base64: nothing to escape
+        st.html(
+            f"<script>document.cookie = '{OWNER_COOKIE}={state.owner}; path=/; max-age=31536000; SameSite=Strict'"
+            " + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+            unsafe_allow_javascript=True,
+        )
+    return state.owner
+
+
+def sign_in() -> None:
+    """Sign-in for teams, when the operator configured `[auth]` in `.streamlit/secrets.toml`
+    (Streamlit's OIDC, `st.login`): each user then has their conversations on any browser."""
+    if not (st.secrets.load_if_toml_exists() and "auth" in st.secrets):
+        return
+    if st.user.get("is_logged_in") is True:
+        st.caption(plain(f"Signed in as {st.user.get('name') or st.user.get('email') or 'you'}"))
+        st.button("Sign out", on_click=st.logout, use_container_width=True)
+    else:
+        st.button(
+            "Sign in", on_click=st.login, use_container_width=True, help="Keep your conversations across browsers"
+        )
+
+
 def history() -> list[Turn]:
     return [Turn(m.role, m.answer.text if m.answer else m.content) for m in state.messages if not m.error]
 
 
 def remember(message: Message) -> None:
-    """Show `message` from now on and save it; the first question starts a saved conversation."""
+    """Show `message` from now on and save it; the first question starts a saved conversation, and
+    the first one asked in a conversation shared by link continues it in a copy of one's own."""
     state.messages.append(message)
     saved = conversations()
     if saved is None:
         return
     try:
         if state.conversation is None:
-            state.conversation = saved.start(message.content)
-            st.query_params["c"] = state.conversation
-        saved.add(state.conversation, message)
+            state.conversation = saved.start(message.content, owner())
+        elif not saved.owns(state.conversation, owner()):
+            state.conversation = saved.fork(state.conversation, owner())
+        st.query_params["c"] = state.conversation
+        saved.add(state.conversation, message, owner())
     except DossierError as e:  # the chat goes on; only the saving failed
         st.warning(plain(f"{e} This conversation is shown but may be lost on reload."))
 
@@ -288,11 +336,13 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, 
 def sidebar(assistant: Assistant) -> tuple[Filters | None, str | None, int, str, Settings | None, bool]:
     with st.sidebar:
         st.title("Dossier")
+        sign_in()
         if st.button("New conversation", use_container_width=True, help="The current one stays saved below"):
             open_conversation(None)
             st.rerun()
-        state.export_slot = st.empty()  # filled at the end of the run, so the export has the latest answer
-        conversation_list()
+        # Filled at the end of the run, so they hold the answer this run adds and the conversation it started.
+        state.export_slot = st.empty()
+        state.list_slot = st.empty()
 
         catalog = assistant.catalog()
         st.subheader(f"Articles ({len(catalog)})")
@@ -364,7 +414,10 @@ def conversation_list() -> None:
     if not isinstance(saved, Conversations):
         st.warning(plain(f"{saved} Until then, conversations are lost on reload."))
         return
-    recent = saved.recent()
+    recent = saved.recent(owner())
+    mine = bool(state.conversation) and saved.owns(state.conversation, owner())
+    if state.conversation and not mine:
+        st.info("Shared with you by its link: you can read this conversation; a question continues it in a copy.")
     if not recent:
         return
     st.subheader("Conversations")
@@ -379,21 +432,20 @@ def conversation_list() -> None:
         ):
             open_conversation(c.id)
             st.rerun()
-    if state.conversation:
+    if mine:
         with st.popover("Rename or delete this conversation", use_container_width=True):
             summary = saved.get(state.conversation)
             title = st.text_input("Name", summary.title if summary else "", key=widget_key("name", state.conversation))
-            if st.button("Rename", key="rename-conversation"):
-                try:
-                    saved.rename(state.conversation, title)
-                except DossierError as e:
-                    st.error(plain(str(e)))
-                else:
+            try:
+                if st.button("Rename", key="rename-conversation"):
+                    saved.rename(state.conversation, title, owner())
                     st.rerun()
-            if st.button("Delete this conversation", key="delete-conversation", help="It cannot be undone"):
-                saved.delete(state.conversation)
-                open_conversation(None)
-                st.rerun()
+                if st.button("Delete this conversation", key="delete-conversation", help="It cannot be undone"):
+                    saved.delete(state.conversation, owner())
+                    open_conversation(None)
+                    st.rerun()
+            except DossierError as e:
+                st.error(plain(str(e)))
 
 
 def clear_filters() -> None:
@@ -613,6 +665,8 @@ def main() -> None:
                 help="Remove the article and date filters and ask the question again",
             )
     export_conversation()
+    with state.list_slot.container():
+        conversation_list()
 
 
 def first_screen(assistant: Assistant) -> None:

@@ -302,16 +302,21 @@ def test_a_conversation_is_saved_and_reopened_from_its_url(app, app_env, monkeyp
     app.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
     cid = app.query_params["c"]
     assert cid
-    reloaded = AppTest.from_file(APP, default_timeout=180)  # a reload: a new session, the same URL
+    listed = [b for b in app.sidebar.button if b.key == widget_key("conversation", cid)]
+    assert listed and listed[0].label.startswith("Which Chinese bank")
+    assert re.search(r" · \d\d \w{3}, \d\d:\d\d$", listed[0].label)  # and when it was last used
+    # Another session with the same URL (AppTest cannot carry the browser's cookie: to it, another
+    # browser, as someone the link was shared with): the conversation, read-only.
+    reloaded = AppTest.from_file(APP, default_timeout=180)
     reloaded.query_params["c"] = cid
     reloaded.run()
     assert not reloaded.exception
     assert messages(reloaded) == messages(app)
     assert "ICBC" in messages(reloaded)[-1][1]
     assert answer_views(reloaded)[0]["citations"]["1"]["quote"]  # the reopened answer still opens its sources
-    listed = [b for b in reloaded.sidebar.button if b.key == widget_key("conversation", cid)]
-    assert listed and listed[0].label.startswith("Which Chinese bank")
-    assert re.search(r" · \d\d \w{3}, \d\d:\d\d$", listed[0].label)  # and when it was last used
+    assert any("Shared with you by its link" in i.value for i in reloaded.sidebar.info)
+    assert not [b for b in reloaded.sidebar.button if b.key in ("rename-conversation", "delete-conversation")]
+    assert not [b for b in reloaded.sidebar.button if b.key == widget_key("conversation", cid)]
 
 
 def test_a_new_conversation_keeps_the_old_one_which_can_be_renamed_and_deleted(app):

@@ -310,6 +310,36 @@ def test_copy_export_and_reload_keep_the_first_answer(browser, warm, tmp_path):
     ctx.close()
 
 
+def test_a_conversation_is_its_browsers_and_a_shared_link_opens_read_only(browser, warm):
+    """Two browsers: B does not list A's conversation, reads it by its link without the means to
+    rename or delete it, and a question there continues in B's own copy, leaving A's as it was."""
+    a, page_a, _ = answered(browser, warm, "Which professor wrote in The Economist about Russia?")
+    link = page_a.url
+    assert "?c=" in link
+    b = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page_b = b.new_page()
+    page_b.goto(warm.url)
+    page_b.get_by_test_id("stChatInputTextArea").wait_for(timeout=120_000)
+    sidebar = page_b.get_by_test_id("stSidebar")
+    sidebar.get_by_role("button", name="New conversation").wait_for()
+    assert sidebar.get_by_text("Which professor wrote").count() == 0
+
+    page_b.goto(link)
+    page_b.locator('[data-testid="stChatMessage"]').nth(1).locator(".dossier-answer .text").wait_for(timeout=60_000)
+    sidebar.get_by_text("Shared with you by its link").wait_for()
+    assert sidebar.get_by_text("Rename or delete this conversation").count() == 0
+    page_b.screenshot(path=str(ARTIFACTS / "shared-read-only.png"), full_page=True)
+    ask(page_b, "Where does he teach?")
+    assert page_b.url != link and "?c=" in page_b.url
+    assert sidebar.get_by_text("Which professor wrote").count() >= 1  # B's copy, in B's list
+
+    page_a.reload()
+    page_a.locator('[data-testid="stChatMessage"]').nth(1).locator(".dossier-answer .text").wait_for(timeout=60_000)
+    assert page_a.locator('[data-testid="stChatMessage"]').count() == 2  # A's conversation is untouched
+    a.close()
+    b.close()
+
+
 CONTRAST = """
 (el) => {
   const parse = (c) => {

@@ -2,12 +2,17 @@
 conversation never destroys an old one. The views hold the current conversation's messages; this
 module saves each one as it is added and lists, renames, reopens and deletes whole conversations.
 
+Each conversation belongs to an owner: a random token the browser keeps (or a signed-in user's
+id), stored only as its SHA-256. A visitor lists only their own; only the owner may rename or
+delete one; anyone with its link may read it, and continues it in a copy of their own (`fork`).
+
 A message is what a view shows: who spoke, the text, and for an answer the whole `Answer` (its
 citations, claims and retrieved passages), so a reopened answer can still open its sources."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
@@ -28,7 +33,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
     created TEXT NOT NULL,
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    owner TEXT
 );
 CREATE TABLE IF NOT EXISTS messages (
     conversation TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
@@ -78,6 +84,9 @@ class Conversations:
             os.chmod(self.path, 0o600)
             with self._db() as db:
                 db.executescript(_SCHEMA)
+                columns = {row[1] for row in db.execute("PRAGMA table_info(conversations)")}
+                if "owner" not in columns:  # saved before conversations had owners
+                    db.execute("ALTER TABLE conversations ADD COLUMN owner TEXT")
         except (OSError, DossierError) as e:
             raise DossierError(
                 f"Conversations cannot be saved in {self.path} ({e}). Set DOSSIER_DATA_DIR to a writable folder."
@@ -100,15 +109,45 @@ class Conversations:
         finally:
             db.close()
 
-    def start(self, title: str) -> str:
-        """A new, empty conversation titled by its first question; returns its id (URL-safe)."""
-        cid = secrets.token_urlsafe(9)
+    def start(self, title: str, owner: str) -> str:
+        """A new, empty conversation of `owner`, titled by its first question; returns its id
+        (URL-safe, and unguessable: a link is how a conversation is shared)."""
+        cid = secrets.token_urlsafe(12)
         now = _now()
         with self._db() as db:
-            db.execute("INSERT INTO conversations VALUES (?, ?, ?, ?)", (cid, shorten(title), now, now))
+            db.execute(
+                "INSERT INTO conversations VALUES (?, ?, ?, ?, ?)", (cid, shorten(title), now, now, _key(owner))
+            )
         return cid
 
-    def add(self, cid: str, message: Message) -> None:
+    def owns(self, cid: str, owner: str) -> bool:
+        with self._db() as db:
+            row = db.execute("SELECT owner FROM conversations WHERE id = ?", (cid,)).fetchone()
+        return row is not None and row[0] == _key(owner)
+
+    def adopt(self, owner: str) -> int:
+        """Give the conversations saved before they had owners to `owner` (the first browser to open
+        the app after the upgrade: on one's own machine, its user). Returns how many."""
+        with self._db() as db:
+            return db.execute("UPDATE conversations SET owner = ? WHERE owner IS NULL", (_key(owner),)).rowcount
+
+    def fork(self, cid: str, owner: str) -> str:
+        """A copy of the conversation `cid` for `owner`, who read it through a link and goes on with it."""
+        summary = self.get(cid)
+        if summary is None:
+            raise DossierError("That conversation is no longer saved (it was deleted). Ask again to start a new one.")
+        copy = self.start(summary.title, owner)
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO messages SELECT ?, position, role, content, answer, error, scope FROM messages "
+                "WHERE conversation = ?",
+                (copy, cid),
+            )
+        return copy
+
+    def add(self, cid: str, message: Message, owner: str) -> None:
+        """Save `message` at the end of `owner`'s conversation `cid`."""
+        self._owned(cid, owner)
         answer = json.dumps(answer_record(message.answer)) if message.answer else None
         with self._db() as db:
             # The position is read and written in one statement, under SQLite's write lock: two
@@ -137,23 +176,40 @@ class Conversations:
             row = db.execute("SELECT id, title, created, updated FROM conversations WHERE id = ?", (cid,)).fetchone()
         return Summary(*row) if row else None
 
-    def recent(self, limit: int = 50) -> list[Summary]:
-        """The conversations, most recently used first."""
+    def recent(self, owner: str, limit: int = 50) -> list[Summary]:
+        """`owner`'s conversations, most recently used first."""
         with self._db() as db:
             rows = db.execute(
-                "SELECT id, title, created, updated FROM conversations ORDER BY updated DESC LIMIT ?", (limit,)
+                "SELECT id, title, created, updated FROM conversations WHERE owner = ? ORDER BY updated DESC LIMIT ?",
+                (_key(owner), limit),
             ).fetchall()
         return [Summary(*row) for row in rows]
 
-    def rename(self, cid: str, title: str) -> None:
+    def rename(self, cid: str, title: str, owner: str) -> None:
         if not title.strip():
             raise DossierError("A conversation needs a name: type one, or keep the old one.")
+        self._owned(cid, owner)
         with self._db() as db:
             db.execute("UPDATE conversations SET title = ? WHERE id = ?", (shorten(title), cid))
 
-    def delete(self, cid: str) -> None:
+    def delete(self, cid: str, owner: str) -> None:
+        self._owned(cid, owner)
         with self._db() as db:
             db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
+
+    def _owned(self, cid: str, owner: str) -> None:
+        if not self.owns(cid, owner):
+            raise DossierError(
+                "This conversation was shared with you through its link: only the browser that started it can "
+                "rename or delete it. Ask a question to continue in a copy of your own."
+            )
+
+
+def _key(owner: str) -> str:
+    """What is stored of an owner token: its hash (the file then holds nothing that opens a conversation)."""
+    if not owner:
+        raise DossierError("A conversation needs an owner (the browser's token or the signed-in user).")
+    return hashlib.sha256(owner.encode("utf-8")).hexdigest()
 
 
 def _now() -> str:
