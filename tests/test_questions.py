@@ -8,7 +8,7 @@ import pytest
 from rag.answer import analyse
 from rag.answer.constraints import answer_phrase
 from rag.answer.slots import check, slots
-from rag.answer.verdicts import agrees, sides
+from rag.answer.verdicts import agrees, bears_on, opposite, sides
 from rag.lang import question_proper
 
 
@@ -74,6 +74,24 @@ def test_an_amount_of_another_kind_does_not_fill_the_slot():
     assert answer_phrase(share, "nearly 80% of payments destined for China were rejected")[0]
 
 
+def test_a_count_of_another_thing_is_no_count_of_what_is_asked():
+    from rag.answer.constraints import _answer_phrase
+
+    tanks = analyse("How many tanks did China agree to buy from Russia?")
+    assert tanks.counted == ("tank", ())
+    article = "china agreed to buy 24 su-35 fighters. its tanks copy russian designs."
+    fighters = "China agreed to buy 24 Su-35 fighters."
+    assert _answer_phrase(tanks, fighters, article)[0] is False  # the article speaks of tanks elsewhere
+    assert _answer_phrase(tanks, fighters, "china agreed to buy 24 su-35 fighters.") == (True, (20, 22), True)
+    assert _answer_phrase(tanks, "It bought 30 T-90 tanks.", article) == (True, (10, 12), False)
+    companies = analyse("How many companies from China does Washington want to cut off?")
+    assert companies.counted == ("company", ("china",))
+    both = "Along with 89 Chinese enterprises, restrictions hit 28 Russian entities."
+    assert _answer_phrase(companies, both, "the companies ...") == (True, (11, 13), False)  # "Chinese" qualifies
+    russian = analyse("How many Russian organisations ended up on the blacklist?")
+    assert _answer_phrase(russian, both, "")[1] == (52, 54)  # the count its qualifier follows, not the first
+
+
 def test_length_alone_never_makes_a_question_compound():
     assert not analyse("Which city did Medvedev visit first in 2012 " + "and then again " * 0 + "?").compound
     assert analyse(
@@ -90,6 +108,16 @@ def test_polarity_of_a_verdict():
     assert not agrees(
         "Did Xi meet Zelenskiy?", "Xi Jinping has refused to negotiate with Zelenskiy and did not meet him."
     )
+
+
+def test_a_verdict_needs_a_sentence_on_the_outcome_asked_and_finds_denials_by_the_opposite():
+    assert opposite("Did the ruble rise in 2014?") == "Did the ruble fall in 2014?"
+    assert opposite("Was SBF found guilty?") == "Was SBF acquitted?"
+    assert opposite("Did the ruble rise or fall in 2014?") is None  # both sides asked: nothing to turn over
+    assert opposite("Did Li Shanfu meet Putin?") is None
+    assert bears_on("Was Li Shanfu acquitted?", "Li Shanfu was found guilty of bribery.")
+    assert not bears_on("Was Li Shanfu acquitted?", "Li Shanfu was received by Putin at the Kremlin.")
+    assert bears_on("Did Li Shanfu meet Putin?", "Li Shanfu was received by Putin at the Kremlin.")
 
 
 def test_a_two_sided_question_is_cut_at_its_outlets():

@@ -144,6 +144,21 @@ def test_abstains_when_the_articles_do_not_say(assistant, question):
     assert answer.citations == () and answer.retrieved  # the closest passages are still shown
 
 
+@pytest.mark.parametrize(
+    "question, opening",
+    [
+        ("Did the ruble fall in 2014?", "Yes, according to World Socialist Website"),
+        ("Did the ruble rise in 2014?", "No, according to World Socialist Website"),  # found by the opposite
+        ("Was Li Shanfu acquitted?", "The articles don't say"),  # sentences about him settle nothing
+        ("Did Russia join NATO?", "The articles don't say"),
+    ],
+)
+def test_a_yes_no_question_opens_with_a_verdict_its_evidence_carries(assistant, question, opening):
+    answer = assistant.ask(question)
+    assert answer.text.startswith(opening), answer.text
+    assert answer.abstained == opening.startswith("The articles don't say")
+
+
 def test_bad_questions_get_clear_messages(assistant):
     for empty in ("", "   \n\t "):
         with pytest.raises(QuestionError, match="empty"):

@@ -24,7 +24,8 @@ from rag.answer.candidates import SPEECH_VERB, Candidate
 from rag.answer.question import Question
 from rag.answer.slots import check
 from rag.lang.spelling import max_edits
-from rag.lang.text import STOPWORDS, normalize, spoken_date, terms, words
+from rag.lang.text import STOPWORDS, normalize, spoken_date, stem, terms, words
+from rag.lang.values import TIME_UNITS
 from rag.search.outlets import is_outlet
 
 _UNIT = (
@@ -35,7 +36,9 @@ _UNIT = (
 )
 _AMOUNT = re.compile(
     # "Su-27", "HQ-9", "F-15s" are names, not amounts.
-    rf"(?:[$€£¥₽]\s?)?(?<![A-Za-z]-)\b\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:{_UNIT})\b)*(?:\s?(?:{_UNIT})\b)?"
+    # "36th" is an ordinal, not an amount.
+    rf"(?:[$€£¥₽]\s?)?(?<![A-Za-z]-)\b\d(?:[\d,]*\d)?(?:\.\d+)?(?!\d|(?:st|nd|rd|th)\b)"
+    rf"(?:\s?(?:{_UNIT})\b)*(?:\s?(?:{_UNIT})\b)?"
     rf"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds|"
     rf"thousands|millions|billions|half|a third|a quarter|dozens?)\b(?:\s(?:{_UNIT})\b)?",
     re.IGNORECASE,
@@ -50,7 +53,9 @@ _DATE = re.compile(
     rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{_MONTH}(?![a-z]))",
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_NAME = re.compile(r"\b[A-Z][a-z’'.-]+(?:\s+(?:de |van |von |al-|bin )?[A-Z][a-z’'.-]+)+|\b[A-Z]{2,}\b")
+# A name's word may have a capital inside: "McTominay", "O'Neill", "DeChambeau".
+_NAME_WORD = r"[A-Z][a-z’'.-]+(?:[A-Z][a-z’'.-]+)?"
+_NAME = re.compile(rf"\b{_NAME_WORD}(?:\s+(?:de |van |von |al-|bin )?{_NAME_WORD})+|\b[A-Z]{{2,}}\b")
 _PLACE = re.compile(r"\b(?:in|at|near|off)\s+(?:the\s+)?((?:[A-Z][\w’'-]+)(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)")
 
 
@@ -168,12 +173,14 @@ class Fit:
     contradicts: bool = False
     """The sentence is about something else than asked: the question states a year its article never
     mentions (nor is dated), or asks for a Russian bank where the sentence's bank is Chinese."""
+    doubtful: bool = False
+    """Typed, but its number may count something other than the "how many" asks."""
 
 
 def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[str] = frozenset()) -> Fit:
     """How `cand` meets `question`; `article` is its article's text, `normalize`d (the caller keeps it
     per article), `outlets` the known outlet names, lower-cased."""
-    typed, phrase = answer_phrase(question, cand.text)
+    typed, phrase, doubtful = _answer_phrase(question, cand.text, article)
     if question.wants == "speech" and (cand.passage.kind != "article" or question.shape == "summary"):
         typed = True  # a reader comment, a note or (asked what it says) the article: its writer's own words
     p = cand.passage
@@ -221,7 +228,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         elif verdict == "absent" and slot.kind != "year":  # years are counted with the numbers above
             stated += 1
             distant += 1
-    return Fit(typed, phrase, missing, distant, stated, contradicts)
+    return Fit(typed, phrase, missing, distant, stated, contradicts, doubtful)
 
 
 def _speaks(question: Question, cand: Candidate) -> bool:
@@ -258,8 +265,16 @@ def _same_currency(asked: frozenset[str], cand: Candidate) -> bool:
     return all(c.rstrip("s") in near or _CURRENCIES[c] in near for c in asked)
 
 
-def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] | None]:
+def answer_phrase(question: Question, text: str, article: str = "") -> tuple[bool, tuple[int, int] | None]:
     """Whether `text` holds the wanted kind of answer, and where (a phrase the question lacks)."""
+    typed, span, _ = _answer_phrase(question, text, article)
+    return typed, span
+
+
+def _answer_phrase(question: Question, text: str, article: str) -> tuple[bool, tuple[int, int] | None, bool]:
+    """`answer_phrase`, and whether the answer is in doubt: a number that may count something other
+    than the "how many" asks (`_counts`), when no number in `text` surely counts it. `article` (the
+    sentence's article, `mention_text`-normalised) tells whether the asked noun has other names there."""
     literals = question.literals
     said = {w.lower() for n in question.names for w in n.split()}
 
@@ -283,23 +298,33 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
     match question.wants:
         case "date":
             span = new(_DATE)
-            return span is not None, span
+            return span is not None, span, False
         case "number":
             wanted = amount_kind(question.text)
-            span = new(_AMOUNT, kind=lambda a, b: wanted is None or _is_kind(wanted, text, a, b))
-            return span is not None, span
+
+            def amount(counts: frozenset[str]) -> Callable[[int, int], bool]:
+                return lambda a, b: (
+                    (wanted is None or _is_kind(wanted, text, a, b))
+                    and (question.counted is None or _counts(question.counted, text, b, article) in counts)
+                )
+
+            for sure in ("yes", "qualified"):
+                if (span := new(_AMOUNT, kind=amount(frozenset({sure})))) is not None:
+                    return True, span, False
+            span = new(_AMOUNT, kind=amount(frozenset({"doubt"})))
+            return span is not None, span, span is not None
         case "person":
             span = new(_NAME, strip=_TITLES)
             # "Who said ...?" is answered by "..., he said" (the name is in the context).
             quoted = bool(SPEECH_VERB.search(question.text) and SPEECH_VERB.search(text))
-            return span is not None or quoted, span
+            return span is not None or quoted, span, False
         case "place":
             span = new(_PLACE, 1)
-            return span is not None, span
+            return span is not None, span, False
         case "speech":
-            return bool(SPEECH_VERB.search(text) or re.search(r"[“\"]", text)), None
+            return bool(SPEECH_VERB.search(text) or re.search(r"[“\"]", text)), None, False
         case _:
-            return True, None
+            return True, None, False
 
 
 # The kind of amount a question asks for, when its words say: a price is not a count, a share is not
@@ -312,6 +337,10 @@ _ASKS_MONEY = re.compile(
 _ASKS_SHARE = re.compile(r"\b(?:percentage|percent|per cent|share|proportion|fraction|what rate)\b", re.IGNORECASE)
 _ASKS_COUNT = re.compile(r"\bhow many\b", re.IGNORECASE)
 _ASKS_AGE = re.compile(r"\bhow old\b|\bwhat age\b|\bat what age\b", re.IGNORECASE)
+_ASKS_SPAN = re.compile(r"\bhow long\b|\bfor how many\b", re.IGNORECASE)  # a duration or a length
+_SPANS = rf"(?:{'|'.join(TIME_UNITS)})s?|km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|feet|foot|yards?|inch(?:es)?"
+_SPAN_NEAR = re.compile(rf"^[\s-]*(?:{_SPANS})\b", re.IGNORECASE)  # "13-minute", "2 hours"
+_SPAN_IN = re.compile(rf"\b(?:{_SPANS})$", re.IGNORECASE)  # the amount took its unit: "13 years"
 _MONEY_NEAR = re.compile(
     r"[$€£¥₽]|\b(?:dollars?|usd|yuan|renminbi|rmb|rubles?|roubles?|euros?|pounds?|sterling|yen|rupees?|"
     r"francs?|bn|mn)\b",
@@ -322,9 +351,12 @@ _AGE_NEAR = re.compile(r"^[\s-]*years?[\s-]old\b|^-year-old\b|^,", re.IGNORECASE
 
 
 def amount_kind(question: str) -> str | None:
-    """ "money", "share", "count" or "age" when the question's words fix the kind of amount."""
+    """ "money", "share", "count", "age" or "span" (a duration or a length) when the question's words
+    fix the kind of amount."""
     if _ASKS_AGE.search(question):
         return "age"
+    if _ASKS_SPAN.search(question):
+        return "span"
     if _ASKS_SHARE.search(question):
         return "share"
     if _ASKS_MONEY.search(question):
@@ -349,9 +381,34 @@ def _is_kind(kind: str, text: str, start: int, end: int) -> bool:
             return bool(
                 re.search(r"\d", amount) and (_AGE_NEAR.match(after) or re.search(r"\baged?\s*$", text[:start]))
             )
+        case "span":
+            return bool(_SPAN_IN.search(amount) or _SPAN_NEAR.match(text[end:]))
         case "count":
             return not money and not share and not re.fullmatch(r"(?:1[89]|20)\d\d", amount.strip())
     return True
+
+
+def _counts(counted: tuple[str, tuple[str, ...]], text: str, end: int, article: str) -> str:
+    """Whether the number ending at text[end] counts `counted` ("how many tanks"): "yes" when the
+    noun follows it or is elsewhere in the sentence; "qualified" when one of its qualifiers follows
+    ("89 Chinese firms" for "companies from China": another word for the same thing, most likely);
+    "doubt" when the article never uses the noun (it may call it something else); "no" when the
+    article does use the noun and this number counts something else ("100 of the latest Su-35
+    fighters" where tanks are spoken of)."""
+    noun, qualifiers = counted
+    key = stem(noun)
+    after = [w.strip(".,;:()") for w in text[end:].split()[:4]]
+    if any(stem(w.lower()) == key for w in after) or key in _stems(text):
+        return "yes"
+    nations = {_nation(q) for q in qualifiers} - {None}
+    if any(stem(w.lower()) in {stem(q) for q in qualifiers} or _nation(w) in nations for w in after if w):
+        return "qualified"
+    return "doubt" if not article or key not in _stems(article) else "no"
+
+
+@lru_cache(maxsize=64)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in words(text))
 
 
 def years(text: str) -> list[int]:

@@ -76,6 +76,7 @@ FILLED = ("person", "place", "date", "number")  # answer types a lead sentence m
 _ASKED = {"person": "who", "place": "where", "date": "when", "number": "how much or how many"}
 RETYPED = 6  # untyped sentences near the bar that spaCy's entities may type, per question
 CLAUSE_CANDIDATES = 8  # sentences of a compound question scored again against each of its clauses
+RESTATED = 3.0  # how far above the bar a sentence naming neither side of the outcome asked must score
 CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
 
 
@@ -197,8 +198,19 @@ class ExtractiveAnswerer:
             else:
                 opening = "Yes: " + " and ".join(dict.fromkeys(s.outlet for s, _ in found)) + " bear it out."
         else:
-            ranked = self.score(q, query, hits, texts)
+            # Evidence speaks of everything the proposition names (in the sentence, its neighbours or
+            # its title: "Did Li Shanfu visit Washington?" is not settled by his trip to Moscow) and,
+            # when it asks about an outcome, of that outcome.
+            ranked = [s for s in self.score(q, query, hits, texts) if _settles(q.text, s, self.floor)]
             evidence = compose.per_article(ranked, self.floor, 4)
+            if not evidence and (turned := verdicts.opposite(q.text)) is not None:
+                # "Did the ruble rise?" scores "the ruble fell" low, though it answers "no": ask
+                # the opposite, and keep the sentences that take the other side.
+                against = self.score(analyse(turned), turned, hits, texts)
+                denying = [
+                    s for s in against if _settles(q.text, s, self.floor) and not verdicts.agrees(q.text, s.cand.text)
+                ]
+                evidence = compose.per_article(denying, self.floor, 4)
             if not evidence:
                 return self.abstain(question, query, hits, q)
             sayings = [verdicts.agrees(q.text, item.cand.text) for item in evidence]
@@ -304,7 +316,7 @@ class ExtractiveAnswerer:
                 sentence=base,
                 clauses=float(q.clauses - 1),
                 passage=0.0 if logit is None else max(logit, -5.0),
-                untyped=float(not f.typed),
+                untyped=0.5 if f.doubtful else float(not f.typed),  # half the penalty: a count of what?
                 distant=float(f.distant),
                 missing=f.missing / f.stated if f.stated else 0.0,
                 fragment=float(not cand.is_sentence),
@@ -480,6 +492,15 @@ def _refusal(
         else:
             text = "The articles don't say: the closest passages are on the topic but do not answer the question."
     return text
+
+
+def _settles(question: str, item: Scored, floor: float) -> bool:
+    """Whether a scored sentence can carry a verdict on `question`: every name, number and slot of
+    the question in its neighbourhood, and the outcome asked about (`verdicts.bears_on`), unless it
+    scores far above the bar (it may say it in other words: "renounce" the dollar for "drop" it)."""
+    if item.fit.distant or item.fit.missing:
+        return False
+    return verdicts.bears_on(question, item.cand.text) or item.score >= floor + RESTATED
 
 
 def _outlets(items: Sequence[Scored]) -> str:

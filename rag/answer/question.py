@@ -142,6 +142,9 @@ class Question:
     slots: tuple[Slot, ...] = ()
     """Typed values the question pins down ("the fourth season", "the women's final"): a sentence
     filling one with another value is about something else (`slots.check`)."""
+    counted: tuple[str, tuple[str, ...]] | None = None
+    """"How many surface vessels from Russia ...": the noun counted and its qualifiers ("vessel",
+    ("surface", "russia")), lower-cased lemmas: a number that counts something else is no answer."""
     clauses: int = 1
     """Clauses with a verb of their own, read from the parse."""
     parts: tuple[str, ...] = ()
@@ -226,9 +229,22 @@ def analyse(text: str) -> Question:
         speaker=speaker,
         qualifier=qualifier,
         slots=slots(text),
+        counted=_counted(text),
         clauses=len(heads) or 1,
         parts=_parts(heads),
     )
+
+
+def _counted(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """The noun of "how many <noun>", with its compound and adjective qualifiers and the place it
+    comes "from" (read from the parse)."""
+    for tok in parse(text):
+        head = tok.head
+        if tok.lower_ == "many" and tok.i > 0 and tok.nbor(-1).lower_ == "how" and head.pos_ in ("NOUN", "PROPN"):
+            qualifiers = [c for c in head.children if c.dep_ in ("compound", "amod") and c.i != tok.i]
+            qualifiers += [g for c in head.children if c.dep_ == "prep" and c.lower_ == "from" for g in c.children]
+            return head.lemma_.lower(), tuple(q.lemma_.lower() for q in qualifiers)
+    return None
 
 
 def _clause_heads(text: str) -> list:  # type: ignore[type-arg]

@@ -47,7 +47,7 @@ def slots(question: str) -> tuple[Slot, ...]:
     out: list[Slot] = []
     for tok in doc:
         head = tok.head
-        head_lemma = head.lemma_.lower() if head.pos_ in _NOUNS and head is not tok else ""
+        head_lemma = head.lemma_.lower() if head.pos_ in _NOUNS and head.i != tok.i else ""
         value = ordinal_value(tok.text)
         if value is not None and tok.dep_ in ("amod", "nummod", "compound") and head_lemma:
             out.append(Slot("ordinal", str(value), head_lemma, f"{tok.text} {head.text}"))

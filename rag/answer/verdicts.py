@@ -23,35 +23,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# Polarity: a negation, or one side of a pair of opposite outcomes.
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|neither|nor|none|nothing|without|n['’]t|cannot|failed\s+to|refused\s+to|denied|"
-    r"declined\s+to|rejected|dismissed|ruled\s+out)\b",
-    re.IGNORECASE,
-)
-_OPPOSITES: tuple[tuple[str, str], ...] = (
-    (
-        r"ris(?:e|es|ing|en)|rose|increas(?:e|es|ed|ing)|gr(?:ow|ows|ew|own|owing)|gain(?:s|ed|ing)?|"
-        r"climb(?:s|ed|ing)?|jump(?:s|ed|ing)?|surg(?:e|es|ed|ing)|soar(?:s|ed|ing)?",
-        r"fall(?:s|en|ing)?|fell|decreas(?:e|es|ed|ing)|drop(?:s|ped|ping)?|declin(?:e|es|ed|ing)|los(?:e|es|ing|t)|"
-        r"slump(?:s|ed|ing)?|plung(?:e|es|ed|ing)|shr(?:ink|inks|ank|unk)",
-    ),
-    (r"acquit(?:s|ted|tal)?|clear(?:s|ed)|exonerat(?:e|es|ed)", r"convict(?:s|ed|ion)?|found\s+guilty|guilty"),
-    (r"w(?:in|ins|on|inning)|victor(?:y|ious)|beat(?:s|en)?", r"los(?:e|es|t|ing)|defeat(?:s|ed)?"),
-    (
-        r"approv(?:e|es|ed|al)|accept(?:s|ed)?|agree(?:s|d)?\s+to",
-        r"reject(?:s|ed)?|refus(?:e|es|ed)|veto(?:es|ed)?|block(?:s|ed)?",
-    ),
-    (
-        r"join(?:s|ed)?|enter(?:s|ed)?|sign(?:s|ed)?",
-        r"le(?:ave|aves|ft)|quit(?:s)?|withdr(?:aw|ew|awn)|abandon(?:s|ed)?",
-    ),
-    (
-        r"consisten(?:t|cy)|agree(?:s|d|ment)?|align(?:s|ed)?|same|similar",
-        r"inconsisten(?:t|cy)|disagree(?:s|d|ment)?|differ(?:s|ed|ent|ence)?|contradict(?:s|ed)?|chang(?:e|es|ed)",
-    ),
-)
-_SIDES = tuple((re.compile(rf"\b(?:{a})\b", re.I), re.compile(rf"\b(?:{b})\b", re.I)) for a, b in _OPPOSITES)
+from rag.lang.values import NEGATION, OPPOSITES
+
+_NEGATION = re.compile(NEGATION, re.IGNORECASE)
+_SIDES = tuple((re.compile(rf"\b(?:{a})\b", re.I), re.compile(rf"\b(?:{b})\b", re.I)) for a, b, _, _ in OPPOSITES)
 _LEAD = re.compile(
     r"^\W*(?:(?:does|do|did|is|are|was|were|has|have|had)\s+)?(?:both\s+)?(?:the\s+)?(?:report|article|piece|story|"
     r"coverage)?\s*(?:(?:from|by|in|of)\s+)?",
@@ -82,6 +57,28 @@ def agrees(question: str, sentence: str) -> bool:
     s_neg, s_sides = polarity(sentence)
     opposed = any((i, 1 - j) in s_sides and (i, j) not in s_sides for i, j in q_sides)
     return q_neg == s_neg and not opposed
+
+
+def bears_on(question: str, sentence: str) -> bool:
+    """Whether `sentence` can settle the outcome `question` asks about: when the question names one
+    side of a contrast pair ("acquitted", "join"), the sentence must name a side of the same pair. A
+    sentence that only shares the topic ("Li Shanfu arrived in Moscow") settles nothing."""
+    asked = {i for i, _ in polarity(question)[1]}
+    return not asked or bool(asked & {i for i, _ in polarity(sentence)[1]})
+
+
+def opposite(question: str) -> str | None:
+    """The question with its outcome turned over ("Did the ruble rise?" -> "Did the ruble fall?"), to
+    find the sentences that deny it; None when it states no outcome of a contrast pair. The plain
+    word may not agree in form with the sentence ("Has it fall?"): the cross-encoder reads through that."""
+    for (first, second), (_, _, word_a, word_b) in zip(_SIDES, OPPOSITES, strict=True):
+        a, b = first.search(question), second.search(question)
+        if bool(a) == bool(b):
+            continue  # neither side, or both ("did it rise or fall"): nothing to turn over
+        m, word = (a, word_b) if a else (b, word_a)
+        assert m is not None
+        return f"{question[: m.start()]}{word}{question[m.end() :]}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Values a question pins down, read the same way in a question and in an article: ordinals
 ("fourth" = "4th"), number words ("seven" = 7), and qualifiers that come in mutually exclusive sets
-("women's" is not "men's"; a "nominee" is not the "winner").
+("women's" is not "men's"; a "nominee" is not the "winner"), and the polarity of a statement (a
+negation; one side of a pair of opposite outcomes: "rose" / "fell", "acquitted" / "found guilty").
 
 Number and ordinal words are spaCy's English data (`spacy.lang.en.lex_attrs`), complete from "zero"
 to "trillion" and "first" to "trillionth".
@@ -105,3 +106,47 @@ def rivals(group: int) -> frozenset[int]:
         if group in rivalry:
             return frozenset(rivalry) - {group}
     return frozenset()
+
+
+# Polarity: a negation, or one side of a pair of opposite outcomes. Each pair: the two sides' word
+# patterns, and a plain word for each side (to state the opposite proposition: "did the ruble rise"
+# is answered "no" by "the ruble fell", which the question "did the ruble fall" finds).
+NEGATION = (
+    r"\b(?:not|no|never|neither|nor|none|nothing|without|n['’]t|cannot|failed\s+to|refused\s+to|denied|"
+    r"declined\s+to|rejected|dismissed|ruled\s+out)\b"
+)
+OPPOSITES: tuple[tuple[str, str, str, str], ...] = (
+    (
+        r"ris(?:e|es|ing|en)|rose|increas(?:e|es|ed|ing)|gr(?:ow|ows|ew|own|owing)|gain(?:s|ed|ing)?|"
+        r"climb(?:s|ed|ing)?|jump(?:s|ed|ing)?|surg(?:e|es|ed|ing)|soar(?:s|ed|ing)?",
+        r"fall(?:s|en|ing)?|fell|decreas(?:e|es|ed|ing)|drop(?:s|ped|ping)?|declin(?:e|es|ed|ing)|los(?:e|es|ing|t)|"
+        r"slump(?:s|ed|ing)?|plung(?:e|es|ed|ing)|shr(?:ink|inks|ank|unk)|collaps(?:e|es|ed|ing)",
+        "rise",
+        "fall",
+    ),
+    (
+        r"acquit(?:s|ted|tal)?|clear(?:s|ed)|exonerat(?:e|es|ed)",
+        r"convict(?:s|ed|ion)?|found\s+guilty|guilty",
+        "acquitted",
+        "convicted",
+    ),
+    (r"w(?:in|ins|on|inning)|victor(?:y|ious)|beat(?:s|en)?", r"los(?:e|es|t|ing)|defeat(?:s|ed)?", "win", "lose"),
+    (
+        r"approv(?:e|es|ed|al)|accept(?:s|ed)?|agree(?:s|d)?\s+to",
+        r"reject(?:s|ed)?|refus(?:e|es|ed)|veto(?:es|ed)?|block(?:s|ed)?",
+        "approve",
+        "reject",
+    ),
+    (
+        r"join(?:s|ed)?|enter(?:s|ed)?|sign(?:s|ed)?",
+        r"le(?:ave|aves|ft)|quit(?:s)?|withdr(?:aw|ew|awn)|abandon(?:s|ed)?",
+        "join",
+        "leave",
+    ),
+    (
+        r"consisten(?:t|cy)|agree(?:s|d|ment)?|align(?:s|ed)?|same|similar",
+        r"inconsisten(?:t|cy)|disagree(?:s|d|ment)?|differ(?:s|ed|ent|ence)?|contradict(?:s|ed)?|chang(?:e|es|ed)",
+        "agree",
+        "differ",
+    ),
+)
