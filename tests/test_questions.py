@@ -146,3 +146,14 @@ def test_the_pronoun_us_is_not_the_united_states():
     assert not mentions(mention_text("Thus the talks ended."), "US")
     for text in ("US export restrictions", "the U.S. said", "Washington said", "an American official"):
         assert mentions(mention_text(text), "American") and mentions(mention_text(text), "US"), text
+
+
+def test_nations_are_read_by_every_name_articles_give_them():
+    from rag.lang import nation, nations
+
+    assert nations("Belgium beat the Netherlands") == {"Belgium", "Netherlands"}
+    assert nation("Dutch") == nation("Holland") == "Netherlands" and nation("Belgians") == "Belgium"
+    assert nation("American") == nation("US") == "United States" and nation("us") is None
+    assert nation("Kremlin") == "Russia" and nation("England") != nation("British")
+    assert nation("Paris") is None and nation("Jordan") is None  # a city first; a first name too often
+    assert nations("South Korea and the Czech Republic") == {"South Korea", "Czech Republic"}

@@ -23,6 +23,8 @@ from rapidfuzz.distance import DamerauLevenshtein
 from rag.answer.candidates import SPEECH_VERB, Candidate
 from rag.answer.question import Question
 from rag.answer.slots import check
+from rag.lang.nations import US, names_of, nation, nations
+from rag.lang.nations import aliases as nation_aliases
 from rag.lang.spelling import max_edits
 from rag.lang.text import STOPWORDS, normalize, spoken_date, stem, terms, words
 from rag.lang.values import TIME_UNITS
@@ -59,37 +61,6 @@ _NAME = re.compile(rf"\b{_NAME_WORD}(?:\s+(?:de |van |von |al-|bin )?{_NAME_WORD
 _PLACE = re.compile(r"\b(?:in|at|near|off)\s+(?:the\s+)?((?:[A-Z][\w’'-]+)(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)")
 
 
-# A nation named as a country, an adjective, an abbreviation or its capital: a question's "American"
-# is the articles' "US", "Japan's" their "Japanese", "Beijing's spokesman" China's.
-_NATIONS = (
-    "us|u.s.|usa|america|american|americans|united states|washington",
-    "china|chinese|prc|beijing",
-    "russia|russian|russians|russo|soviet|ussr|moscow|kremlin",
-    "japan|japanese|tokyo",
-    "india|indian",
-    "uk|u.k.|britain|british|united kingdom",
-    "germany|german",
-    "france|french",
-    "ukraine|ukrainian|kyiv|kiev",
-    "iran|iranian",
-    "korea|korean",
-    "taiwan|taiwanese",
-    "europe|european|eu",
-    "syria|syrian",
-    "israel|israeli",
-    "italy|italian",
-    "canada|canadian",
-    "australia|australian",
-    "turkey|turkish",
-    "pakistan|pakistani",
-    "vietnam|vietnamese",
-    "brazil|brazilian",
-    "mexico|mexican",
-    "kazakhstan|kazakh",
-    "georgia|georgian",
-)
-_NATION_ALIASES = {alias: group for group in _NATIONS for alias in group.split("|")}
-_US = _NATIONS[0]
 # Currencies, by each of their names: a question about one is not answered by another's figures.
 _CURRENCIES = {
     "yuan": "renminbi", "renminbi": "yuan", "rmb": "yuan", "ruble": "rouble", "rouble": "ruble",
@@ -103,7 +74,7 @@ _TITLES = frozenset(
     "state spokesman spokeswoman spokesperson chairman leader professor dr mr mrs ms senator ambassador chief "
     "commander admiral colonel former vice associate dean columnist advisor adviser official officials "
     "ministry department the of".split()
-) | frozenset(w for group in _NATIONS for w in group.replace("|", " ").split())
+) | frozenset(w for alias in nation_aliases() for w in alias.split())
 
 
 # Words of a speaker phrase that a sentence need not repeat ("the Chinese side", "its officials").
@@ -120,29 +91,21 @@ def mention_text(text: str) -> str:
     return normalize(_US_WRITTEN.sub("USA", text))
 
 
-def _nation(word: str) -> str | None:
-    return _NATION_ALIASES.get(word.lower().strip(".,"))
-
-
 def _other_kind(qualifier: tuple[str, str], text: str) -> bool:
     """Whether `text` qualifies the asked-for noun by another nation only ("Chinese banks" for
     "Which Russian bank"). A qualifier that is no nation is not checked."""
-    nation = _nation(qualifier[0])
-    if nation is None:
+    asked = nation(qualifier[0])
+    if asked is None:
         return False
     noun = qualifier[1][:4]
-    found = {_nation(m.group(1)) for m in re.finditer(rf"\b([A-Z][\w.]+)\s+(?:[a-z]+\s+)?{noun}\w*", text)} - {None}
-    return bool(found) and nation not in found
+    found = {nation(m.group(1)) for m in re.finditer(rf"\b([A-Z][\w.]+)\s+(?:[a-z]+\s+)?{noun}\w*", text)} - {None}
+    return bool(found) and asked not in found
 
 
-def _nations(text: str) -> set[str]:
-    tokens = re.findall(r"[\w.]+", text.lower())
-    found = {_NATION_ALIASES.get(t.strip(".")) for t in tokens}
-    found |= {_NATION_ALIASES.get(f"{a} {b}") for a, b in zip(tokens, tokens[1:], strict=False)}
-    found.discard(None)
-    found.discard(_US)  # "us" is also the pronoun: only its other names count
-    found |= {_US} if re.search(r"\b(?:U\.?S\.?A?|America|American|Americans|United States)\b", text) else set()
-    return found  # type: ignore[return-value]
+def _nations(text: str) -> frozenset[str]:
+    """The nations `text` names as written: "US" and "U.S." are the United States, "us" the pronoun."""
+    found = nations(text)
+    return found | {US} if re.search(r"\b(?:U\.S\.A?|US|USA)\b", text) else found
 
 
 def _other_nation(question: str, sentence: str, local: str) -> bool:
@@ -400,8 +363,8 @@ def _counts(counted: tuple[str, tuple[str, ...]], text: str, end: int, article: 
     after = [w.strip(".,;:()") for w in text[end:].split()[:4]]
     if any(stem(w.lower()) == key for w in after) or key in _stems(text):
         return "yes"
-    nations = {_nation(q) for q in qualifiers} - {None}
-    if any(stem(w.lower()) in {stem(q) for q in qualifiers} or _nation(w) in nations for w in after if w):
+    qualified = {nation(q) for q in qualifiers} - {None}
+    if any(stem(w.lower()) in {stem(q) for q in qualifiers} or nation(w) in qualified for w in after if w):
         return "qualified"
     return "doubt" if not article or key not in _stems(article) else "no"
 
@@ -424,9 +387,8 @@ def mentions(text: str, name: str) -> bool:
     """`name` in `text`, word by word, forgiving one typo in longer words ("Shangfu" for "Shanfu");
     a nation by any of its names ("American": "US", "United States")."""
     vocabulary = _word_set(text)
-    if (group := _nation(name)) is not None:  # "us" is the pronoun: `mention_text` writes the country "usa"
-        aliases = (alias for alias in _aliases(group) if alias != "us")
-        return any(alias in vocabulary or (" " in alias and alias in text) for alias in aliases)
+    if (key := nation(name)) is not None:  # "us" is the pronoun: `mention_text` writes the country "usa"
+        return any(alias in vocabulary or (" " in alias and alias in text) for alias in names_of(key))
     if normalize(name) in text:
         return True
     if _HYPHENATED.fullmatch(name):
@@ -443,11 +405,6 @@ def mentions(text: str, name: str) -> bool:
 
 
 _HYPHENATED = re.compile(r"(?<![^\W\d_])[^\W\d_]++(?:-[^\W\d_]++)+")
-
-
-@lru_cache(maxsize=64)
-def _aliases(group: str) -> tuple[str, ...]:
-    return tuple(alias for alias, g in _NATION_ALIASES.items() if g == group)
 
 
 # Pieces of a name checked one by one: "OpenAI's GPT-3.5" is "OpenAI" and "GPT-3.5"; "Russia-China"

@@ -115,9 +115,7 @@ class Conversations:
         cid = secrets.token_urlsafe(12)
         now = _now()
         with self._db() as db:
-            db.execute(
-                "INSERT INTO conversations VALUES (?, ?, ?, ?, ?)", (cid, shorten(title), now, now, _key(owner))
-            )
+            db.execute("INSERT INTO conversations VALUES (?, ?, ?, ?, ?)", (cid, shorten(title), now, now, _key(owner)))
         return cid
 
     def owns(self, cid: str, owner: str) -> bool:
