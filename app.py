@@ -152,6 +152,8 @@ state.setdefault("messages", [])  # the conversation on screen: rag.app.conversa
 state.setdefault("conversation", None)  # its id in the saved conversations (also the URL's ?c=)
 state.setdefault("uploader", 0)
 state.setdefault("notices", [])
+PAGE = 40  # messages drawn at once
+state.setdefault("shown", PAGE)
 
 
 OWNER_COOKIE = "dossier_owner"
@@ -223,7 +225,7 @@ def open_conversation(cid: str | None) -> None:
     """Show the saved conversation `cid` (None: a new, empty one); the URL names it, so a reload
     or a shared link reopens it."""
     saved = conversations()
-    state.conversation, state.messages = None, []
+    state.conversation, state.messages, state.shown = None, [], PAGE
     if cid and saved is not None:
         if saved.get(cid) is None:
             state.notices = [("error", "That conversation is no longer saved (it was deleted). A new one starts.")]
@@ -621,7 +623,16 @@ def main() -> None:
     if not state.messages:
         first_screen(assistant)
 
-    for i, message in enumerate(state.messages):
+    # A long conversation shows its latest messages; the earlier ones on request, a page at a time
+    # (each answer is a component with its sources: hundreds of them never finish drawing).
+    first = max(0, len(state.messages) - state.shown)
+    if first:
+        st.button(
+            f"Show earlier messages ({first} more)",
+            on_click=lambda: state.update(shown=state.shown + PAGE),
+            key=widget_key("earlier", state.conversation or "new"),
+        )
+    for i, message in enumerate(state.messages[first:], start=first):
         with st.chat_message(message.role):
             if message.error:
                 st.error(plain(message.error))

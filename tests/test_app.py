@@ -381,3 +381,21 @@ def test_hostile_file_names_and_conversation_ids_never_break_the_page(tmp_path, 
     at.chat_input[0].set_value("![x](http://127.0.0.1:9/p.png) :red[steel] $x$ [link](http://e.x) tariffs?").run()
     tips = [b.help for b in at.sidebar.button if b.help and "Started with" in b.help]
     assert tips and all("![" not in t and "](" not in t and ":red[" not in t for t in tips), tips
+
+
+def test_a_long_conversation_shows_its_latest_messages_and_pages_back(app_env, monkeypatch):
+    from rag.app.conversations import Conversations, Message
+    from rag.core.settings import Settings
+
+    monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(app_env / "corpus"))
+    monkeypatch.setenv("DOSSIER_INDEX_DIR", str(app_env / "index"))
+    saved = Conversations(Settings.from_env().data_dir / "conversations.sqlite3")
+    cid = saved.start("A long one", "someone")
+    for n in range(90):
+        saved.add(cid, Message("user" if n % 2 == 0 else "assistant", f"message {n}"), "someone")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["c"] = cid
+    at.run()
+    assert [text for _, text in messages(at)][0] == "message 50" and len(at.chat_message) == 40
+    next(b for b in at.button if b.label == "Show earlier messages (50 more)").click().run()
+    assert len(at.chat_message) == 80 and messages(at)[-1][1] == "message 89"
