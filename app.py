@@ -410,20 +410,39 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, str | None, int, str,
     return (filters if filters else None), " and ".join(scope) or None, top_k, backend, llm, show_scores
 
 
+LISTED = 20  # conversations listed at once; more on request
+
+
 def conversation_list() -> None:
-    """The saved conversations, newest first: open one, rename or delete the one on screen."""
+    """The saved conversations, newest first, searchable: open one, rename or delete the one on
+    screen (a deletion can be undone)."""
     saved = _saved_conversations()
     if not isinstance(saved, Conversations):
         st.warning(plain(f"{saved} Until then, conversations are lost on reload."))
         return
-    recent = saved.recent(owner())
     mine = bool(state.conversation) and saved.owns(state.conversation, owner())
     if state.conversation and not mine:
         st.info("Shared with you by its link: you can read this conversation; a question continues it in a copy.")
-    if not recent:
+    if deleted := state.get("deleted"):
+        cid, title = deleted
+        if st.button(plain(f"Undo: bring back “{shorten(title, 40)}”"), key="undo-delete", use_container_width=True):
+            try:
+                saved.restore(cid, owner())
+                open_conversation(cid)
+            except DossierError as e:
+                st.error(plain(str(e)))
+            state.deleted = None
+            st.rerun()
+    search = state.get("conversation-search", "")
+    limit = state.setdefault("listed", LISTED)
+    recent = saved.recent(owner(), limit + 1, search)
+    if not recent and not search:
         return
     st.subheader("Conversations")
-    for c in recent:
+    st.text_input("Search conversations", key="conversation-search", placeholder="Words from a question or an answer")
+    if not recent:
+        st.caption("No conversation has those words.")
+    for c in recent[:limit]:
         when = dt.datetime.fromisoformat(c.updated).astimezone()
         if st.button(
             f"{plain(shorten(c.title, 60))} · {when:%d %b, %H:%M}",
@@ -434,6 +453,8 @@ def conversation_list() -> None:
         ):
             open_conversation(c.id)
             st.rerun()
+    if len(recent) > limit:
+        st.button("Show more conversations", on_click=lambda: state.update(listed=limit + LISTED))
     if mine:
         with st.popover("Rename or delete this conversation", use_container_width=True):
             summary = saved.get(state.conversation)
@@ -442,8 +463,11 @@ def conversation_list() -> None:
                 if st.button("Rename", key="rename-conversation"):
                     saved.rename(state.conversation, title, owner())
                     st.rerun()
-                if st.button("Delete this conversation", key="delete-conversation", help="It cannot be undone"):
+                if st.button(
+                    "Delete this conversation", key="delete-conversation", help="Undo stays offered for a day"
+                ):
                     saved.delete(state.conversation, owner())
+                    state.deleted = (state.conversation, summary.title if summary else "the conversation")
                     open_conversation(None)
                     st.rerun()
             except DossierError as e:

@@ -337,6 +337,12 @@ def test_a_new_conversation_keeps_the_old_one_which_can_be_renamed_and_deleted(a
     next(b for b in app.sidebar.button if b.key == "delete-conversation").click().run()
     assert messages(app) == [] and not [b for b in app.sidebar.button if b.key == widget_key("conversation", first)]
     assert [b for b in app.sidebar.button if b.key == widget_key("conversation", second)]  # the other one stays
+    next(b for b in app.sidebar.button if b.key == "undo-delete").click().run()  # changed one's mind
+    assert "SCO" in messages(app)[0][1] and app.query_params["c"] == first
+    assert [b for b in app.sidebar.button if b.key == widget_key("conversation", first)]
+    next(t for t in app.sidebar.text_input if t.label == "Search conversations").set_value("li shanfu").run()
+    listed = [b.key for b in app.sidebar.button if b.key and b.key.startswith("conversation")]
+    assert listed == [widget_key("conversation", second)]  # found by its question
 
 
 HOSTILE_NAMES = ["trade__notes.txt", 'it\'s "quoted" [x](y).txt', "ünïcødé__名前.txt", "n" * 200 + ".txt"]

@@ -58,8 +58,26 @@ def test_conversations_are_listed_newest_first_renamed_and_deleted_alone(tmp_pat
     with pytest.raises(DossierError, match="needs a name"):
         saved.rename(first, " ", "me")
     saved.delete(first, "me")
-    assert saved.get(first) is None and saved.messages(first) == []
+    assert saved.get(first) is None and [c.id for c in saved.recent("me")] == [second]
     assert saved.messages(second) == [Message("user", "Second")]
+    saved.restore(first, "me")  # undo
+    assert saved.get(first).title == "Renamed" and saved.messages(first) == [Message("user", "First")]
+    saved.delete(first, "me")
+    with sqlite3.connect(tmp_path / "c.sqlite3") as db:  # a day later, the next start purges it
+        db.execute("UPDATE conversations SET deleted = '2000-01-01' WHERE id = ?", (first,))
+    again = Conversations(tmp_path / "c.sqlite3")
+    assert again.messages(first) == [] and again.get(second) is not None
+
+
+def test_conversations_are_searched_by_title_and_messages(tmp_path):
+    saved = Conversations(tmp_path / "c.sqlite3")
+    ruble, bank = saved.start("How far did the ruble drop?", "me"), saved.start("Which bank?", "me")
+    saved.add(bank, Message("user", "Which bank stopped yuan payments?"), "me")
+    saved.add(bank, Message("assistant", "ICBC stopped taking them (100%_sure)."), "me")
+    assert [c.id for c in saved.recent("me", search="RUBLE")] == [ruble]
+    assert [c.id for c in saved.recent("me", search="icbc")] == [bank]
+    assert [c.id for c in saved.recent("me", search="100%_")] == [bank]  # LIKE wildcards are literal
+    assert [c.id for c in saved.recent("me", search="%")] == [bank] and saved.recent("other", search="ruble") == []
 
 
 def test_an_unwritable_data_folder_is_a_message(tmp_path):

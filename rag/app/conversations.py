@@ -27,6 +27,7 @@ from rag.core.errors import DossierError
 from rag.core.schema import Answer, Citation, Claim, Hit, Passage
 
 TITLE_CHARS = 80
+UNDO_DAYS = 1  # how long a deleted conversation can be restored
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -34,7 +35,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     title TEXT NOT NULL,
     created TEXT NOT NULL,
     updated TEXT NOT NULL,
-    owner TEXT
+    owner TEXT,
+    deleted TEXT
 );
 CREATE TABLE IF NOT EXISTS messages (
     conversation TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
@@ -85,8 +87,11 @@ class Conversations:
             with self._db() as db:
                 db.executescript(_SCHEMA)
                 columns = {row[1] for row in db.execute("PRAGMA table_info(conversations)")}
-                if "owner" not in columns:  # saved before conversations had owners
-                    db.execute("ALTER TABLE conversations ADD COLUMN owner TEXT")
+                for column in ("owner", "deleted"):  # saved before conversations had owners, or undo
+                    if column not in columns:
+                        db.execute(f"ALTER TABLE conversations ADD COLUMN {column} TEXT")
+                # A deleted conversation can be brought back for a day; then it is gone.
+                db.execute("DELETE FROM conversations WHERE deleted < ?", (_now(-UNDO_DAYS),))
         except (OSError, DossierError) as e:
             raise DossierError(
                 f"Conversations cannot be saved in {self.path} ({e}). Set DOSSIER_DATA_DIR to a writable folder."
@@ -115,7 +120,10 @@ class Conversations:
         cid = secrets.token_urlsafe(12)
         now = _now()
         with self._db() as db:
-            db.execute("INSERT INTO conversations VALUES (?, ?, ?, ?, ?)", (cid, shorten(title), now, now, _key(owner)))
+            db.execute(
+                "INSERT INTO conversations (id, title, created, updated, owner) VALUES (?, ?, ?, ?, ?)",
+                (cid, shorten(title), now, now, _key(owner)),
+            )
         return cid
 
     def owns(self, cid: str, owner: str) -> bool:
@@ -170,17 +178,27 @@ class Conversations:
         ]
 
     def get(self, cid: str) -> Summary | None:
+        """The conversation `cid`, unless it does not exist or was deleted."""
         with self._db() as db:
-            row = db.execute("SELECT id, title, created, updated FROM conversations WHERE id = ?", (cid,)).fetchone()
+            row = db.execute(
+                "SELECT id, title, created, updated FROM conversations WHERE id = ? AND deleted IS NULL", (cid,)
+            ).fetchone()
         return Summary(*row) if row else None
 
-    def recent(self, owner: str, limit: int = 50) -> list[Summary]:
-        """`owner`'s conversations, most recently used first."""
+    def recent(self, owner: str, limit: int = 50, search: str = "") -> list[Summary]:
+        """`owner`'s conversations, most recently used first; with `search`, those whose title or
+        messages contain it (case-insensitive)."""
+        query = "SELECT id, title, created, updated FROM conversations WHERE owner = ? AND deleted IS NULL"
+        args: list[Any] = [_key(owner)]
+        if search.strip():
+            pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query += (
+                " AND (title LIKE ? ESCAPE '\\' OR id IN "
+                "(SELECT conversation FROM messages WHERE content LIKE ? ESCAPE '\\'))"
+            )
+            args += [pattern, pattern]
         with self._db() as db:
-            rows = db.execute(
-                "SELECT id, title, created, updated FROM conversations WHERE owner = ? ORDER BY updated DESC LIMIT ?",
-                (_key(owner), limit),
-            ).fetchall()
+            rows = db.execute(query + " ORDER BY updated DESC LIMIT ?", (*args, limit)).fetchall()
         return [Summary(*row) for row in rows]
 
     def rename(self, cid: str, title: str, owner: str) -> None:
@@ -191,9 +209,15 @@ class Conversations:
             db.execute("UPDATE conversations SET title = ? WHERE id = ?", (shorten(title), cid))
 
     def delete(self, cid: str, owner: str) -> None:
+        """Delete the conversation; `restore` brings it back within `UNDO_DAYS`."""
         self._owned(cid, owner)
         with self._db() as db:
-            db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
+            db.execute("UPDATE conversations SET deleted = ? WHERE id = ?", (_now(), cid))
+
+    def restore(self, cid: str, owner: str) -> None:
+        self._owned(cid, owner)
+        with self._db() as db:
+            db.execute("UPDATE conversations SET deleted = NULL WHERE id = ?", (cid,))
 
     def _owned(self, cid: str, owner: str) -> None:
         if not self.owns(cid, owner):
@@ -210,8 +234,9 @@ def _key(owner: str) -> str:
     return hashlib.sha256(owner.encode("utf-8")).hexdigest()
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def _now(days: float = 0) -> str:
+    """Now (UTC, ISO), or `days` from now."""
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).isoformat(timespec="seconds")
 
 
 def shorten(text: str, limit: int = TITLE_CHARS) -> str:
