@@ -177,6 +177,15 @@ def test_answers_are_restricted_to_chosen_articles(assistant):
     assert nothing.abstained and "widen the filter" in nothing.notice
 
 
+def test_a_refusal_under_a_filter_says_other_articles_answer(assistant):
+    question = "Which Chinese bank stopped accepting yuan payments from Russia?"
+    answer = assistant.ask(question, filters=Filters(sources=frozenset(["003_066a89326e82b11e.txt"])))
+    assert answer.abstained and answer.citations == ()
+    assert answer.text.startswith("The articles you chose don't say. Other articles in the collection do (“US tries")
+    nowhere = assistant.ask("What is the population of Brazil?", filters=Filters(sources=frozenset([D])))
+    assert nowhere.text.startswith("The articles don't say")  # no article answers: the plain refusal
+
+
 def test_the_same_text_captured_twice_is_shown_once(settings, embedder):
     import shutil
 

@@ -279,4 +279,17 @@ class Assistant:
             notice = f"Read {read} (the articles' spelling)." + (f" {notice}" if notice else "")
         if filters and not found.hits:
             notice = "No article matches the chosen articles/date range: widen the filter."
-        return dataclasses.replace(result, question=found.asked, timings_ms=timings, notice=notice)
+        text = result.text
+        if filters and found.hits and result.abstained:
+            # Say what the refusal is due to: the filter, when articles outside it answer.
+            wider = self.retrieve(question, history, None, top_k)
+            outside = self.answerer("extractive", None).answer(
+                wider.question, wider.query, wider.hits, self.index.texts, history
+            )
+            if not outside.abstained:
+                titles = ", ".join(dict.fromkeys(f"“{c.title}”" for c in outside.citations[:3]))
+                text = (
+                    "The articles you chose don't say. Other articles in the collection do "
+                    f"({titles}): remove the filter to ask them."
+                )
+        return dataclasses.replace(result, question=found.asked, text=text, timings_ms=timings, notice=notice)
