@@ -22,7 +22,7 @@ from rag.answer.attribution import credit
 from rag.answer.candidates import Candidate, gather
 from rag.answer.citations import CitationList
 from rag.answer.compose import Features, Scored
-from rag.answer.constraints import Names, entity_phrase, fit, is_outlet, mention_text, mentions
+from rag.answer.constraints import Fit, Names, entity_phrase, fit, is_outlet, mention_text, mentions
 from rag.answer.question import Question, analyse
 from rag.answer.slots import Slot, check
 from rag.core.schema import Answer, Article, Claim, Hit, Passage, Turn
@@ -281,27 +281,14 @@ class ExtractiveAnswerer:
         """Every candidate sentence of the best passages, scored and sorted (best first); sentences
         whose article mentions none of the names and numbers the question states are left out."""
         passages = self.passages if q.shape == "factoid" else max(2 * self.passages, len(hits))
-        cands = gather(hits, texts, passages)
-        if not cands:
-            return []
-        if self.reranker is not None:
-            # A follow-up is scored with what the conversation says it is about.
-            ce_query = q.topic if query == q.text else query
-            # A note is read with what it reacts to; every other sentence on its own.
-            shown = [f"{c.context} {c.text}" if c.passage.kind == "note" else c.text for c in cands]
-            raw = [float(x) for x in self.reranker.score(ce_query, shown)]
-            if q.parts and query == q.text:
-                raw = self._by_clause(q, shown, raw)
-        else:
-            raw = [self._coverage(q, query, c) for c in cands]
-        passage_logit = {h.passage.id: h.rerank for h in hits}
-        named_outlets = [n.lower() for n in q.names if is_outlet(n, self.outlets)]
         asked = {t: self.idf(t) for t in dict.fromkeys(terms(q.topic))}
         asked_total = sum(asked.values()) or 1.0
         absent: dict[str, float] = {}
         articles: dict[str, str] = {}
-        out = []
-        for cand, base in zip(cands, raw, strict=True):
+        # The checks first: a sentence they rule out is not worth a cross-encoder pair (most of
+        # a question's time).
+        kept: list[tuple[Candidate, Fit]] = []
+        for cand in gather(hits, texts, passages):
             p = cand.passage
             if p.article_id not in articles:
                 articles[p.article_id], used = self._article(p, texts)
@@ -311,6 +298,24 @@ class ExtractiveAnswerer:
             f = fit(q, cand, articles[p.article_id], self.outlets)
             if f.stated and f.missing == f.stated or f.contradicts:
                 continue  # the article mentions none of the names and numbers stated, or another year or kind
+            kept.append((cand, f))
+        if not kept:
+            return []
+        if self.reranker is not None:
+            # A follow-up is scored with what the conversation says it is about.
+            ce_query = q.topic if query == q.text else query
+            # A note is read with what it reacts to; every other sentence on its own.
+            shown = [f"{c.context} {c.text}" if c.passage.kind == "note" else c.text for c, _ in kept]
+            raw = [float(x) for x in self.reranker.score(ce_query, shown)]
+            if q.parts and query == q.text:
+                raw = self._by_clause(q, shown, raw)
+        else:
+            raw = [self._coverage(q, query, c) for c, _ in kept]
+        passage_logit = {h.passage.id: h.rerank for h in hits}
+        named_outlets = [n.lower() for n in q.names if is_outlet(n, self.outlets)]
+        out = []
+        for (cand, f), base in zip(kept, raw, strict=True):
+            p = cand.passage
             logit = passage_logit.get(p.id)
             features = Features(
                 sentence=base,
