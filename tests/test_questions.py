@@ -8,7 +8,7 @@ import pytest
 from rag.answer import analyse
 from rag.answer.constraints import answer_phrase
 from rag.answer.slots import check, slots
-from rag.answer.verdicts import agrees, bears_on, opposite, sides
+from rag.answer.verdicts import agrees, bears_on, opposite, sides, without_verbs
 from rag.lang import question_proper
 
 
@@ -117,7 +117,18 @@ def test_a_verdict_needs_a_sentence_on_the_outcome_asked_and_finds_denials_by_th
     assert opposite("Did Li Shanfu meet Putin?") is None
     assert bears_on("Was Li Shanfu acquitted?", "Li Shanfu was found guilty of bribery.")
     assert not bears_on("Was Li Shanfu acquitted?", "Li Shanfu was received by Putin at the Kremlin.")
-    assert bears_on("Did Li Shanfu meet Putin?", "Li Shanfu was received by Putin at the Kremlin.")
+    assert bears_on("Did China and Russia hold naval drills?", "Russia and China held joint naval drills.")  # any form
+    assert not bears_on("Was X fined by the Commission?", "The Commission opened an investigation of X.")
+    assert not bears_on("Did Li Shanfu meet Putin?", "Li Shanfu was received by Putin.")  # (the cross-encoder decides)
+    assert without_verbs("Was X fined by the Commission?") == "Was X by the Commission?"
+
+
+def test_a_contest_told_the_other_way_round_is_a_no():
+    won = "Tessa Wullaert's brace fired Belgium to a dramatic 3-2 home win over England."
+    assert not agrees("Did England win the game against Belgium?", won)
+    assert agrees("Did Belgium beat England?", won)
+    assert not agrees("Did Chelsea win?", "Chelsea lost to Manchester United on Wednesday.")
+    assert agrees("Did United win?", "Chelsea were beaten by United.")
 
 
 def test_a_two_sided_question_is_cut_at_its_outlets():

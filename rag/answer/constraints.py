@@ -154,7 +154,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         if is_outlet(name, outlets):
             continue  # an outlet picks articles; it is not something a sentence must name
         stated += 1
-        if mentions(local, name):
+        if mentions(local, name) or _by_surname(local, article, name):
             continue
         if mentions(article, name):
             distant += 1
@@ -192,6 +192,20 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             stated += 1
             distant += 1
     return Fit(typed, phrase, missing, distant, stated, contradicts, doubtful)
+
+
+def _by_surname(local: str, article: str, name: str) -> bool:
+    """A person named in full once and by surname after ("Alex Greenwood" ... "Greenwood was
+    stretchered off"): the surname near the sentence, the full name in its article."""
+    parts = name.split()
+    return (
+        len(parts) >= 2
+        and all(p[:1].isupper() for p in parts)
+        and nation(name) is None
+        and len(parts[-1]) >= 3
+        and mentions(local, parts[-1])
+        and mentions(article, name)
+    )
 
 
 def _speaks(question: Question, cand: Candidate) -> bool:

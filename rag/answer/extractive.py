@@ -76,7 +76,7 @@ FILLED = ("person", "place", "date", "number")  # answer types a lead sentence m
 _ASKED = {"person": "who", "place": "where", "date": "when", "number": "how much or how many"}
 RETYPED = 6  # untyped sentences near the bar that spaCy's entities may type, per question
 CLAUSE_CANDIDATES = 8  # sentences of a compound question scored again against each of its clauses
-RESTATED = 3.0  # how far above the bar a sentence naming neither side of the outcome asked must score
+VERB_WEIGHT = 0.5  # logits a yes/no question's verbs must add to a sentence that says them otherwise
 CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
 
 
@@ -201,15 +201,13 @@ class ExtractiveAnswerer:
             # Evidence speaks of everything the proposition names (in the sentence, its neighbours or
             # its title: "Did Li Shanfu visit Washington?" is not settled by his trip to Moscow) and,
             # when it asks about an outcome, of that outcome.
-            ranked = [s for s in self.score(q, query, hits, texts) if _settles(q.text, s, self.floor)]
+            ranked = [s for s in self.score(q, query, hits, texts) if self._settles(q.text, s)]
             evidence = compose.per_article(ranked, self.floor, 4)
             if not evidence and (turned := verdicts.opposite(q.text)) is not None:
                 # "Did the ruble rise?" scores "the ruble fell" low, though it answers "no": ask
                 # the opposite, and keep the sentences that take the other side.
                 against = self.score(analyse(turned), turned, hits, texts)
-                denying = [
-                    s for s in against if _settles(q.text, s, self.floor) and not verdicts.agrees(q.text, s.cand.text)
-                ]
+                denying = [s for s in against if self._settles(q.text, s) and not verdicts.agrees(q.text, s.cand.text)]
                 evidence = compose.per_article(denying, self.floor, 4)
             if not evidence:
                 return self.abstain(question, query, hits, q)
@@ -226,6 +224,24 @@ class ExtractiveAnswerer:
         ]
         cited = tuple(dict.fromkeys(n for c in claims for n in c.citations))
         return self._answer(question, query, hits, [Claim(opening, cited), *claims], citations)
+
+    def _settles(self, question: str, item: Scored) -> bool:
+        """Whether a scored sentence can carry a verdict on `question`: above the bar, every name,
+        number and slot of the question in its neighbourhood, and on the outcome asked
+        (`verdicts.bears_on`). A sentence without the question's verbs may say it in other words
+        ("renounce" the dollar for "drop" it) or only share its topic ("the EU's investigation of X"
+        for "was X fined"): it counts when the cross-encoder, given the question itself, puts it
+        above the bar and `VERB_WEIGHT` higher than with the verbs taken out (the verbs are part of
+        what it matched)."""
+        if item.score < self.floor or item.fit.distant or item.fit.missing:
+            return False
+        if verdicts.bears_on(question, item.cand.text):
+            return True
+        bare = verdicts.without_verbs(question)
+        if bare is None or self.reranker is None:
+            return False
+        full = float(self.reranker.score(question, [item.cand.text])[0])
+        return full >= self.floor and full - float(self.reranker.score(bare, [item.cand.text])[0]) >= VERB_WEIGHT
 
     def _about(self, q: Question, hits: Sequence[Hit], texts: Mapping[str, str]) -> list[Hit]:
         """The hits whose article is about what the question names (for "who wrote the article
@@ -497,15 +513,6 @@ def _refusal(
         else:
             text = "The articles don't say: the closest passages are on the topic but do not answer the question."
     return text
-
-
-def _settles(question: str, item: Scored, floor: float) -> bool:
-    """Whether a scored sentence can carry a verdict on `question`: every name, number and slot of
-    the question in its neighbourhood, and the outcome asked about (`verdicts.bears_on`), unless it
-    scores far above the bar (it may say it in other words: "renounce" the dollar for "drop" it)."""
-    if item.fit.distant or item.fit.missing:
-        return False
-    return verdicts.bears_on(question, item.cand.text) or item.score >= floor + RESTATED
 
 
 def _outlets(items: Sequence[Scored]) -> str:

@@ -57,7 +57,8 @@ def slots(question: str) -> tuple[Slot, ...]:
             out.append(Slot("year", tok.text, head_lemma if qualifies else "", tok.text))
             continue
         counted = head.pos_ == "NOUN" and tok.i < head.i and head_lemma not in TIME_UNITS
-        if tok.dep_ == "nummod" and counted and tok.like_num and (amount := _amount(tok)) is not None:
+        written = not tok.text[:1].isupper() or tok.i == 0  # "Godzilla Minus One": a name, not a number
+        if tok.dep_ == "nummod" and counted and written and tok.like_num and (amount := _amount(tok)) is not None:
             # "201 million users", "307 yards": a count of something, as a value to match
             written = " ".join(
                 t.text for t in sorted([*tok.children, tok], key=lambda t: t.i) if t.like_num or t is tok

@@ -23,7 +23,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rag.lang.values import NEGATION, OPPOSITES
+from rag.lang import parse
+from rag.lang.values import CONTESTS, LIGHT_VERBS, NEGATION, OPPOSITES
 
 _NEGATION = re.compile(NEGATION, re.IGNORECASE)
 _SIDES = tuple((re.compile(rf"\b(?:{a})\b", re.I), re.compile(rf"\b(?:{b})\b", re.I)) for a, b, _, _ in OPPOSITES)
@@ -56,15 +57,65 @@ def agrees(question: str, sentence: str) -> bool:
     q_neg, q_sides = polarity(question)
     s_neg, s_sides = polarity(sentence)
     opposed = any((i, 1 - j) in s_sides and (i, j) not in s_sides for i, j in q_sides)
-    return q_neg == s_neg and not opposed
+    return q_neg == s_neg and not opposed and not _reversed(question, sentence)
+
+
+_WON = re.compile(rf"\b(?:{CONTESTS[0]})\b", re.IGNORECASE)
+_AUX_OPENING = re.compile(r"^(?:Did|Does|Do|Has|Have|Had|Was|Were|Is|Are|Will|Would|Could|Can)\b\s*")
+
+
+def _reversed(question: str, sentence: str) -> bool:
+    """Whether the sentence gives a contest the other way round: asked "did England win (against
+    Belgium)?", it names England after the winning word ("Belgium's win over England", "beat
+    England") or as the side that "lost to" the other."""
+    won = _WON.search(question)
+    if won is None:
+        return False
+    runs = re.findall(r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*", question[: won.start()])
+    party = _AUX_OPENING.sub("", runs[-1]).strip() if runs else ""
+    if not party:
+        return False
+    name = re.escape(party)
+    beaten = rf"\b(?:{CONTESTS[0]})(?!\s+by\b)\s+(?:\S+\s+){{0,2}}?{name}\b"
+    lost = rf"\b{name}\s+(?:\S+\s+){{0,2}}?(?:{CONTESTS[1]})\b"
+    return bool(re.search(beaten, sentence) or re.search(lost, sentence))
 
 
 def bears_on(question: str, sentence: str) -> bool:
-    """Whether `sentence` can settle the outcome `question` asks about: when the question names one
-    side of a contrast pair ("acquitted", "join"), the sentence must name a side of the same pair. A
-    sentence that only shares the topic ("Li Shanfu arrived in Moscow") settles nothing."""
+    """Whether `sentence` can settle the outcome `question` asks about. When the question names one
+    side of a contrast pair ("acquitted", "join"), the sentence must name a side of the same pair;
+    otherwise it must use one of the question's verbs, in any form ("held" for "hold"; read by
+    spaCy: the caller asks only of the few sentences above the bar). A sentence that only shares
+    the topic ("Li Shanfu arrived in Moscow" for "was he acquitted"; "the EU opened an
+    investigation of X" for "was X fined") settles nothing, unless it says the same in other
+    words (the caller checks that with the cross-encoder: `ExtractiveAnswerer._settles`)."""
     asked = {i for i, _ in polarity(question)[1]}
-    return not asked or bool(asked & {i for i, _ in polarity(sentence)[1]})
+    if asked & {i for i, _ in polarity(sentence)[1]}:
+        return True
+    # The question's other verbs ("agree to *use* their own currencies"), in any form.
+    verbs = {v for v in _verbs(question) if not polarity(v)[1]}
+    if verbs & {t.lemma_.lower() for t in parse(sentence)}:
+        return True
+    return not asked and not verbs
+
+
+def _verbs(question: str) -> frozenset[str]:
+    """The lemmas of the question's content verbs (not auxiliaries, not light verbs)."""
+    return frozenset(
+        t.lemma_.lower()
+        for t in parse(question)
+        if t.pos_ == "VERB" and t.dep_ not in ("aux", "auxpass") and t.lemma_.lower() not in LIGHT_VERBS
+    )
+
+
+def without_verbs(question: str) -> str | None:
+    """The question with its content verbs taken out ("Was X by the European Commission?"), when
+    it names no side of a contrast pair and has such verbs; else None."""
+    if polarity(question)[1]:
+        return None
+    verbs = _verbs(question)
+    kept = [t.text_with_ws for t in parse(question) if not (t.pos_ == "VERB" and t.lemma_.lower() in verbs)]
+    return "".join(kept).strip() if verbs else None
 
 
 def opposite(question: str) -> str | None:

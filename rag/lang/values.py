@@ -150,3 +150,14 @@ OPPOSITES: tuple[tuple[str, str, str, str], ...] = (
         "differ",
     ),
 )
+
+# Verbs that carry little of a proposition's meaning ("did they *make* a deal", "*take* part"): the
+# noun does. Not required of a sentence that settles a yes/no question.
+LIGHT_VERBS = frozenset("be do have get make take give go come put set keep let say tell".split())
+
+# Outcomes between two parties: who won is named before the word, who lost after it ("Belgium beat
+# England", "a win over England"), or the reverse for the losing side ("England lost to Belgium").
+CONTESTS = (
+    r"w(?:in|ins|on)|victor(?:y|ies)|beat(?:s|en)?|defeat(?:s|ed)?|thrash(?:es|ed)?|edg(?:e|es|ed)",
+    r"los(?:e|es|t)\s+(?:to|against)|defeated\s+by|beaten\s+by",
+)
