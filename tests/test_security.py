@@ -390,6 +390,14 @@ def test_a_server_url_with_secrets_is_locked_and_never_prefilled():
     assert opened.for_visitor(base_url=public_url(url)).llm_base_url == url  # the shown form means the operator's
 
 
+def test_urls_are_shown_and_stored_without_their_secrets():
+    from rag.ingest.uploads import source_url
+
+    assert public_url("svc:hunter2@llm.internal:8080/v1?token=SECRETQ") == "llm.internal:8080/v1"  # no scheme
+    stored = source_url("https://reader:pw@news.example/a/b?id=3&access_token=abc&utm_source=x#frag")
+    assert stored == "https://news.example/a/b?id=3"  # the article's own parameter stays
+
+
 def test_an_index_whose_manifest_drops_its_checksums_is_refused(tmp_path):
     import json
 

@@ -351,9 +351,11 @@ def public_url(url: str) -> str:
     """`url` fit to show: without a user name, password, query or fragment (where secrets hide)."""
     if not url:
         return "api.openai.com"
+    if "://" not in url:  # "user:pass@host/v1" (read by urlsplit as the scheme "user")
+        bare = url.split("?")[0].split("#")[0]
+        netloc, slash, path = bare.partition("/")
+        return netloc.rpartition("@")[2] + slash + path
     parts = urlsplit(url)
-    if not parts.scheme:
-        return url.split("?")[0].split("#")[0].split("@")[-1]
     host = parts.hostname or ""
     try:
         if parts.port:

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from rag.core.errors import CorpusError
 from rag.core.settings import Settings
-from rag.ingest.uploads import Added, add_upload
+from rag.ingest.uploads import Added, add_upload, source_url
 
 MAX_REDIRECTS = 5
 MAX_FEED_ITEMS = 50  # a 4.7 MB feed can list 60,000 items: each one is a fetch and a file
@@ -204,7 +204,7 @@ def add_feed(
             url, CorpusError(f"{url}: the feed lists {len(links)} items; only the first {MAX_FEED_ITEMS} are added.")
         )
     for link in links[:MAX_FEED_ITEMS]:
-        if link in seen:
+        if source_url(link) in seen:
             if on_item:
                 on_item(link, None)
             continue
@@ -218,7 +218,7 @@ def add_feed(
             if on_item:
                 on_item(link, CorpusError(f"{link}: could not be added ({type(e).__name__})."))
             continue
-        seen.add(link)
+        seen.add(source_url(link))
         added.append(result)
         if on_item:
             on_item(link, result)

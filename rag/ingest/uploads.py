@@ -18,6 +18,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rag.core.errors import CorpusError
 from rag.ingest.clean import decode, load_file, parse
@@ -68,9 +69,9 @@ def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int, url
                 text = html_article(text, url)
     except CorpusError as e:
         raise CorpusError(f"{filename}: {e}" if not str(e).startswith(filename) else str(e)) from None
-    if url and f"Source: {url}" not in text:  # a fetched PDF or text file: its link, below its title
+    if url and f"Source: {source_url(url)}" not in text:  # a fetched PDF or text file: its link, below its title
         head, _, rest = text.partition("\n\n")
-        text = f"{head}\n\nSource: {url}\n\n{rest}"
+        text = f"{head}\n\nSource: {source_url(url)}\n\n{rest}"
     if not parse(name, text):
         raise CorpusError(f"{filename}: no article text found (only page furniture or blank lines).")
     corpus_dir.mkdir(parents=True, exist_ok=True)
@@ -163,8 +164,33 @@ def html_article(html: str, url: str | None = None) -> str:
     elif when:
         head.append(when)
     if url:
-        head.append(f"Source: {url}")
+        head.append(f"Source: {source_url(url)}")
     return "\n\n".join(head + paragraphs) + "\n"
+
+
+# Query parameters that carry credentials or tracking, never kept in an article's "Source:" line.
+_PRIVATE_PARAM = re.compile(
+    r"token|key|sig|signature|auth|pass|secret|session|sid|code|credential|^utm_|^fbclid$|^gclid$", re.I
+)
+
+
+def source_url(url: str) -> str:
+    """`url` as an article's "Source:" line keeps it (shown to every reader, cited in answers):
+    without a user name, password, fragment, or query parameters that carry credentials or
+    tracking; the others stay, as they may name the article ("?id=123")."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    try:
+        if parts.port:
+            host += f":{parts.port}"
+    except ValueError:
+        pass
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _PRIVATE_PARAM.search(k)]
+    )
+    return urlunsplit((parts.scheme, host, parts.path, query, ""))
 
 
 PDF_PAGES = 300  # pages read from one PDF
