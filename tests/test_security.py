@@ -5,6 +5,7 @@ other visitors' screens): where the API key may go, what a visitor may change, a
 from __future__ import annotations
 
 import http.server
+import json
 import re
 import threading
 import tomllib
@@ -466,3 +467,44 @@ def test_copied_and_exported_markdown_escapes_only_what_would_become_markup():
         assert markdown_text(text) == text  # pasted, it reads as written
     assert leaks(markdown_text(HOSTILE)) == []
     assert "VERIFIED BY DOSSIER" in MarkdownIt("commonmark").render(markdown_text(HOSTILE))
+
+
+class _Pinging(http.server.BaseHTTPRequestHandler):
+    """An OpenAI-style stream that starts, then only sends SSE comments, every 0.2 s, forever."""
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        import time
+
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        delta = {"index": 0, "delta": {"role": "assistant", "content": "The "}, "finish_reason": None}
+        chunk = {"id": "1", "object": "chat.completion.chunk", "created": 0, "model": "tiny", "choices": [delta]}
+        try:
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
+            while True:
+                time.sleep(0.2)
+                self.wfile.write(b": ping\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should
+
+    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+def test_a_stream_kept_alive_by_pings_is_cut_off_at_the_deadline():
+    import time
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pinging)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = Settings(llm_base_url=f"http://127.0.0.1:{server.server_port}/v1", llm_model="tiny", llm_timeout=1.0)
+    began = time.monotonic()
+    try:
+        with pytest.raises(Exception, match="timeout|timed out"):
+            "".join(str(c.content) for c in chat_model("openai", settings).stream("hello"))
+    finally:
+        server.shutdown()
+    assert time.monotonic() - began < 10  # the 1 s deadline (a retry included), not forever

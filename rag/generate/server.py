@@ -13,8 +13,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
+
+import httpx
 
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.core.errors import BackendError, DossierError
@@ -79,7 +81,44 @@ def chat_model(backend: str, settings: Settings) -> Any:
         max_retries=1,
         temperature=0,
         streaming=True,
+        http_client=httpx.Client(
+            transport=_Deadline(httpx.HTTPTransport(), settings.llm_timeout),
+            timeout=settings.llm_timeout,
+            follow_redirects=False,
+        ),
     )
+
+
+class _Deadline(httpx.BaseTransport):
+    """An httpx transport whose responses must arrive whole within `seconds` of the request, by the
+    wall clock. A server that keeps a stream alive with SSE comments (": ping" every 2 s) never
+    trips a per-read timeout, and the client never shows us those comments: the check has to sit
+    where bytes arrive."""
+
+    def __init__(self, inner: httpx.BaseTransport, seconds: float):
+        self.inner, self.seconds = inner, seconds
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + self.seconds
+        response = self.inner.handle_request(request)
+        inner = response.stream
+        assert isinstance(inner, httpx.SyncByteStream)
+
+        class Bounded(httpx.SyncByteStream):
+            def __iter__(self) -> Iterator[bytes]:
+                for chunk in inner:
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout("the answer took longer than the timeout", request=request)
+                    yield chunk
+
+            def close(self) -> None:
+                inner.close()
+
+        response.stream = Bounded()
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 def _kinds(error: BaseException) -> str:
