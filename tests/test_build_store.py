@@ -76,6 +76,16 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_indexed(settings, embed
     assert report.articles == 12
 
 
+def test_a_file_that_splits_into_too_many_passages_is_skipped_with_the_setting_to_raise(settings, embedder):
+    paragraphs = [
+        f"On day {n} the ministers met again and agreed on schedule {n} for the talks. " * 3 for n in range(200)
+    ]
+    (settings.corpus_dir / "long.txt").write_text("Long report\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+    report = build(settings.replace(max_passages_per_file=60), lambda: embedder)
+    reasons = {s.source: s.reason for s in report.skipped}
+    assert "DOSSIER_MAX_PASSAGES_PER_FILE" in reasons["long.txt"] and report.articles == 11
+
+
 def test_empty_or_missing_corpus_is_a_clear_error_and_keeps_the_old_index(settings, embedder):
     build(settings, lambda: embedder)
     live = store.live_generation(settings.index_dir)

@@ -203,6 +203,10 @@ class Settings:
     )
     max_question_chars: int = field(default=2000, metadata=_doc("Longer questions are refused with a message."))
     max_file_bytes: int = field(default=5_000_000, metadata=_doc("Larger corpus files are skipped with a warning."))
+    max_passages_per_file: int = field(
+        default=10_000,
+        metadata=_doc("A file that splits into more passages is skipped with a warning (5 MB of prose makes ~7,000)."),
+    )
 
     @property
     def embedder_id(self) -> str:

@@ -126,6 +126,17 @@ def build(
                 progress.advance(1)
                 continue
             file_passages = split_all(file_articles, text, settings.chunk_words, settings.chunk_overlap_sentences)
+            if len(file_passages) > settings.max_passages_per_file:
+                skipped.append(
+                    Skipped(
+                        name,
+                        f"it splits into {len(file_passages):,} passages, more than the "
+                        f"{settings.max_passages_per_file:,} one file may have: split the file, or raise "
+                        "DOSSIER_MAX_PASSAGES_PER_FILE.",
+                    )
+                )
+                progress.advance(1)
+                continue
             articles += file_articles
             texts[name] = text
             new_passages += file_passages
