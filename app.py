@@ -43,7 +43,7 @@ from rag.core import (
     public_url,
 )
 from rag.index import build, embedder_for, store
-from rag.ingest import ACCEPTED, Added, add_feed, add_upload, add_url, outcome
+from rag.ingest import ACCEPTED, Added, add_feed, add_upload, add_url, outcome, remove_file
 from rag.search import Filters
 
 st.set_page_config(page_title="Dossier", page_icon="🗞️", layout="wide")
@@ -359,15 +359,7 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, str | None, int, str,
             if isinstance(picked, tuple) and len(picked) == 2:
                 date_from, date_to = picked[0].isoformat(), picked[1].isoformat()
             st.caption("Undated articles are left out while a date range is on.")
-        for entry in catalog:
-            a = entry.article
-            with st.expander(plain(a.title)):
-                outlet = a.publisher or ""
-                st.caption(plain(byline(a.author, a.date, outlet, a.source, f"{entry.passages} passages")))
-                if a.url:
-                    st.caption(plain(f"From {a.url}"))
-                if st.button("Read", key=widget_key("read", a.id)):
-                    show_article(a.source, a.start, assistant.generation)
+        article_list(assistant, catalog)
 
         st.subheader("Add articles")
         uploads = st.file_uploader(
@@ -579,6 +571,56 @@ def add_files(uploads) -> None:  # type: ignore[no-untyped-def]
     progress.empty()
     state.uploader += 1  # a fresh, empty uploader
     finish_adding(added, notices)
+
+
+ARTICLES_LISTED = 25
+
+
+def article_list(assistant: Assistant, catalog: list) -> None:  # type: ignore[type-arg]
+    """The articles, searchable by title, outlet, author or file name: read one, or remove its file."""
+    query = st.text_input("Find an article", key="article-search", placeholder="Title, outlet, author or file")
+    words = query.lower().split()
+    found = [
+        e
+        for e in catalog
+        if all(
+            w in f"{e.article.title} {e.article.publisher} {e.article.author} {e.article.source}".lower() for w in words
+        )
+    ]
+    if words and not found:
+        st.caption("No article matches.")
+    for entry in found[:ARTICLES_LISTED]:
+        a = entry.article
+        with st.expander(plain(a.title)):
+            outlet = a.publisher or ""
+            st.caption(plain(byline(a.author, a.date, outlet, a.source, f"{entry.passages} passages")))
+            if a.url:
+                st.caption(plain(f"From {a.url}"))
+            if st.button("Read", key=widget_key("read", a.id)):
+                show_article(a.source, a.start, assistant.generation)
+            with st.popover("Remove from the collection"):
+                others = sum(e.article.source == a.source for e in catalog) - 1
+                st.caption(
+                    plain(
+                        f"Deletes the file {a.source}"
+                        + (f" and the {others} other article(s) in it" if others else "")
+                        + " from the corpus folder, and its passages from the index."
+                    )
+                )
+                if st.button("Remove for good", key=widget_key("remove", a.id), type="primary"):
+                    remove_article(a.source)
+    if len(found) > ARTICLES_LISTED:
+        st.caption(f"{len(found) - ARTICLES_LISTED} more: narrow the search to see them.")
+
+
+def remove_article(source: str) -> None:
+    try:
+        removed = remove_file(SETTINGS.corpus_dir, source)
+        rebuild("Removing the article from the index…")
+        state.notices = [("ok", f"Removed {', '.join(p.name for p in removed)}.")]
+    except DossierError as e:
+        state.notices = [("error", str(e))]
+    st.rerun()
 
 
 def finish_adding(added: int, notices: list[tuple[str, str]]) -> None:

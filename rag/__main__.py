@@ -137,8 +137,18 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         except CorpusError as e:
             report(url, e)
     if added:
-        return cmd_index(argparse.Namespace(rebuild=False), settings)
+        return cmd_index(argparse.Namespace(rebuild=False, engine="local", actors=0), settings)
     return 0
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete files from the corpus (with the originals they came from), then update the index."""
+    from rag.ingest import remove_file
+
+    for name in args.files:
+        for path in remove_file(settings.corpus_dir, name):
+            print(f"Removed {path}")
+    return cmd_index(argparse.Namespace(rebuild=False, engine="local", actors=0), settings)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -312,6 +322,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("add", help="fetch web pages (or a feed's items) into the corpus and index them")
     s.add_argument("urls", nargs="+", metavar="URL")
     s.add_argument("--feed", action="store_true", help="the URLs are RSS or Atom feeds: add their items")
+    s = sub.add_parser("remove", help="remove articles' files from the corpus and their passages from the index")
+    s.add_argument("files", nargs="+", metavar="FILE", help="file names as listed in the corpus folder")
     s = sub.add_parser("ask", help="answer one question")
     s.add_argument("question", nargs="+")
     s.add_argument("--json", action="store_true", help="print the answer as JSON")
@@ -361,6 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = {
             "index": cmd_index,
             "add": cmd_add,
+            "remove": cmd_remove,
             "ask": cmd_ask,
             "eval": cmd_eval,
             "bench": cmd_bench,

@@ -405,3 +405,19 @@ def test_a_long_conversation_shows_its_latest_messages_and_pages_back(app_env, m
     assert [text for _, text in messages(at)][0] == "message 50" and len(at.chat_message) == 40
     next(b for b in at.button if b.label == "Show earlier messages (50 more)").click().run()
     assert len(at.chat_message) == 80 and messages(at)[-1][1] == "message 89"
+
+
+def test_articles_are_found_by_search_and_removed_with_confirmation(tmp_path, monkeypatch):
+    import shutil
+
+    shutil.copytree(PROJECT_DIR / "seeds", tmp_path / "corpus")
+    monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(tmp_path / "corpus"))
+    monkeypatch.setenv("DOSSIER_INDEX_DIR", str(tmp_path / "index"))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    next(t for t in at.sidebar.text_input if t.label == "Find an article").set_value("blitz").run()
+    assert [e.label for e in at.sidebar.expander] == ["US tries to turn China against Russia"]
+    next(b for b in at.sidebar.button if b.label == "Remove for good").click().run()
+    assert not at.exception and not (tmp_path / "corpus" / "004_14ee843bf2aae238.txt").exists()
+    assert any("Removed 004_14ee843bf2aae238.txt" in shown(s.value) for s in at.sidebar.success)
+    assert any(h.value == "Articles (10)" for h in at.sidebar.subheader)

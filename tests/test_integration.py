@@ -4,6 +4,7 @@ from seeds/, real questions, and the CLI. The model is loaded once for the modul
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -152,3 +153,48 @@ def test_cli_damaged_index_exits_cleanly(tmp_path):
     assert result.returncode == 2 and "damaged" in result.stderr and "--rebuild" in result.stderr
     assert "Traceback" not in result.stderr
     assert (index / "gen-1" / "manifest.json").read_text() == "{broken"  # reported, not overwritten
+
+
+def test_cli_adds_a_page_by_url_and_removes_it_again(tmp_path):
+    """`rag add` (a loopback page; private addresses allowed for the test) indexes it; `rag remove`
+    deletes the file and its passages; a name that is not a corpus file is a message."""
+    import http.server
+    import threading
+
+    page = (
+        b"<html><head><title>Harbour report</title></head><body><article><h1>Harbour report</h1>"
+        b"<p>The northern harbour handled 41,200 containers in March, a record for the port.</p>"
+        b"<p>Officials said a second crane would arrive in the summer.</p></article></body></html>"
+    )
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {**os.environ, "DOSSIER_CORPUS_DIR": str(corpus), "DOSSIER_INDEX_DIR": str(tmp_path / "index"),
+           "DOSSIER_FETCH_PRIVATE": "true"}  # fmt: skip
+    try:
+        added = cli("add", f"http://127.0.0.1:{server.server_port}/harbour-report.html", env=env)
+    finally:
+        server.shutdown()
+    assert added.returncode == 0, added.stderr[-1500:]
+    assert "Added" in added.stdout and (corpus / "harbour-report.txt").exists()
+    asked = cli("ask", "How many containers did the northern harbour handle in March?", env=env)
+    assert "41,200" in asked.stdout
+    removed = cli("remove", "harbour-report.txt", env=env)
+    assert removed.returncode == 0 and not (corpus / "harbour-report.txt").exists()
+    assert not list((corpus / "originals").glob("harbour-report.*"))
+    again = cli("ask", "How many containers did the northern harbour handle in March?", env=env)
+    assert "41,200" not in again.stdout
+    bad = cli("remove", "../etc/passwd", env=env)
+    assert bad.returncode == 2 and "not a file of the collection" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,10 +1,10 @@
-"""Articles in: uploads of any text encoding, HTML pages and PDFs (`uploads`), pages and feeds by URL
-(`fetch`, public addresses only), and cleaning a file into articles with their metadata, credit
-lines, reader comments and notes (`clean`)."""
+"""Articles in (and out: `remove_file`): uploads of any text encoding, HTML pages and PDFs
+(`uploads`), pages and feeds by URL (`fetch`, public addresses only), and cleaning a file into
+articles with their metadata, credit lines, reader comments and notes (`clean`)."""
 
 from rag.ingest.clean import load_file, parse, parse_date
 from rag.ingest.fetch import add_feed, add_url, fetch, outcome
-from rag.ingest.uploads import ACCEPTED, Added, add_upload, load_document
+from rag.ingest.uploads import ACCEPTED, Added, add_upload, load_document, remove_file
 
 __all__ = [
     "ACCEPTED",
@@ -18,4 +18,5 @@ __all__ = [
     "outcome",
     "parse",
     "parse_date",
+    "remove_file",
 ]

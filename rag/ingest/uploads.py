@@ -88,6 +88,28 @@ def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int, url
     return _save(corpus_dir, name, text, converted)
 
 
+def remove_file(corpus_dir: Path, source: str) -> list[Path]:
+    """Delete the corpus file `source` (a name in the corpus folder, as the index knows it) and the
+    original it was extracted from, if any; returns what was deleted. The next index build drops
+    its passages."""
+    path = corpus_dir / source
+    if Path(source).name != source or source.startswith(".") or not path.is_file():
+        raise CorpusError(f"{source!r} is not a file of the collection in {corpus_dir}: give its name as listed.")
+    removed = [path]
+    originals = corpus_dir / ORIGINALS
+    removed += [
+        o for o in originals.glob(f"{glob_escape(path.stem)}.*") if o.suffix.lower() in (".html", ".htm", ".pdf")
+    ]
+    for p in removed:
+        p.unlink(missing_ok=True)
+    return removed
+
+
+def glob_escape(text: str) -> str:
+    """`text` matched literally by `Path.glob` ("[", "*", "?" escaped)."""
+    return re.sub(r"([\[\]*?])", r"[\1]", text)
+
+
 def load_document(path: Path, max_bytes: int) -> tuple[str, list]:  # type: ignore[type-arg]
     """A corpus file of any type the app takes, through the same intake as an upload: text and
     Markdown decoded, a saved web page through trafilatura, a PDF in the worker with its budget.
