@@ -75,21 +75,16 @@ def test_an_amount_of_another_kind_does_not_fill_the_slot():
 
 
 def test_a_count_of_another_thing_is_no_count_of_what_is_asked():
-    from rag.answer.constraints import _answer_phrase
-
     tanks = analyse("How many tanks did China agree to buy from Russia?")
     assert tanks.counted == ("tank", ())
-    article = "china agreed to buy 24 su-35 fighters. its tanks copy russian designs."
-    fighters = "China agreed to buy 24 Su-35 fighters."
-    assert _answer_phrase(tanks, fighters, article)[0] is False  # the article speaks of tanks elsewhere
-    assert _answer_phrase(tanks, fighters, "china agreed to buy 24 su-35 fighters.") == (True, (20, 22), True)
-    assert _answer_phrase(tanks, "It bought 30 T-90 tanks.", article) == (True, (10, 12), False)
+    assert answer_phrase(tanks, "China agreed to buy 24 Su-35 fighters.") == (False, None)
+    assert answer_phrase(tanks, "It bought 30 T-90 tanks.") == (True, (10, 12))
     companies = analyse("How many companies from China does Washington want to cut off?")
     assert companies.counted == ("company", ("china",))
     both = "Along with 89 Chinese enterprises, restrictions hit 28 Russian entities."
-    assert _answer_phrase(companies, both, "the companies ...") == (True, (11, 13), False)  # "Chinese" qualifies
+    assert answer_phrase(companies, both) == (True, (11, 13))  # "Chinese" qualifies: most likely the same thing
     russian = analyse("How many Russian organisations ended up on the blacklist?")
-    assert _answer_phrase(russian, both, "")[1] == (52, 54)  # the count its qualifier follows, not the first
+    assert answer_phrase(russian, both)[1] == (52, 54)  # the count its qualifier follows, not the first
 
 
 def test_length_alone_never_makes_a_question_compound():

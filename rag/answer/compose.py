@@ -30,7 +30,7 @@ class Features:
     sentence: float  # the cross-encoder's logit for (question, sentence)
     passage: float  # its passage's logit
     clauses: float  # the question's clauses beyond the first (read from its parse, not its length)
-    untyped: float  # 1 when the sentence lacks the wanted kind of answer, 0.5 when its count may be of another thing
+    untyped: float  # 1 when the sentence lacks the wanted kind of answer
     distant: float  # question names/numbers not near the sentence
     missing: float  # share of the question's names/numbers its article never mentions
     fragment: float  # 1 for a headline or list

@@ -136,14 +136,12 @@ class Fit:
     contradicts: bool = False
     """The sentence is about something else than asked: the question states a year its article never
     mentions (nor is dated), or asks for a Russian bank where the sentence's bank is Chinese."""
-    doubtful: bool = False
-    """Typed, but its number may count something other than the "how many" asks."""
 
 
 def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[str] = frozenset()) -> Fit:
     """How `cand` meets `question`; `article` is its article's text, `normalize`d (the caller keeps it
     per article), `outlets` the known outlet names, lower-cased."""
-    typed, phrase, doubtful = _answer_phrase(question, cand.text, article)
+    typed, phrase = answer_phrase(question, cand.text)
     if question.wants == "speech" and (cand.passage.kind != "article" or question.shape == "summary"):
         typed = True  # a reader comment, a note or (asked what it says) the article: its writer's own words
     p = cand.passage
@@ -191,7 +189,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         elif verdict == "absent" and slot.kind != "year":  # years are counted with the numbers above
             stated += 1
             distant += 1
-    return Fit(typed, phrase, missing, distant, stated, contradicts, doubtful)
+    return Fit(typed, phrase, missing, distant, stated, contradicts)
 
 
 def _by_surname(local: str, article: str, name: str) -> bool:
@@ -242,16 +240,8 @@ def _same_currency(asked: frozenset[str], cand: Candidate) -> bool:
     return all(c.rstrip("s") in near or _CURRENCIES[c] in near for c in asked)
 
 
-def answer_phrase(question: Question, text: str, article: str = "") -> tuple[bool, tuple[int, int] | None]:
+def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] | None]:
     """Whether `text` holds the wanted kind of answer, and where (a phrase the question lacks)."""
-    typed, span, _ = _answer_phrase(question, text, article)
-    return typed, span
-
-
-def _answer_phrase(question: Question, text: str, article: str) -> tuple[bool, tuple[int, int] | None, bool]:
-    """`answer_phrase`, and whether the answer is in doubt: a number that may count something other
-    than the "how many" asks (`_counts`), when no number in `text` surely counts it. `article` (the
-    sentence's article, `mention_text`-normalised) tells whether the asked noun has other names there."""
     literals = question.literals
     said = {w.lower() for n in question.names for w in n.split()}
 
@@ -275,33 +265,31 @@ def _answer_phrase(question: Question, text: str, article: str) -> tuple[bool, t
     match question.wants:
         case "date":
             span = new(_DATE)
-            return span is not None, span, False
+            return span is not None, span
         case "number":
             wanted = amount_kind(question.text)
 
             def amount(counts: frozenset[str]) -> Callable[[int, int], bool]:
                 return lambda a, b: (
                     (wanted is None or _is_kind(wanted, text, a, b))
-                    and (question.counted is None or _counts(question.counted, text, b, article) in counts)
+                    and (question.counted is None or _counts(question.counted, text, b) in counts)
                 )
 
-            for sure in ("yes", "qualified"):
-                if (span := new(_AMOUNT, kind=amount(frozenset({sure})))) is not None:
-                    return True, span, False
-            span = new(_AMOUNT, kind=amount(frozenset({"doubt"})))
-            return span is not None, span, span is not None
+            # A number that surely counts the asked noun first, then one its qualifier follows.
+            span = new(_AMOUNT, kind=amount(frozenset({"yes"}))) or new(_AMOUNT, kind=amount(frozenset({"qualified"})))
+            return span is not None, span
         case "person":
             span = new(_NAME, strip=_TITLES)
             # "Who said ...?" is answered by "..., he said" (the name is in the context).
             quoted = bool(SPEECH_VERB.search(question.text) and SPEECH_VERB.search(text))
-            return span is not None or quoted, span, False
+            return span is not None or quoted, span
         case "place":
             span = new(_PLACE, 1)
-            return span is not None, span, False
+            return span is not None, span
         case "speech":
-            return bool(SPEECH_VERB.search(text) or re.search(r"[“\"]", text)), None, False
+            return bool(SPEECH_VERB.search(text) or re.search(r"[“\"]", text)), None
         case _:
-            return True, None, False
+            return True, None
 
 
 # The kind of amount a question asks for, when its words say: a price is not a count, a share is not
@@ -365,13 +353,12 @@ def _is_kind(kind: str, text: str, start: int, end: int) -> bool:
     return True
 
 
-def _counts(counted: tuple[str, tuple[str, ...]], text: str, end: int, article: str) -> str:
+def _counts(counted: tuple[str, tuple[str, ...]], text: str, end: int) -> str:
     """Whether the number ending at text[end] counts `counted` ("how many tanks"): "yes" when the
     noun follows it or is elsewhere in the sentence; "qualified" when one of its qualifiers follows
-    ("89 Chinese firms" for "companies from China": another word for the same thing, most likely);
-    "doubt" when the article never uses the noun (it may call it something else); "no" when the
-    article does use the noun and this number counts something else ("100 of the latest Su-35
-    fighters" where tanks are spoken of)."""
+    ("89 Chinese firms" for "companies from China": most likely another word for the same thing);
+    else "no" ("100 of the latest Su-35 fighters" counts no tanks). A count of something else is no
+    answer, even where the article never names the asked noun."""
     noun, qualifiers = counted
     key = stem(noun)
     after = [w.strip(".,;:()") for w in text[end:].split()[:4]]
@@ -380,7 +367,7 @@ def _counts(counted: tuple[str, tuple[str, ...]], text: str, end: int, article: 
     qualified = {nation(q) for q in qualifiers} - {None}
     if any(stem(w.lower()) in {stem(q) for q in qualifiers} or nation(w) in qualified for w in after if w):
         return "qualified"
-    return "doubt" if not article or key not in _stems(article) else "no"
+    return "no"
 
 
 @lru_cache(maxsize=64)
@@ -479,5 +466,7 @@ def entity_phrase(question: Question, text: str) -> tuple[int, int] | None:
         words_ = [w for w in words(ent.text) if w not in STOPWORDS and w not in _TITLES]
         if not words_ or all(w in asked.split() or w in question.literals for w in words_):
             continue  # only what the question said
+        if question.counted is not None and _counts(question.counted, text, ent.end_char) == "no":
+            continue  # a count of something else
         return ent.start_char, ent.end_char
     return None

@@ -337,7 +337,7 @@ class ExtractiveAnswerer:
                 sentence=base,
                 clauses=float(q.clauses - 1),
                 passage=0.0 if logit is None else max(logit, -5.0),
-                untyped=0.5 if f.doubtful else float(not f.typed),  # half the penalty: a count of what?
+                untyped=float(not f.typed),
                 distant=float(f.distant),
                 missing=f.missing / f.stated if f.stated else 0.0,
                 fragment=float(not cand.is_sentence),

@@ -16,6 +16,7 @@ from rag.answer.followups import asked_voice, entities
 from rag.answer.slots import Slot, slots
 from rag.lang import parse
 from rag.lang.text import STOPWORDS, terms, words
+from rag.lang.values import OCCURRENCES
 
 Shape = Literal["factoid", "timeline", "comparison", "overview", "yesno", "summary"]
 Wants = Literal["person", "date", "number", "place", "speech", "any"]
@@ -241,6 +242,8 @@ def _counted(text: str) -> tuple[str, tuple[str, ...]] | None:
     for tok in parse(text):
         head = tok.head
         if tok.lower_ == "many" and tok.i > 0 and tok.nbor(-1).lower_ == "how" and head.pos_ in ("NOUN", "PROPN"):
+            if head.lemma_.lower() in OCCURRENCES:
+                return None  # "how many times": any count of events answers
             qualifiers = [c for c in head.children if c.dep_ in ("compound", "amod") and c.i != tok.i]
             qualifiers += [g for c in head.children if c.dep_ == "prep" and c.lower_ == "from" for g in c.children]
             return head.lemma_.lower(), tuple(q.lemma_.lower() for q in qualifiers)

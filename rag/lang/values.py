@@ -70,6 +70,8 @@ def number_value(token: str) -> float | None:
 # Units of time: "six months", "two weeks" measure a span, and a text holds many spans of each unit,
 # so a number of them is no value a sentence can contradict.
 TIME_UNITS = frozenset("second minute hour day night week weekend month quarter year decade century".split())
+# Nouns that count occurrences of anything: "how many times" is answered by "17 cases".
+OCCURRENCES = frozenset("time occasion instance".split())
 
 # Qualifiers of which one excludes the others: a question about one is not answered by a sentence
 # about another ("the women's final" / "the men's final"; "the winner" / "the nominees").
