@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rag.lang import parse
-from rag.lang.values import CONTESTS, LIGHT_VERBS, NEGATION, OPPOSITES
+from rag.lang.values import CONTESTS, LIGHT_VERBS, NEGATION, OPPOSITES, RELATION
 
 _NEGATION = re.compile(NEGATION, re.IGNORECASE)
 _SIDES = tuple((re.compile(rf"\b(?:{a})\b", re.I), re.compile(rf"\b(?:{b})\b", re.I)) for a, b, _, _ in OPPOSITES)
@@ -90,6 +90,8 @@ def bears_on(question: str, sentence: str) -> bool:
     investigation of X" for "was X fined") settles nothing, unless it says the same in other
     words (the caller checks that with the cross-encoder: `ExtractiveAnswerer._settles`)."""
     asked = {i for i, _ in polarity(question)[1]}
+    if RELATION in asked:
+        return True  # "were the reports consistent?": a relation between reports, which no sentence states
     if asked & {i for i, _ in polarity(sentence)[1]}:
         return True
     # The question's other verbs ("agree to *use* their own currencies"), in any form.

@@ -112,7 +112,9 @@ def rivals(group: int) -> frozenset[int]:
 
 # Polarity: a negation, or one side of a pair of opposite outcomes. Each pair: the two sides' word
 # patterns, and a plain word for each side (to state the opposite proposition: "did the ruble rise"
-# is answered "no" by "the ruble fell", which the question "did the ruble fall" finds).
+# is answered "no" by "the ruble fell", which the question "did the ruble fall" finds). The last
+# pair is a relation between reports ("consistent", "changed"), which articles do not state of
+# themselves: a sentence need not name it to bear on it (`RELATION`).
 NEGATION = (
     r"\b(?:not|no|never|neither|nor|none|nothing|without|n['’]t|cannot|failed\s+to|refused\s+to|denied|"
     r"declined\s+to|rejected|dismissed|ruled\s+out)\b"
@@ -152,6 +154,7 @@ OPPOSITES: tuple[tuple[str, str, str, str], ...] = (
         "differ",
     ),
 )
+RELATION = len(OPPOSITES) - 1
 
 # Verbs that carry little of a proposition's meaning ("did they *make* a deal", "*take* part"): the
 # noun does. Not required of a sentence that settles a yes/no question.
