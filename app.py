@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -102,22 +103,33 @@ def assistant_for(generation: str) -> Assistant:
 
 
 class StreamlitProgress:
+    """The build's progress bar: moves with each embedding batch (about every half second) and says
+    how long is left, from the rate so far."""
+
     def __init__(self) -> None:
         self.bar = st.progress(0.0)
         self.total = 1
         self.done = 0
         self.label = ""
+        self.began = time.monotonic()
 
     def start(self, total: int, description: str) -> None:
-        self.total, self.done, self.label = max(total, 1), 0, description
+        self.total, self.done, self.label, self.began = max(total, 1), 0, description, time.monotonic()
         self.bar.progress(0.0, text=f"{description}…")
 
     def advance(self, n: int) -> None:
         self.done += n
-        self.bar.progress(min(1.0, self.done / self.total), text=f"{self.label}: {self.done} of {self.total}")
+        elapsed = time.monotonic() - self.began
+        left = elapsed / self.done * (self.total - self.done) if self.done else 0.0
+        eta = f" · about {_duration(left)} left" if self.done < self.total and elapsed > 2 else ""
+        self.bar.progress(min(1.0, self.done / self.total), text=f"{self.label}: {self.done:,} of {self.total:,}{eta}")
 
     def finish(self) -> None:
         self.bar.progress(1.0, text=f"{self.label}: done")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def rebuild(reason: str, full: bool = False) -> None:
@@ -133,7 +145,10 @@ def current_assistant() -> Assistant:
         generation = store.live_generation(SETTINGS.index_dir).name
     except IndexMissing:
         notice = st.empty()
-        notice.info("First start: building the search index from the articles. This takes a minute, once.")
+        notice.info(
+            "First start: building the search index from the articles, once (about a second per 60 passages "
+            "on a laptop; the bar shows the time left)."
+        )
         rebuild("Building the index…")
         notice.empty()
         generation = store.live_generation(SETTINGS.index_dir).name
