@@ -57,3 +57,17 @@ def test_a_copied_refusal_does_not_point_at_a_list_it_lacks():
 
     refusal = Answer("Q?", "The articles don't say. The closest passages are listed below.", (), (), True, ())
     assert answer_markdown(refusal).strip() == "The articles don't say."
+
+
+def test_the_source_view_shows_credit_lines_only_when_cited():
+    """A page's "QOSHE - <title> - <author>" line, which the author was read from, would only repeat
+    the title under it; it is shown when a "who wrote it" citation points there."""
+    from rag.app.render import article_html
+    from rag.core.settings import PROJECT_DIR
+    from rag.ingest.clean import load_file
+
+    text, (article,) = load_file(PROJECT_DIR / "seeds" / "004_14ee843bf2aae238.txt", 5_000_000)
+    assert "QOSHE" not in article_html(text, article) and "Ronju Sarkar" in article_html(text, article)
+    credit = next((s, e) for s, e in article.credits if "QOSHE" in text[s:e])
+    cited = article_html(text, article, credit)
+    assert 'class="cited">QOSHE - US tries to turn China against Russia - Ronju Sarkar</mark>' in cited

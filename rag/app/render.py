@@ -64,12 +64,17 @@ def article_html(text: str, article: Article, highlight: tuple[int, int] | None 
         parts.append(f'<p class="{classes}">{label}{body}</p>')
         previous = (seg.kind, seg.group)
     credit = html.escape(byline(article.author, article.date, article.publisher or "", article.source))
-    # The lines the author and date were read from, verbatim: a citation of "who wrote it" points here.
+    # The lines the author and date were read from, verbatim, when a citation of "who wrote it"
+    # points there; otherwise the byline says it (a page's "QOSHE - <title> - <author>" line would
+    # only repeat the title).
     in_body = [(seg.start, seg.end) for seg in article.segments]
     credits = "<br>".join(
         _marked(text, s, e, highlight)
         for s, e in article.credits
         if not any(a < e and s < b for a, b in in_body)  # a credit kept as text is shown there
+        and highlight is not None
+        and highlight[0] < e
+        and s < highlight[1]
     )
     if credits:
         credits = f'<p class="credits">{credits}</p>'
