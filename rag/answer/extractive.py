@@ -201,13 +201,13 @@ class ExtractiveAnswerer:
             # Evidence speaks of everything the proposition names (in the sentence, its neighbours or
             # its title: "Did Li Shanfu visit Washington?" is not settled by his trip to Moscow) and,
             # when it asks about an outcome, of that outcome.
-            ranked = [s for s in self.score(q, query, hits, texts) if self._settles(q.text, s)]
+            ranked = [s for s in self.score(q, query, hits, texts) if self._settles(q, s)]
             evidence = compose.per_article(ranked, self.floor, 4)
             if not evidence and (turned := verdicts.opposite(q.text)) is not None:
                 # "Did the ruble rise?" scores "the ruble fell" low, though it answers "no": ask
                 # the opposite, and keep the sentences that take the other side.
                 against = self.score(analyse(turned), turned, hits, texts)
-                denying = [s for s in against if self._settles(q.text, s) and not verdicts.agrees(q.text, s.cand.text)]
+                denying = [s for s in against if self._settles(q, s) and not verdicts.agrees(q.text, s.cand.text)]
                 evidence = compose.per_article(denying, self.floor, 4)
             if not evidence:
                 return self.abstain(question, query, hits, q)
@@ -225,16 +225,21 @@ class ExtractiveAnswerer:
         cited = tuple(dict.fromkeys(n for c in claims for n in c.citations))
         return self._answer(question, query, hits, [Claim(opening, cited), *claims], citations)
 
-    def _settles(self, question: str, item: Scored) -> bool:
-        """Whether a scored sentence can carry a verdict on `question`: above the bar, every name,
-        number and slot of the question in its neighbourhood, and on the outcome asked
-        (`verdicts.bears_on`). A sentence without the question's verbs may say it in other words
+    def _settles(self, q: Question, item: Scored) -> bool:
+        """Whether a scored sentence can carry a verdict on `q`: above the bar and, unless `q` has
+        many clauses, with every name, number and slot of `q` in its neighbourhood, and on the
+        outcome asked (`verdicts.bears_on`). A sentence without the question's verbs may say it in other words
         ("renounce" the dollar for "drop" it) or only share its topic ("the EU's investigation of X"
         for "was X fined"): it counts when the cross-encoder, given the question itself, puts it
         above the bar and `VERB_WEIGHT` higher than with the verbs taken out (the verbs are part of
         what it matched)."""
-        if item.score < self.floor or item.fit.distant or item.fit.missing:
+        if item.score < self.floor:
             return False
+        if q.compound:
+            return True  # each clause of a many-clause question may be another sentence's (see `_by_clause`)
+        if item.fit.distant or item.fit.missing:
+            return False
+        question = q.text
         if verdicts.bears_on(question, item.cand.text):
             return True
         bare = verdicts.without_verbs(question)
