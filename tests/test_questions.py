@@ -163,3 +163,12 @@ def test_nations_are_read_by_every_name_articles_give_them():
     assert nation("Kremlin") == "Russia" and nation("England") != nation("British")
     assert nation("Paris") is None and nation("Jordan") is None  # a city first; a first name too often
     assert nations("South Korea and the Czech Republic") == {"South Korea", "Czech Republic"}
+
+
+def test_a_sentence_that_points_back_is_also_offered_with_the_one_before():
+    from rag.answer.candidates import _REFERS_BACK
+
+    for pointing in ("The 21-year-old, who moved in August, scored.", "He said the talks went well.", "They agreed."):
+        assert _REFERS_BACK.search(pointing), pointing
+    for standing in ("The ruble fell 45 percent.", "Helen Toner left the board.", "Shelling resumed."):
+        assert not _REFERS_BACK.search(standing), standing

@@ -25,7 +25,11 @@ _INTRODUCES = re.compile(r"([:;]|\bthe following[:;,.]?|\bas follows[:;,.]?)[\"â
 _VERBLESS = re.compile(r"^[^a-z]*$")  # headings, captions in capitals, lists of names
 # A sentence that opens by pointing back ("Once they become effective in December, ...") means
 # nothing alone: it is also offered with the sentence before it.
-_REFERS_BACK = re.compile(r"^\W*(?:\w+,?\s+){0,2}?(?:they|these|those|such)\b", re.IGNORECASE)
+# A sentence that names its subject only by pointing back ("They ...", "He said ...", "The
+# 21-year-old ..."): it is also offered with the sentence before, which names who is meant.
+_REFERS_BACK = re.compile(
+    r"^\W*(?:(?:\w+,?\s+){0,2}?(?:they|these|those|such)\b|(?:he|she)\s|the\s+\d+-year-old\b)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
