@@ -172,3 +172,10 @@ def test_a_sentence_that_points_back_is_also_offered_with_the_one_before():
         assert _REFERS_BACK.search(pointing), pointing
     for standing in ("The ruble fell 45 percent.", "Helen Toner left the board.", "Shelling resumed."):
         assert not _REFERS_BACK.search(standing), standing
+
+
+def test_a_wh_question_behind_a_lead_in_is_no_yes_no_question():
+    lead = "Considering the reports by the BBC and CNN, which country, named a rising power, is spending more?"
+    assert analyse(lead).shape == "factoid"
+    assert analyse("According to Reuters, was the deal signed?").shape == "yesno"
+    assert analyse("Between the Verge report and the TechCrunch article, was there consistency?").shape == "yesno"

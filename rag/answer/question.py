@@ -52,8 +52,9 @@ _SUMMARY = re.compile(
 )
 _AUX = r"(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)"
 # "Did ...?", and after a lead-in phrase: "Between the report of May 1 and the one of June 3, was there ...?"
+# ("Considering X and Y, which country, ..., is ...?" asks which: a wh-word after a lead-in is no yes/no.)
 _YESNO = re.compile(
-    rf"^\s*{_AUX}\b|^(?!\W*(?:who|whom|whose|what|which|when|where|why|how)\b)[^?]*,\s*{_AUX}\s+"
+    rf"^\s*{_AUX}\b|^(?![^?]*(?:^|[,;:]\s*)\W*(?:who|whom|whose|what|which|when|where|why|how)\b)[^?]*,\s*{_AUX}\s+"
     r"(?:there|the|this|that|these|those|it|they|he|she|its|their|[A-Z])",
     re.I,
 )
