@@ -179,3 +179,13 @@ def test_a_wh_question_behind_a_lead_in_is_no_yes_no_question():
     assert analyse(lead).shape == "factoid"
     assert analyse("According to Reuters, was the deal signed?").shape == "yesno"
     assert analyse("Between the Verge report and the TechCrunch article, was there consistency?").shape == "yesno"
+
+
+def test_a_measure_that_qualifies_a_noun_is_a_slot():
+    (yield_,) = slots("What was the 30-year Treasury yield after the report?")
+    assert (yield_.kind, yield_.value, yield_.head) == ("measure", "30 year", "yield")
+    assert check(yield_, "After the reports, the 10-year Treasury yield rose to 4.7 per cent.", "") == "contradicts"
+    assert check(yield_, "The 30-year Treasury yield rose.", "") == "meets"
+    (deal,) = slots("Who signed a two-year contract?")
+    assert check(deal, "Schmeichel signed a three-year contract.", "") == "contradicts"
+    assert check(deal, "Ramsey was given a two-year contract.", "") == "meets"

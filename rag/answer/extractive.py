@@ -277,7 +277,11 @@ class ExtractiveAnswerer:
         nowhere as asked ("201 million users" where they say 100 million; "the fourth season" where
         they only speak of the third), each with a sentence that says otherwise. However well the
         rest of the question matches, the articles do not bear out what it takes for granted."""
-        checked = [s for s in q.slots if s.kind in ("quantity", "ordinal", "edition") or (s.kind == "year" and s.head)]
+        checked = [
+            s
+            for s in q.slots
+            if s.kind in ("quantity", "measure", "ordinal", "edition") or (s.kind == "year" and s.head)
+        ]
         if not checked:
             return []
         cands = gather(hits, texts, max(2 * self.passages, len(hits)))

@@ -22,14 +22,15 @@ from typing import Literal
 from rag.lang import contrast_group, number_value, ordinal_value, parse, rivals
 from rag.lang.values import CONTRASTS, NUMBER_WORDS, ORDINAL_PATTERN, TIME_UNITS
 
-Kind = Literal["ordinal", "edition", "year", "quantity", "contrast", "field"]
+Kind = Literal["ordinal", "edition", "year", "quantity", "measure", "contrast", "field"]
 
 
 @dataclass(frozen=True)
 class Slot:
     kind: Kind
     value: str
-    """Normalised: "4" for "fourth"/"4th", "2021", a CONTRASTS index, "chemistry"."""
+    """Normalised: "4" for "fourth"/"4th", "2021", "30 year" for "30-year", a CONTRASTS index,
+    "chemistry"."""
     head: str
     """The noun the value qualifies, lower-cased lemma ("season", "model", "final"); "" if none."""
     text: str
@@ -55,6 +56,25 @@ def slots(question: str) -> tuple[Slot, ...]:
         if _YEAR.match(tok.text):
             qualifies = tok.dep_ in ("nummod", "compound", "amod")
             out.append(Slot("year", tok.text, head_lemma if qualifies else "", tok.text))
+            continue
+        if (
+            tok.dep_ == "nummod"
+            and head.i == tok.i + 2
+            and doc[tok.i + 1].text == "-"
+            and head.dep_ in ("compound", "amod")
+            and head.head.pos_ in _NOUNS
+            and (size := number_value(tok.text)) is not None
+        ):
+            # "the 30-year Treasury yield", "a two-year contract": a measure that picks one of its kind
+            qualified = head.head
+            out.append(
+                Slot(
+                    "measure",
+                    f"{_plain(size)} {head.lemma_.lower()}",
+                    qualified.lemma_.lower(),
+                    f"{tok.text}-{head.text} {qualified.text}",
+                )
+            )
             continue
         counted = head.pos_ == "NOUN" and tok.i < head.i and head_lemma not in TIME_UNITS
         written = not tok.text[:1].isupper() or tok.i == 0  # "Godzilla Minus One": a name, not a number
@@ -105,6 +125,12 @@ def check(slot: Slot, sentence: str, around: str) -> Verdict:
             if _years(sentence) and (not slot.head or _near_head(slot.head, sentence)):
                 return "contradicts"  # the sentence is about another year, the asked one nowhere near
             return "absent"
+        case "measure":
+            size, unit = slot.value.split(" ", 1)
+            found = _measures(unit, slot.head, near)
+            if not found:
+                return "absent"
+            return "meets" if float(size) in found else "contradicts"
         case "quantity":
             found = _quantities(slot.head, near)
             if not found:
@@ -206,3 +232,13 @@ def _quantities(head: str, text: str) -> tuple[float, ...]:
         if v is not None and not re.fullmatch(r"(?:1[89]|20)\d\d", m.group(1)):
             found.append(v)
     return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def _measures(unit: str, head: str, text: str) -> frozenset[float]:
+    """The sizes `text` gives a `unit` that qualifies `head` ("the 10-year Treasury yield": 10)."""
+    number = r"(\d+(?:\.\d+)?|" + "|".join(w for w in NUMBER_WORDS if NUMBER_WORDS[w] < 100) + r")"
+    pattern = re.compile(
+        rf"\b{number}[\s-]+{re.escape(unit)}s?\b(?:[\s-]+[\w’'.-]+){{0,2}}?[\s-]+{re.escape(head)}\w{{0,3}}\b", re.I
+    )
+    return frozenset(v for m in pattern.finditer(text) if (v := number_value(m.group(1))) is not None)
