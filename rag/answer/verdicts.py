@@ -6,15 +6,18 @@ Two kinds of question:
 - **One proposition** ("Did Russia abandon the dollar?", "Was SBF found guilty?"): the sentences that
   bear on it are those the answerer already scored under the question's constraints. A sentence
   asserts the proposition unless its polarity differs from the question's: a negation one of them
-  has and the other lacks ("did not", "never", "refused to"), or the other side of a contrast pair
-  ("rose" for "fell", "acquitted" for "found guilty"). Evidence both ways is a disagreement.
+  has and the other lacks ("did not", "never", "refused to"), the other side of a contrast pair
+  ("rose" for "fell", "acquitted" for "found guilty"), or a contest told the other way round
+  ("Belgium's win over England" for "did England win"). Evidence both ways is a disagreement. When
+  no sentence bears the proposition out, its `opposite` is asked ("did the ruble fall").
 - **Several sides**, each attributed to a source ("Does the TechCrunch article suggest X, while the
   Fortune article reports Y?", "Between the report from The Verge on ... and the TechCrunch report
   on ..., was there consistency in ...?"): the question is cut at each named outlet, and each side
   is checked against its own outlet's passages. Every side borne out: yes; a side its outlet's
   passages do not bear out: no; an outlet with no passage at hand: not settled.
 
-A sentence that only mentions the topic is no evidence: it must score above the answerer's bar.
+A sentence that only mentions the topic is no evidence: it must score above the answerer's bar
+and bear on the outcome asked (`bears_on`).
 """
 
 from __future__ import annotations
