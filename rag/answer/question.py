@@ -52,12 +52,14 @@ _SUMMARY = re.compile(
 )
 _AUX = r"(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)"
 # "Did ...?", and after a lead-in phrase: "Between the report of May 1 and the one of June 3, was there ...?"
-# ("Considering X and Y, which country, ..., is ...?" asks which: a wh-word after a lead-in is no yes/no.)
 _YESNO = re.compile(
-    rf"^\s*{_AUX}\b|^(?![^?]*(?:^|[,;:]\s*)\W*(?:who|whom|whose|what|which|when|where|why|how)\b)[^?]*,\s*{_AUX}\s+"
+    rf"^\s*{_AUX}\b|^(?!\W*(?:who|whom|whose|what|which|when|where|why|how)\b)[^?]*,\s*{_AUX}\s+"
     r"(?:there|the|this|that|these|those|it|they|he|she|its|their|[A-Z])",
     re.I,
 )
+# "Considering X and Y, which country, ..., is ...?" asks which: a wh-word after a lead-in.
+_WH_AFTER_LEAD_IN = re.compile(r"[,;:]\s*(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
+_AUX_OPENING = re.compile(rf"^\s*{_AUX}\b", re.I)
 _ASKS_DATE = re.compile(
     # "when" opens the question: in "What did Zhou say when asked about Blinken?" it is not the question.
     r"^\W*(?:and |so |but |then )?when\b|"
@@ -201,7 +203,11 @@ _WANTS: tuple[tuple[Wants, re.Pattern[str]], ...] = (
 
 
 def analyse(text: str) -> Question:
-    shape: Shape = next((shape for shape, pattern in _SHAPES if pattern.search(text)), "factoid")
+    asks_which = _WH_AFTER_LEAD_IN.search(text) is not None and not _AUX_OPENING.match(text)
+    shape: Shape = next(
+        (shape for shape, pattern in _SHAPES if pattern.search(text) and not (shape == "yesno" and asks_which)),
+        "factoid",
+    )
     wants: Wants = next((wants for wants, pattern in _WANTS if pattern.search(text)), "any")
     if wants == "person" and _WHO_IS.search(text):
         wants = "any"  # "Who is Li Shanfu?" asks what he is (a minister), not for another person
