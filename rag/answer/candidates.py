@@ -23,12 +23,13 @@ SPEECH_VERB = re.compile(rf"\b({SPEECH})\b|\baccording to\b", re.IGNORECASE)
 _ATTRIBUTES_PREVIOUS = re.compile(rf"[—–-]\s*({SPEECH})\s+[A-Z]|^[^.]{{0,60}}[,—–]\s*({SPEECH})\s+[A-Z]")
 _INTRODUCES = re.compile(r"([:;]|\bthe following[:;,.]?|\bas follows[:;,.]?)[\"”’]?$", re.IGNORECASE)
 _VERBLESS = re.compile(r"^[^a-z]*$")  # headings, captions in capitals, lists of names
-# A sentence that opens by pointing back ("Once they become effective in December, ...") means
-# nothing alone: it is also offered with the sentence before it.
-# A sentence that names its subject only by pointing back ("They ...", "He said ...", "The
-# 21-year-old ..."): it is also offered with the sentence before, which names who is meant.
+# A sentence that names its subject only by pointing back ("Once they become effective ...", "He
+# said ...", "The 21-year-old ...", "The Everton manager said ..."): it means little alone, and is
+# also offered with the sentence before, which names who is meant.
 _REFERS_BACK = re.compile(
-    r"^\W*(?:(?:\w+,?\s+){0,2}?(?:they|these|those|such)\b|(?:he|she)\s|the\s+\d+-year-old\b)", re.IGNORECASE
+    r"^\W*(?:(?:\w+,?\s+){0,2}?(?:they|these|those|such)\b|(?:he|she)\s|the\s+\d+-year-old\b|"
+    rf"the\s+(?:[A-Z][\w’'-]*\s+){{0,3}}[a-z]+\s+(?:{SPEECH})\b)",
+    re.IGNORECASE,
 )
 
 
