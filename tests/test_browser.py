@@ -305,7 +305,7 @@ def test_copy_export_and_reload_keep_the_first_answer(browser, warm, tmp_path):
     page.reload()
     page.locator('[data-testid="stChatMessage"]').nth(1).locator(".dossier-answer .text").wait_for(timeout=60_000)
     assert page.locator('[data-testid="stChatMessage"]').nth(1).locator(".dossier-answer .text").inner_text() == shown
-    assert page.get_by_test_id("stSidebar").get_by_text("Which Chinese bank stopped").count() >= 1
+    page.get_by_test_id("stSidebar").get_by_text("Which Chinese bank stopped").first.wait_for(timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "reloaded.png"), full_page=True)
     ctx.close()
 
@@ -331,7 +331,7 @@ def test_a_conversation_is_its_browsers_and_a_shared_link_opens_read_only(browse
     page_b.screenshot(path=str(ARTIFACTS / "shared-read-only.png"), full_page=True)
     ask(page_b, "Where does he teach?")
     assert page_b.url != link and "?c=" in page_b.url
-    assert sidebar.get_by_text("Which professor wrote").count() >= 1  # B's copy, in B's list
+    sidebar.get_by_text("Which professor wrote").first.wait_for(timeout=60_000)  # B's copy, in B's list (drawn last)
 
     page_a.reload()
     page_a.locator('[data-testid="stChatMessage"]').nth(1).locator(".dossier-answer .text").wait_for(timeout=60_000)
