@@ -190,3 +190,10 @@ def test_a_measure_that_qualifies_a_noun_is_a_slot():
     (deal,) = slots("Who signed a two-year contract?")
     assert check(deal, "Schmeichel signed a three-year contract.", "") == "contradicts"
     assert check(deal, "Ramsey was given a two-year contract.", "") == "meets"
+
+
+def test_a_transfer_told_from_the_other_side_is_the_same_event_or_a_no():
+    bought = "China reportedly secured a deal last month to buy 100 of the latest SU-35 fighters from Russia."
+    assert bears_on("Did Russia sell Su-35 fighters to China?", bought)
+    assert agrees("Did Russia sell Su-35 fighters to China?", bought)
+    assert not agrees("Did China sell Su-35 fighters to Russia?", bought)  # the asked seller is the buyer

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rag.lang import parse
-from rag.lang.values import CONTESTS, LIGHT_VERBS, NEGATION, OPPOSITES, RELATION
+from rag.lang.values import CONTESTS, CONVERSES, LIGHT_VERBS, NEGATION, OPPOSITES, RELATION
 
 _NEGATION = re.compile(NEGATION, re.IGNORECASE)
 _SIDES = tuple((re.compile(rf"\b(?:{a})\b", re.I), re.compile(rf"\b(?:{b})\b", re.I)) for a, b, _, _ in OPPOSITES)
@@ -60,7 +60,12 @@ def agrees(question: str, sentence: str) -> bool:
     q_neg, q_sides = polarity(question)
     s_neg, s_sides = polarity(sentence)
     opposed = any((i, 1 - j) in s_sides and (i, j) not in s_sides for i, j in q_sides)
-    return q_neg == s_neg and not opposed and not _reversed(question, sentence)
+    return (
+        q_neg == s_neg
+        and not opposed
+        and not _reversed(question, sentence)
+        and _converse(question, sentence) != "swapped"
+    )
 
 
 _WON = re.compile(rf"\b(?:{CONTESTS[0]})\b", re.IGNORECASE)
@@ -84,6 +89,27 @@ def _reversed(question: str, sentence: str) -> bool:
     return bool(re.search(beaten, sentence) or re.search(lost, sentence))
 
 
+def _converse(question: str, sentence: str) -> str | None:
+    """How the sentence tells the question's transfer from the other side: "same" ("China bought
+    jets from Russia" for "did Russia sell jets to China"), "swapped" (for "did China sell jets to
+    Russia": the asked seller is the buyer), or None when it uses no converse of the question's verb."""
+    for verb in parse(question):
+        other = CONVERSES.get(verb.lemma_.lower()) if verb.pos_ == "VERB" else None
+        if other is None:
+            continue
+        said = parse(sentence)
+        lemmas = {t.lemma_.lower() for t in said}
+        if other not in lemmas or verb.lemma_.lower() in lemmas:
+            continue
+        subject = next((c.text for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), "")
+        at = next(t.idx for t in said if t.lemma_.lower() == other)
+        named = sentence.find(subject) if subject else -1
+        if named < 0:
+            return None
+        return "swapped" if named < at else "same"
+    return None
+
+
 def bears_on(question: str, sentence: str) -> bool:
     """Whether `sentence` can settle the outcome `question` asks about. When the question names one
     side of a contrast pair ("acquitted", "join"), the sentence must name a side of the same pair;
@@ -97,6 +123,8 @@ def bears_on(question: str, sentence: str) -> bool:
         return True  # "were the reports consistent?": a relation between reports, which no sentence states
     if asked & {i for i, _ in polarity(sentence)[1]}:
         return True
+    if _converse(question, sentence) is not None:
+        return True  # the same transfer told from the other side ("bought" for "sold")
     # The question's other verbs ("agree to *use* their own currencies"), in any form.
     verbs = {v for v in _verbs(question) if not polarity(v)[1]}
     if verbs & {t.lemma_.lower() for t in parse(sentence)}:

@@ -166,3 +166,11 @@ CONTESTS = (
     r"w(?:in|ins|on)|victor(?:y|ies)|beat(?:s|en)?|defeat(?:s|ed)?|thrash(?:es|ed)?|edg(?:e|es|ed)",
     r"los(?:e|es|t)\s+(?:to|against)|defeated\s+by|beaten\s+by",
 )
+
+# Verbs that tell one transfer from either side ("Russia sold jets to China" = "China bought jets
+# from Russia"): the same event with the parties' roles swapped.
+CONVERSES: dict[str, str] = {
+    a: b
+    for pair in (("sell", "buy"), ("export", "import"), ("lend", "borrow"), ("give", "receive"), ("supply", "buy"))
+    for a, b in (pair, pair[::-1])
+}
