@@ -15,6 +15,7 @@ from rag.answer import describe
 from rag.app import (
     PLANTED_LABEL,
     Assistant,
+    CatalogEntry,
     Conversations,
     Message,
     answer_view,
@@ -191,12 +192,13 @@ def owner() -> str:
                 saved.adopt(state.owner)
             except DossierError:
                 pass  # the sidebar reports an unusable conversations file
-    if not state.owner.startswith("user:"):  # the token is URL-safe base64: nothing to escape
-        st.html(
-            f"<script>document.cookie = '{OWNER_COOKIE}={state.owner}; path=/; max-age=31536000; SameSite=Strict'"
-            " + (location.protocol === 'https:' ? '; Secure' : '');</script>",
-            unsafe_allow_javascript=True,
-        )
+        # The browser keeps the token: written once per session, and only when it lacks it.
+        if not state.owner.startswith("user:") and st.context.cookies.get(OWNER_COOKIE) != state.owner:
+            st.html(  # the token is URL-safe base64: nothing to escape
+                f"<script>document.cookie = '{OWNER_COOKIE}={state.owner}; path=/; max-age=31536000; "
+                "SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+                unsafe_allow_javascript=True,
+            )
     return state.owner
 
 
@@ -591,18 +593,11 @@ def add_files(uploads) -> None:  # type: ignore[no-untyped-def]
 ARTICLES_LISTED = 25
 
 
-def article_list(assistant: Assistant, catalog: list) -> None:  # type: ignore[type-arg]
+def article_list(assistant: Assistant, catalog: list[CatalogEntry]) -> None:
     """The articles, searchable by title, outlet, author or file name: read one, or remove its file."""
     query = st.text_input("Find an article", key="article-search", placeholder="Title, outlet, author or file")
-    words = query.lower().split()
-    found = [
-        e
-        for e in catalog
-        if all(
-            w in f"{e.article.title} {e.article.publisher} {e.article.author} {e.article.source}".lower() for w in words
-        )
-    ]
-    if words and not found:
+    found = [e for e in catalog if e.matches(query)]
+    if query.strip() and not found:
         st.caption("No article matches.")
     for entry in found[:ARTICLES_LISTED]:
         a = entry.article

@@ -115,6 +115,11 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _update_index(settings: Settings) -> int:
+    """The index brought up to date with the corpus folder, in this process (after an add or remove)."""
+    return cmd_index(argparse.Namespace(rebuild=False, engine="local", actors=0), settings)
+
+
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     """Fetch pages (or a feed's pages) into the corpus, then index them."""
     from rag.core import CorpusError
@@ -137,7 +142,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         except CorpusError as e:
             report(url, e)
     if added:
-        return cmd_index(argparse.Namespace(rebuild=False, engine="local", actors=0), settings)
+        return _update_index(settings)
     return 0
 
 
@@ -148,7 +153,7 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     for name in args.files:
         for path in remove_file(settings.corpus_dir, name):
             print(f"Removed {path}")
-    return cmd_index(argparse.Namespace(rebuild=False, engine="local", actors=0), settings)
+    return _update_index(settings)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -74,7 +74,14 @@ _TITLES = frozenset(
     "state spokesman spokeswoman spokesperson chairman leader professor dr mr mrs ms senator ambassador chief "
     "commander admiral colonel former vice associate dean columnist advisor adviser official officials "
     "ministry department the of".split()
-) | frozenset(w for alias in nation_aliases() for w in alias.split())
+)
+
+
+@lru_cache(maxsize=1)
+def _titles() -> frozenset[str]:
+    """`_TITLES` and every word of a nation's names, built at the first question (not at import:
+    the nation table reads the countryinfo package's files)."""
+    return _TITLES | frozenset(w for alias in nation_aliases() for w in alias.split())
 
 
 # Words of a speaker phrase that a sentence need not repeat ("the Chinese side", "its officials").
@@ -279,7 +286,7 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             span = new(_AMOUNT, kind=amount(frozenset({"yes"}))) or new(_AMOUNT, kind=amount(frozenset({"qualified"})))
             return span is not None, span
         case "person":
-            span = new(_NAME, strip=_TITLES)
+            span = new(_NAME, strip=_titles())
             # "Who said ...?" is answered by "..., he said" (the name is in the context).
             quoted = bool(SPEECH_VERB.search(question.text) and SPEECH_VERB.search(text))
             return span is not None or quoted, span
@@ -463,7 +470,7 @@ def entity_phrase(question: Question, text: str) -> tuple[int, int] | None:
     for ent in parse(text).ents:
         if ent.label_ not in labels:
             continue
-        words_ = [w for w in words(ent.text) if w not in STOPWORDS and w not in _TITLES]
+        words_ = [w for w in words(ent.text) if w not in STOPWORDS and w not in _titles()]
         if not words_ or all(w in asked.split() or w in question.literals for w in words_):
             continue  # only what the question said
         if question.counted is not None and _counts(question.counted, text, ent.end_char) == "no":

@@ -190,6 +190,8 @@ def _editions(head: str, text: str) -> frozenset[int]:
     return frozenset(found)
 
 
+# A number as written in a sentence: digits ("1,500", "4.7") or a word below a hundred ("seven").
+_NUMBER = r"(\d[\d,]*(?:\.\d+)?|" + "|".join(w for w in NUMBER_WORDS if NUMBER_WORDS[w] < 100) + r")"
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "mn": 1e6}
 
 
@@ -221,10 +223,9 @@ def _plain(value: float) -> str:
 @lru_cache(maxsize=4096)
 def _quantities(head: str, text: str) -> tuple[float, ...]:
     """The amounts `text` gives the noun `head` ("100 million users", "2,000-plus yards", "seven ships")."""
-    number = r"(\d[\d,]*(?:\.\d+)?|" + "|".join(w for w in NUMBER_WORDS if NUMBER_WORDS[w] < 100) + r")"
     scale = r"(?:\s+(thousand|million|billion|trillion|bn|mn))?"
     pattern = re.compile(
-        rf"(?<![A-Za-z]-)\b{number}{scale}(?:-plus|\+)?[\s-]+(?:[\w’'-]+\s+){{0,3}}?{re.escape(head)}\w{{0,3}}\b", re.I
+        rf"(?<![A-Za-z]-)\b{_NUMBER}{scale}(?:-plus|\+)?[\s-]+(?:[\w’'-]+\s+){{0,3}}?{re.escape(head)}\w{{0,3}}\b", re.I
     )
     found = []
     for m in pattern.finditer(text):
@@ -237,8 +238,7 @@ def _quantities(head: str, text: str) -> tuple[float, ...]:
 @lru_cache(maxsize=4096)
 def _measures(unit: str, head: str, text: str) -> frozenset[float]:
     """The sizes `text` gives a `unit` that qualifies `head` ("the 10-year Treasury yield": 10)."""
-    number = r"(\d+(?:\.\d+)?|" + "|".join(w for w in NUMBER_WORDS if NUMBER_WORDS[w] < 100) + r")"
     pattern = re.compile(
-        rf"\b{number}[\s-]+{re.escape(unit)}s?\b(?:[\s-]+[\w’'.-]+){{0,2}}?[\s-]+{re.escape(head)}\w{{0,3}}\b", re.I
+        rf"\b{_NUMBER}[\s-]+{re.escape(unit)}s?\b(?:[\s-]+[\w’'.-]+){{0,2}}?[\s-]+{re.escape(head)}\w{{0,3}}\b", re.I
     )
     return frozenset(v for m in pattern.finditer(text) if (v := number_value(m.group(1))) is not None)

@@ -50,6 +50,12 @@ class CatalogEntry:
     article: Article
     passages: int
 
+    def matches(self, query: str) -> bool:
+        """Whether every word of `query` is in the article's title, outlet, author or file name."""
+        a = self.article
+        about = f"{a.title} {a.publisher or ''} {a.author or ''} {a.source}".lower()
+        return all(word in about for word in query.lower().split())
+
 
 def open_engine(settings: Settings, index: store.Index) -> SearchEngine | None:
     """The search engine the settings choose: None for the in-process default; Milvus brought in

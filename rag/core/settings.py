@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rag.core.errors import DossierError
 
@@ -360,13 +361,37 @@ def public_url(url: str) -> str:
         netloc, slash, path = bare.partition("/")
         return netloc.rpartition("@")[2] + slash + path
     parts = urlsplit(url)
+    return urlunsplit((parts.scheme, _host(parts), parts.path, "", ""))
+
+
+# Query parameters that carry credentials or tracking, never kept where readers see a URL.
+_PRIVATE_PARAM = re.compile(
+    r"token|key|sig|signature|auth|pass|secret|session|sid|code|credential|^utm_|^fbclid$|^gclid$", re.I
+)
+
+
+def source_url(url: str) -> str:
+    """`url` as an article's "Source:" line keeps it (shown to every reader, cited in answers): as
+    `public_url`, but the query parameters that carry no credentials or tracking stay, as they may
+    name the article ("?id=123")."""
+    parts = urlsplit(url)
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _PRIVATE_PARAM.search(k)]
+    )
+    return urlunsplit((parts.scheme, _host(parts), parts.path, query, ""))
+
+
+def _host(parts: SplitResult) -> str:
+    """Host and port of a split URL, without user or password ("[::1]:8080" for IPv6)."""
     host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
     try:
         if parts.port:
             host += f":{parts.port}"
     except ValueError:  # "http://h:8712:80/v1": shown without the port it cannot have
         pass
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return host
 
 
 def has_secrets(url: str) -> bool:

@@ -22,8 +22,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from rag.core.errors import CorpusError
-from rag.core.settings import Settings
-from rag.ingest.uploads import Added, add_upload, source_url
+from rag.core.settings import Settings, source_url
+from rag.ingest.uploads import Added, add_upload
 
 MAX_REDIRECTS = 5
 MAX_FEED_ITEMS = 50  # a 4.7 MB feed can list 60,000 items: each one is a fetch and a file

@@ -18,9 +18,9 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rag.core.errors import CorpusError
+from rag.core.settings import source_url
 from rag.ingest.clean import decode, load_file, parse
 from rag.lang.text import spoken_date
 
@@ -188,31 +188,6 @@ def html_article(html: str, url: str | None = None) -> str:
     if url:
         head.append(f"Source: {source_url(url)}")
     return "\n\n".join(head + paragraphs) + "\n"
-
-
-# Query parameters that carry credentials or tracking, never kept in an article's "Source:" line.
-_PRIVATE_PARAM = re.compile(
-    r"token|key|sig|signature|auth|pass|secret|session|sid|code|credential|^utm_|^fbclid$|^gclid$", re.I
-)
-
-
-def source_url(url: str) -> str:
-    """`url` as an article's "Source:" line keeps it (shown to every reader, cited in answers):
-    without a user name, password, fragment, or query parameters that carry credentials or
-    tracking; the others stay, as they may name the article ("?id=123")."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"  # an IPv6 address
-    try:
-        if parts.port:
-            host += f":{parts.port}"
-    except ValueError:
-        pass
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _PRIVATE_PARAM.search(k)]
-    )
-    return urlunsplit((parts.scheme, host, parts.path, query, ""))
 
 
 PDF_PAGES = 300  # pages read from one PDF
