@@ -102,3 +102,23 @@ def units(text: str, p: Passage) -> list[tuple[int, int]]:
             if _ATTRIBUTES_PREVIOUS.search(following):
                 out.append((i, i + 1))
     return out
+
+
+def followed(cand: Candidate, texts: Mapping[str, str]) -> Candidate | None:
+    """The unit with the sentence after it, when its passage has one: "Three scientists won the
+    Nobel Prize in chemistry ..." says what happened, and the next sentence who."""
+    p = cand.passage
+    nxt = cand.last + 1
+    if nxt >= len(p.sentences):
+        return None
+    text = texts[p.source]
+    sentences = [" ".join(text[s:e].split()) for s, e in p.sentences]
+    around = [sentences[j] for j in (cand.first - 1, nxt + 1) if 0 <= j < len(sentences)]
+    return Candidate(
+        Span(p, p.sentences[cand.first][0], p.sentences[nxt][1]),
+        " ".join(sentences[cand.first : nxt + 1]),
+        cand.rank,
+        cand.first,
+        nxt,
+        " ".join(around),
+    )

@@ -250,7 +250,8 @@ def _same_currency(asked: frozenset[str], cand: Candidate) -> bool:
 def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] | None]:
     """Whether `text` holds the wanted kind of answer, and where (a phrase the question lacks)."""
     literals = question.literals
-    said = {w.lower() for n in question.names for w in n.split()}
+    named = [{w.lower() for w in n.split()} for n in question.names]
+    said = set().union(*named)
 
     def new(
         pattern: re.Pattern[str],
@@ -262,8 +263,11 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             found = m.group(group).strip()
             if not found or found.lower() in literals or found.lower().strip(".,") in literals:
                 continue
-            if set(w.lower() for w in found.split()) <= said | strip:
+            own = {w.lower() for w in found.split()}
+            if own <= said | strip:
                 continue  # only what the question said, or "Chinese Defense Minister" + it
+            if any(whole <= own for whole in named):
+                continue  # a longer name for one the question gives: "Eintracht Frankfurt" for "Eintracht"
             if not kind(m.start(group), m.start(group) + len(found)):
                 continue  # an amount of another kind: a count where a price is asked
             return m.start(group), m.start(group) + len(found)
@@ -473,6 +477,8 @@ def entity_phrase(question: Question, text: str) -> tuple[int, int] | None:
         words_ = [w for w in words(ent.text) if w not in STOPWORDS and w not in _titles()]
         if not words_ or all(w in asked.split() or w in question.literals for w in words_):
             continue  # only what the question said
+        if any(set(words(n)) <= set(words_) for n in question.names):
+            continue  # a longer name for one the question gives
         if question.counted is not None and _counts(question.counted, text, ent.end_char) == "no":
             continue  # a count of something else
         return ent.start_char, ent.end_char

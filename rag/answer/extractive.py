@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from rag.answer import compose, verdicts
 from rag.answer.attribution import credit
-from rag.answer.candidates import Candidate, gather
+from rag.answer.candidates import Candidate, followed, gather
 from rag.answer.citations import CitationList
 from rag.answer.compose import Features, Scored
 from rag.answer.constraints import Fit, Names, entity_phrase, fit, is_outlet, mention_text, mentions
@@ -75,6 +75,7 @@ MARGIN = 2.5  # how far below the lead an added sentence may score
 FILLED = ("person", "place", "date", "number")  # answer types a lead sentence must hold
 _ASKED = {"person": "who", "place": "where", "date": "when", "number": "how much or how many"}
 RETYPED = 6  # untyped sentences near the bar that spaCy's entities may type, per question
+COMPLETED = 2  # untyped sentences near the bar read again with the sentence after them, per question
 CLAUSE_CANDIDATES = 8  # sentences of a compound question scored again against each of its clauses
 VERB_WEIGHT = 0.5  # logits a yes/no question's verbs must add to a sentence that says them otherwise
 CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
@@ -363,6 +364,7 @@ class ExtractiveAnswerer:
         out.sort(key=lambda s: -s.score)
         if q.wants in FILLED and self.reranker is not None:
             out = self._retype(q, out)
+            out = self._complete(q, ce_query, out, texts)
         if q.voice is not None and any(s.cand.passage.kind == q.voice and s.score >= self.floor for s in out):
             # "What do the readers say": the readers answer, however well the article itself scores.
             out = [s for s in out if s.cand.passage.kind == q.voice]
@@ -394,6 +396,27 @@ class ExtractiveAnswerer:
                 fit_ = dataclasses.replace(item.fit, typed=True, phrase=phrase)
                 features = dataclasses.replace(item.features, untyped=0.0)
                 out[i] = Scored(item.cand, item.score + self.weights.untyped, fit_, features)
+        out.sort(key=lambda s: -s.score)
+        return out
+
+    def _complete(self, q: Question, query: str, ranked: list[Scored], texts: Mapping[str, str]) -> list[Scored]:
+        """The best untyped sentences that would pass if typed, read again with the sentence after
+        them: news often says what happened first and who, when or how much next ("Three scientists
+        won the Nobel Prize ..." / "Moungi Bawendi of MIT, Louis Brus ... were honored ..."). The
+        pair is scored as one unit, so a next sentence on something else does not pass."""
+        out, tried = list(ranked), 0
+        for item in ranked:
+            if tried >= COMPLETED or item.score + self.weights.untyped < self.floor:
+                break
+            if item.fit.typed or item.features is None or (pair := followed(item.cand, texts)) is None:
+                continue
+            tried += 1
+            f = fit(q, pair, self._article(pair.passage, texts)[0], self.outlets)
+            if not f.typed or f.contradicts or f.missing > item.fit.missing:
+                continue
+            base = float(self.reranker.score(query, [pair.text])[0])  # type: ignore[union-attr]
+            features = dataclasses.replace(item.features, sentence=base, untyped=0.0, distant=float(f.distant))
+            out.append(Scored(pair, self.weights.score(features), f, features))
         out.sort(key=lambda s: -s.score)
         return out
 
