@@ -197,3 +197,52 @@ def test_a_transfer_told_from_the_other_side_is_the_same_event_or_a_no():
     assert bears_on("Did Russia sell Su-35 fighters to China?", bought)
     assert agrees("Did Russia sell Su-35 fighters to China?", bought)
     assert not agrees("Did China sell Su-35 fighters to Russia?", bought)  # the asked seller is the buyer
+
+
+def test_a_score_is_asked_for_between_the_parties_named():
+    from rag.answer.constraints import _between, _other_party
+
+    q = analyse("By what score did the Browns beat the Bears?")
+    assert q.wants == "score"
+    assert answer_phrase(q, "It sealed the Browns' 20-17 win over the Bears.") == (True, (22, 27))
+    for no_score in ("The 2023-24 season began.", "They played a 4-3-3 formation.", "He was out for 7-10 days."):
+        assert answer_phrase(q, no_score) == (False, None), no_score
+    assert not _between(q, "Leipzig beat the Bears 3-2.")  # the Browns nowhere near
+    asked = "What was the final score when Frankfurt played Dortmund?"
+    assert _other_party(asked, "Knauff made it 5-1 against Bayern.", "knauff made it 5-1 against bayern")
+    assert not _other_party(asked, "Frankfurt drew 2-2 against Dortmund.", "frankfurt drew 2-2 against dortmund")
+    assert not _other_party(asked, "Frankfurt scored five.", "frankfurt scored five")  # no party named: not a veto
+
+
+def test_a_longer_name_for_one_the_question_gives_is_no_answer():
+    q = analyse("Who opened the scoring for Eintracht against Bayern Munich?")
+    found = answer_phrase(q, "Eintracht Frankfurt pulverised Bayern Munich as Omar Marmoush scored first.")
+    assert found == (True, (48, 61))  # Omar Marmoush, not "Eintracht Frankfurt"
+
+
+def test_a_figure_asked_as_someone_said_it_must_be_theirs():
+    from rag.answer.candidates import Candidate
+    from rag.answer.citations import Span
+    from rag.answer.constraints import _reported_by
+    from rag.core.schema import Passage
+
+    q = analyse("How many Russian firms did Kevin Wolf say should be sanctioned?")
+    assert q.wants == "number" and q.speaker == "Kevin Wolf"
+    text = "Kevin Wolf spoke. 28 firms were listed."
+    passage = Passage("a#0", "a.txt", "a", "T", None, None, "article", 0, len(text), text, ((0, 17), (18, 39)))
+    listed = Candidate(Span(passage, 0, 1), "US restrictions were imposed on 28 Russian entities.", 0, 0, 0, "")
+    said = Candidate(Span(passage, 0, 1), "Kevin Wolf said 28 Russian firms should be listed.", 0, 0, 0, "")
+    assert not _reported_by(q.speaker, listed) and _reported_by(q.speaker, said)
+
+
+def test_a_sentence_is_offered_with_the_one_after_it_which_says_who():
+    from rag.answer.candidates import Candidate, followed
+    from rag.answer.citations import Span
+    from rag.core.schema import Passage
+
+    text = "Three scientists won the prize. Moungi Bawendi and Louis Brus were honored."
+    passage = Passage("a#0", "a.txt", "a", "T", None, None, "article", 0, len(text), text, ((0, 31), (32, 75)))
+    first = Candidate(Span(passage, 0, 31), text[:31], 0, 0, 0, text[32:])
+    pair = followed(first, {"a.txt": text})
+    assert pair is not None and pair.text == text and (pair.span.start, pair.span.end) == (0, 75)
+    assert followed(pair, {"a.txt": text}) is None  # nothing after the last sentence

@@ -27,7 +27,7 @@ from rag.lang.nations import US, names_of, nation, nations
 from rag.lang.nations import aliases as nation_aliases
 from rag.lang.spelling import max_edits
 from rag.lang.text import STOPWORDS, normalize, spoken_date, stem, terms, words
-from rag.lang.values import TIME_UNITS
+from rag.lang.values import OPPOSED, TIME_UNITS
 from rag.search.outlets import is_outlet
 
 _UNIT = (
@@ -58,6 +58,12 @@ _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A name's word may have a capital inside: "McTominay", "O'Neill", "DeChambeau".
 _NAME_WORD = r"[A-Z][a-z’'.-]+(?:[A-Z][a-z’'.-]+)?"
 _NAME = re.compile(rf"\b{_NAME_WORD}(?:\s+(?:de |van |von |al-|bin )?{_NAME_WORD})+|\b[A-Z]{{2,}}\b")
+# A match's score: "3-2", "20-17", "12–11" (not "2023-24", a "4-3-3" formation or "7-10 days").
+_SCORE = re.compile(
+    r"(?<![\w.,/–-])\d{1,3}\s?[-–]\s?\d{1,3}(?![\w/]|[.,]\d|[-–]\d|\s?(?:-?\s?(?:years?|months?|weeks?|days?|hours?|"
+    r"minutes?|per ?cent|percent|%))\b)"
+)
+_OPPOSED = re.compile(rf"\b(?:{OPPOSED})\s+(?:the\s+)?(?:\d+-man\s+)?({_NAME_WORD}(?:\s+{_NAME_WORD})*)")
 _PLACE = re.compile(r"\b(?:in|at|near|off)\s+(?:the\s+)?((?:[A-Z][\w’'-]+)(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)")
 
 
@@ -181,11 +187,17 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             contradicts = contradicts or (bool(_YEAR.fullmatch(number)) and not question.compound)
     if typed and question.wants == "speech" and p.kind == "article" and question.shape != "summary":
         typed = _speaks(question, cand)
+    elif typed and question.speaker and p.kind == "article":
+        typed = _reported_by(question.speaker, cand)  # "how many firms did Wolf say": Wolf's figure
     if typed and (asked := _asked_currencies(question.text)):
         typed = _same_currency(asked, cand)
     raw_local = f"{p.title} {cand.context} {cand.text}"  # as written: "US" is a nation, "us" a pronoun
     if not question.compound and _other_nation(question.text, cand.text, raw_local):
         contradicts = True  # asked about India, the sentence is about China and India is nowhere near
+    if not question.compound and _other_party(question.text, cand.text, local):
+        contradicts = True  # asked about the match against Dortmund, the sentence's is against Bayern
+    if typed and question.wants == "score" and not _between(question, f"{cand.context} {cand.text}"):
+        typed = False  # a score is between the parties asked about, each near it
     if question.qualifier is not None and _other_kind(question.qualifier, cand.text):
         contradicts = True  # "Which Russian bank": the sentence's bank is Chinese
     around = f"{cand.context} {p.title}"
@@ -197,6 +209,30 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             stated += 1
             distant += 1
     return Fit(typed, phrase, missing, distant, stated, contradicts)
+
+
+def _between(question: Question, near: str) -> bool:
+    """Whether the parties the question names are all in the sentence or beside it (a headline
+    naming them is not enough: a round-up's other matches have their own scores)."""
+    text = mention_text(near)
+    return all(mentions(text, n) for n in question.names)
+
+
+@lru_cache(maxsize=256)
+def _opponents(question: str) -> tuple[str, ...]:
+    """The parties a question names after a word of contest: "Bayern" in "against Bayern"."""
+    return tuple(m.group(1) for m in _OPPOSED.finditer(question))
+
+
+def _other_party(question: str, sentence: str, local: str) -> bool:
+    """Whether the sentence is about a contest with another party than the one asked about: the
+    asked opponent is nowhere near, and the sentence names one the question does not ("Frankfurt
+    ... against Bayern" for "when Frankfurt played Dortmund")."""
+    asked = _opponents(question)
+    if not asked or all(mentions(local, name) for name in asked):
+        return False
+    said = set(words(question))
+    return any(not set(words(m.group(1))) & said for m in _OPPOSED.finditer(sentence))
 
 
 def _by_surname(local: str, article: str, name: str) -> bool:
@@ -227,6 +263,15 @@ def _speaks(question: Question, cand: Candidate) -> bool:
     return all(mentions(near, name) for name in question.about) and all(
         mentions(around, word.removesuffix("'s")) for word in words(question.speaker) if word not in _NOT_SPEAKERS
     )
+
+
+def _reported_by(speaker: str, cand: Candidate) -> bool:
+    """Whether the sentence gives `speaker`'s words: it (or the one before it) reports speech, and
+    the speaker is named in it or its passage."""
+    if not SPEECH_VERB.search(f"{cand.text} {cand.context}") and not re.search(r"[“\"]", cand.text):
+        return False
+    around = f"{_normalized(cand.passage.text)} {mention_text(cand.context)} {mention_text(cand.text)}"
+    return all(mentions(around, w.removesuffix("'s")) for w in words(speaker) if w not in _NOT_SPEAKERS)
 
 
 @lru_cache(maxsize=256)
@@ -296,6 +341,9 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             return span is not None or quoted, span
         case "place":
             span = new(_PLACE, 1)
+            return span is not None, span
+        case "score":
+            span = new(_SCORE)
             return span is not None, span
         case "speech":
             return bool(SPEECH_VERB.search(text) or re.search(r"[“\"]", text)), None

@@ -72,8 +72,8 @@ class Gap:
 
 
 MARGIN = 2.5  # how far below the lead an added sentence may score
-FILLED = ("person", "place", "date", "number")  # answer types a lead sentence must hold
-_ASKED = {"person": "who", "place": "where", "date": "when", "number": "how much or how many"}
+FILLED = ("person", "place", "date", "number", "score")  # answer types a lead sentence must hold
+_ASKED = {"person": "who", "place": "where", "date": "when", "number": "how much or how many", "score": "the score"}
 RETYPED = 6  # untyped sentences near the bar that spaCy's entities may type, per question
 COMPLETED = 2  # untyped sentences near the bar read again with the sentence after them, per question
 CLAUSE_CANDIDATES = 8  # sentences of a compound question scored again against each of its clauses
@@ -307,6 +307,10 @@ class ExtractiveAnswerer:
         """Every candidate sentence of the best passages, scored and sorted (best first); sentences
         whose article mentions none of the names and numbers the question states are left out."""
         passages = self.passages if q.shape == "factoid" else max(2 * self.passages, len(hits))
+        # A typed fact may sit further down the passages found ("seal the Browns' 20-17 win" in the
+        # eighth): there, only sentences that hold the wanted type are read.
+        typed_only = q.shape == "factoid" and q.wants in FILLED and self.reranker is not None
+        reach = 2 * passages if typed_only else passages
         asked = {t: self.idf(t) for t in dict.fromkeys(terms(q.topic))}
         asked_total = sum(asked.values()) or 1.0
         absent: dict[str, float] = {}
@@ -314,7 +318,7 @@ class ExtractiveAnswerer:
         # The checks first: a sentence they rule out is not worth a cross-encoder pair (most of
         # a question's time).
         kept: list[tuple[Candidate, Fit]] = []
-        for cand in gather(hits, texts, passages):
+        for cand in gather(hits, texts, reach):
             p = cand.passage
             if p.article_id not in articles:
                 articles[p.article_id], used = self._article(p, texts)
@@ -324,6 +328,8 @@ class ExtractiveAnswerer:
             f = fit(q, cand, articles[p.article_id], self.outlets)
             if f.stated and f.missing == f.stated or f.contradicts:
                 continue  # the article mentions none of the names and numbers stated, or another year or kind
+            if cand.rank >= passages and not f.typed:
+                continue
             kept.append((cand, f))
         if not kept:
             return []

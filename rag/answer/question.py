@@ -19,7 +19,7 @@ from rag.lang.text import STOPWORDS, terms, words
 from rag.lang.values import OCCURRENCES
 
 Shape = Literal["factoid", "timeline", "comparison", "overview", "yesno", "summary"]
-Wants = Literal["person", "date", "number", "place", "speech", "any"]
+Wants = Literal["person", "date", "number", "place", "speech", "score", "any"]
 
 _MONTHS = "january february march april may june july august september october november december"
 _MONTH_NAMES = frozenset(_MONTHS.split())
@@ -193,7 +193,14 @@ _SHAPES: tuple[tuple[Shape, re.Pattern[str]], ...] = (
     ("summary", _SUMMARY),
     ("comparison", _COMPARISON),
 )
+# A match's score ("3-2", "20-17"): "what was the (final) score", "by what score(line)".
+_ASKS_SCORE = re.compile(
+    r"\b(?:what|which)(?:'s|’s| is| was| were)?\s+(?:the\s+)?(?:final\s+|full[- ]time\s+|half[- ]time\s+)?"
+    r"(?:score|scoreline)\b|\bby what (?:score|scoreline)\b|\bwhat did (?:\w+\s+){1,4}(?:win|lose|beat \w+) by\b",
+    re.I,
+)
 _WANTS: tuple[tuple[Wants, re.Pattern[str]], ...] = (
+    ("score", _ASKS_SCORE),
     ("date", _ASKS_DATE),
     ("number", _ASKS_NUMBER),
     ("speech", _ASKS_SPEECH),
@@ -221,6 +228,8 @@ def analyse(text: str) -> Question:
     speaker = ""
     if wants == "speech" and (m := _SPEAKER.search(text)) and len(m.group(1).split()) <= 4:
         speaker = m.group(1)
+    elif wants != "speech" and (m := _REPORTER.search(text)) and len(m.group(1).split()) <= 4:
+        speaker = m.group(1)  # "How many firms did Kevin Wolf say ...": a fact as Wolf gives it
     qualifier = (m.group(1), m.group(2).lower()) if (m := _QUALIFIED.search(text)) else None
     heads = _clause_heads(text)
     return Question(
@@ -279,6 +288,9 @@ _WHO_IS = re.compile(
     r"^\W*(?i:who(?:['’]s|\s+(?:is|was|are|were)))\s+[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*\s*(?:[?,.]|$|and\b)"
 )
 _SPEAKER = re.compile(rf"\b(?:what|how)\s+(?:did|does|do)\s+(.+?)\s+(?:{_SPEECH_VERBS})\b", re.IGNORECASE)
+_REPORTER = re.compile(
+    rf"\b(?:did|does|do|has|have|had)\s+([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)\s+(?:{_SPEECH_VERBS})\b"
+)
 _ABOUT = re.compile(r"\b(?:about|on|of)\s+(.+)$", re.IGNORECASE)
 _QUALIFIED = re.compile(r"^\W*(?i:which|what)\s+(?:[a-z]+\s+)?([A-Z][a-z]+)\s+([a-z]{3,})\b")
 

@@ -167,6 +167,14 @@ CONTESTS = (
     r"los(?:e|es|t)\s+(?:to|against)|defeated\s+by|beaten\s+by",
 )
 
+# Words that introduce the other party of a contest, a match or a dispute ("against Bayern", "v
+# Chelsea", "a win over England", "lost to Belgium", "hosted Arsenal"): the named party after them.
+OPPOSED = (
+    r"against|versus|vs\.?|v\.?|(?:win|wins|won|victory|victories|triumph|lead)\s+over|beat(?:s|en|ing)?|"
+    r"defeat(?:s|ed|ing)?|thrash(?:es|ed|ing)?|edg(?:e|es|ed|ing)|host(?:s|ed|ing)?|fac(?:e|es|ed|ing)|"
+    r"play(?:s|ed|ing)?|los(?:e|es|t|ing)\s+to|drew\s+with|draw\s+with|sued|sues|suing"
+)
+
 # Verbs that tell one transfer from either side ("Russia sold jets to China" = "China bought jets
 # from Russia"): the same event with the parties' roles swapped.
 CONVERSES: dict[str, str] = {
