@@ -246,3 +246,13 @@ def test_a_sentence_is_offered_with_the_one_after_it_which_says_who():
     pair = followed(first, {"a.txt": text})
     assert pair is not None and pair.text == text and (pair.span.start, pair.span.end) == (0, 75)
     assert followed(pair, {"a.txt": text}) is None  # nothing after the last sentence
+
+
+def test_a_sentence_that_does_the_asked_thing_to_someone_else_is_about_something_else():
+    from rag.answer.constraints import swapped
+
+    asked = "Who made the final call to hire Andonovski?"
+    assert swapped(asked, "Sporting director Matt Crocker made the final decision to hire Hayes in August.")
+    assert not swapped(asked, "Crocker hired Andonovski in 2019.")
+    assert not swapped(asked, "The search began after Andonovski left.")  # no one hired: not a veto
+    assert swapped("Who beat Chelsea?", "Arsenal beat Tottenham 2-1 on Sunday.")

@@ -27,7 +27,7 @@ from rag.lang.nations import US, names_of, nation, nations
 from rag.lang.nations import aliases as nation_aliases
 from rag.lang.spelling import max_edits
 from rag.lang.text import STOPWORDS, normalize, spoken_date, stem, terms, words
-from rag.lang.values import OPPOSED, TIME_UNITS
+from rag.lang.values import LIGHT_VERBS, OPPOSED, TIME_UNITS
 from rag.search.outlets import is_outlet
 
 _UNIT = (
@@ -233,6 +233,39 @@ def _other_party(question: str, sentence: str, local: str) -> bool:
         return False
     said = set(words(question))
     return any(not set(words(m.group(1))) & said for m in _OPPOSED.finditer(sentence))
+
+
+@lru_cache(maxsize=256)
+def roles(question: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """What the question's content verbs are done to, when that is a name: "Who made the final call
+    to hire Andonovski?" -> (("hire", {"andonovski"}),)."""
+    from rag.lang import parse
+
+    out = []
+    for tok in parse(question):
+        if tok.dep_ == "dobj" and tok.pos_ == "PROPN" and tok.head.pos_ == "VERB" and tok.head.lemma_ not in LIGHT_VERBS:
+            name = frozenset(t.lower_ for t in tok.subtree if t.pos_ == "PROPN")
+            out.append((tok.head.lemma_.lower(), name))
+    return tuple(out)
+
+
+def swapped(question: str, sentence: str) -> bool:
+    """Whether the sentence does what the question asks about to someone else: "made the final
+    decision to hire Hayes" for "who made the final call to hire Andonovski?"."""
+    asked = roles(question)
+    if not asked:
+        return False
+    from rag.lang import parse
+
+    doc = parse(sentence)
+    for verb, name in asked:
+        objects = [c for t in doc if t.lemma_.lower() == verb for c in t.children if c.dep_ == "dobj"]
+        named = [frozenset(t.lower_ for t in o.subtree if t.pos_ == "PROPN") for o in objects]
+        if any(n & name for n in named):
+            return False
+        if any(n for n in named):
+            return True
+    return False
 
 
 def _by_surname(local: str, article: str, name: str) -> bool:

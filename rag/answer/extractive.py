@@ -22,7 +22,7 @@ from rag.answer.attribution import credit
 from rag.answer.candidates import Candidate, followed, gather
 from rag.answer.citations import CitationList
 from rag.answer.compose import Features, Scored
-from rag.answer.constraints import Fit, Names, entity_phrase, fit, is_outlet, mention_text, mentions
+from rag.answer.constraints import Fit, Names, entity_phrase, fit, is_outlet, mention_text, mentions, roles, swapped
 from rag.answer.question import Question, analyse
 from rag.answer.slots import Slot, check
 from rag.core.schema import Answer, Article, Claim, Hit, Passage, Turn
@@ -75,6 +75,7 @@ MARGIN = 2.5  # how far below the lead an added sentence may score
 FILLED = ("person", "place", "date", "number", "score")  # answer types a lead sentence must hold
 _ASKED = {"person": "who", "place": "where", "date": "when", "number": "how much or how many", "score": "the score"}
 RETYPED = 6  # untyped sentences near the bar that spaCy's entities may type, per question
+ROLE_CHECKED = 4  # best sentences whose verbs' objects are read with the parser, per question
 COMPLETED = 2  # untyped sentences near the bar read again with the sentence after them, per question
 CLAUSE_CANDIDATES = 8  # sentences of a compound question scored again against each of its clauses
 VERB_WEIGHT = 0.5  # logits a yes/no question's verbs must add to a sentence that says them otherwise
@@ -368,6 +369,7 @@ class ExtractiveAnswerer:
             score = base + (self.weights.score(features) - base) * (1.0 if self.reranker is not None else 0.1)
             out.append(Scored(cand, score, f, features))
         out.sort(key=lambda s: -s.score)
+        out = self._unswapped(q, out)
         if q.wants in FILLED and self.reranker is not None:
             out = self._retype(q, out)
             out = self._complete(q, ce_query, out, texts)
@@ -386,6 +388,18 @@ class ExtractiveAnswerer:
             scores = self.reranker.score(part, [shown[i] for i in best])  # type: ignore[union-attr]
             for i, x in zip(best, scores, strict=True):
                 out[i] = max(out[i], float(x))
+        return out
+
+    def _unswapped(self, q: Question, ranked: list[Scored]) -> list[Scored]:
+        """The best sentences without those that do what is asked to another name than the asked one
+        ("hire Hayes" for "hire Andonovski"): read with the parser, so only the few near the bar."""
+        if not roles(q.text):
+            return ranked
+        out = []
+        for n, item in enumerate(ranked):
+            if n < ROLE_CHECKED and item.score >= self.floor - MARGIN and swapped(q.text, item.cand.text):
+                continue
+            out.append(item)
         return out
 
     def _retype(self, q: Question, ranked: list[Scored]) -> list[Scored]:
