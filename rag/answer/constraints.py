@@ -259,7 +259,14 @@ def swapped(question: str, sentence: str) -> bool:
 
     doc = parse(sentence)
     for verb, name in asked:
-        objects = [c for t in doc if t.lemma_.lower() == verb for c in t.children if c.dep_ == "dobj"]
+        # The small parser sometimes reads the object after a score as an adverb: "beat Tottenham 2-1".
+        objects = [
+            c
+            for t in doc
+            if t.lemma_.lower() == verb
+            for c in t.children
+            if c.dep_ == "dobj" or (c.dep_ == "npadvmod" and c.pos_ == "PROPN" and c.i == t.i + 1)
+        ]
         named = [frozenset(t.lower_ for t in o.subtree if t.pos_ == "PROPN") for o in objects]
         if any(n & name for n in named):
             return False
