@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from rag.lang import contrast_group, number_value, ordinal_value, parse, rivals
+from rag.lang import contrast_group, nation, number_value, ordinal_value, parse, rivals
 from rag.lang.values import CONTRASTS, NUMBER_WORDS, ORDINAL_PATTERN, TIME_UNITS
 
-Kind = Literal["ordinal", "edition", "year", "quantity", "measure", "contrast", "field"]
+Kind = Literal["ordinal", "edition", "year", "quantity", "measure", "contrast", "field", "named"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,27 @@ def slots(question: str) -> tuple[Slot, ...]:
             out.append(Slot("contrast", str(group), head_lemma, tok.text))
             continue
         if (
+            tok.dep_ == "compound"
+            and tok.pos_ == "PROPN"
+            and head.pos_ == "NOUN"
+            and tok.i < head.i
+            and head_lemma not in TIME_UNITS
+            and not any(t.dep_ == "compound" and t.pos_ == "PROPN" for t in doc[tok.i + 1 : head.i])
+        ):
+            # "Champions League titles", "the October friendlies": a name that picks one kind of the noun
+            name = sorted(
+                {t for c in head.children if c.dep_ == "compound" and c.pos_ == "PROPN" for t in c.subtree},
+                key=lambda t: t.i,
+            )
+            written = "".join(t.text_with_ws for t in name).strip()
+            # A nation is read by `constraints` (by every name); an acronym ("AI training") is often a
+            # field rather than a name: only a written-out name makes the slot.
+            if nation(written) is None and not any(nation(t.text) for t in name) and any(
+                t.text[:1].isupper() and t.text[1:].islower() for t in name
+            ):
+                out.append(Slot("named", written.lower(), head_lemma, f"{written} {head.text}"))
+                continue
+        if (
             tok.dep_ == "pobj"
             and head.lower_ in ("in", "for")
             and head.head.pos_ in _NOUNS
@@ -150,6 +171,14 @@ def check(slot: Slot, sentence: str, around: str) -> Verdict:
             for m in re.finditer(rf"\b{head}\w{{0,2}}\s+(?:in|for)\s+(?:the\s+)?([A-Za-z][\w-]+)", sentence, re.I):
                 if m.group(1).lower() not in _FUNCTION_WORDS:
                     return "contradicts"  # "the prize in physics" for "the prize in chemistry"
+            return "absent"
+        case "named":
+            if re.search(rf"\b{re.escape(slot.value)}\b", near, re.IGNORECASE):
+                return "meets"
+            head = re.escape(slot.head)
+            for m in re.finditer(rf"((?:[A-Z][\w’'&.-]*\s+){{1,3}})(?i:{head})\w{{0,3}}\b", sentence):
+                if any(w.lower() not in _FUNCTION_WORDS for w in m.group(1).split()):
+                    return "contradicts"  # "six WSL titles" for "Champions League titles"
             return "absent"
     return "absent"
 
