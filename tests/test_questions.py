@@ -47,7 +47,7 @@ def test_the_question_proper_is_found_inside_the_message(message, proper):
 
 
 def test_typed_slots_and_their_contradictions():
-    (season,) = slots("When does the fourth season of The Crown premiere?")
+    (season,) = [s for s in slots("When does the fourth season of The Crown premiere?") if s.kind != "named"]
     assert (season.kind, season.value, season.head) == ("ordinal", "4", "season")
     assert check(season, "The third season premieres on November 17.", "") == "contradicts"
     assert check(season, "Season 4 arrives in November.", "") == "meets"
@@ -183,7 +183,7 @@ def test_a_wh_question_behind_a_lead_in_is_no_yes_no_question():
 
 
 def test_a_measure_that_qualifies_a_noun_is_a_slot():
-    (yield_,) = slots("What was the 30-year Treasury yield after the report?")
+    (yield_,) = [s for s in slots("What was the 30-year Treasury yield after the report?") if s.kind != "named"]
     assert (yield_.kind, yield_.value, yield_.head) == ("measure", "30 year", "yield")
     assert check(yield_, "After the reports, the 10-year Treasury yield rose to 4.7 per cent.", "") == "contradicts"
     assert check(yield_, "The 30-year Treasury yield rose.", "") == "meets"

@@ -205,7 +205,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         verdict = check(slot, cand.text, around)
         if verdict == "contradicts" and not (slot.kind == "year" and question.compound):
             contradicts = True  # the third season for the fourth, the men's final for the women's
-        elif verdict == "absent" and slot.kind != "year":  # years are counted with the numbers above
+        elif verdict == "absent" and slot.kind not in ("year", "named"):  # counted with the numbers and names
             stated += 1
             distant += 1
     return Fit(typed, phrase, missing, distant, stated, contradicts)

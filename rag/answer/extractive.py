@@ -553,7 +553,7 @@ def _refusal(
             )
         )
         missing = [n for n in q.names + tuple(sorted(q.numbers)) if not mentions(present, n)]
-        missing += [s.text for s in q.slots if s.kind != "year" and check(s, present, "") != "meets"]
+        missing += [s.text for s in q.slots if s.kind not in ("year", "named") and check(s, present, "") != "meets"]
         if missing:
             listed = ", ".join(f"“{m}”" for m in dict.fromkeys(missing[:4]))
             text = f"The articles don't say. None of the passages that come closest mentions {listed}."
