@@ -305,7 +305,11 @@ def format_answer(answer: Answer, width: int = 100) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    settings_help = "\n".join(f"  {env:<32} {doc} (default: {default})" for env, default, doc in Settings.describe())
+    settings_help = "\n".join(
+        (f"\n  [{section}]\n" if n == 0 or section != Settings.describe()[n - 1][0] else "")
+        + f"  {env:<32} {doc} (default: {default})"
+        for n, (section, env, default, doc) in enumerate(Settings.describe())
+    )
     p = argparse.ArgumentParser(
         prog="python -m rag",
         description="Dossier: ask questions about a folder of news articles and get cited answers.",

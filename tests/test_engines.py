@@ -4,7 +4,6 @@ search with filters, incremental sync; then the whole assistant on Milvus."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -154,7 +153,7 @@ def test_the_assistant_answers_the_same_on_milvus(milvus_server, tmp_path):
 
     settings = Settings.from_env(environ={}, corpus_dir=PROJECT_DIR / "seeds", index_dir=tmp_path / "index")
     faiss = Assistant.open(settings)
-    milvus = Assistant(dataclasses.replace(settings, store="milvus"))
+    milvus = Assistant(settings.replace(store="milvus"))
     assert milvus.retriever.engine.describe().startswith("milvus 2.5.1 at 127.0.0.1:")
     for question in (
         "Which Chinese bank stopped accepting yuan payments from Russia?",

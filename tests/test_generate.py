@@ -278,6 +278,6 @@ def test_each_backend_s_failures_name_its_own_settings():
     from rag.generate.server import describe_failure
 
     timeout = TimeoutError("took too long")
-    local = describe_failure(timeout, Settings(), "local")
+    local = describe_failure(timeout, Settings.of(), "local")
     assert "DOSSIER_LOCAL_MODEL" in local and "server" not in local and "api.openai.com" not in local
-    assert "model server" in describe_failure(timeout, Settings(), "openai")
+    assert "model server" in describe_failure(timeout, Settings.of(), "openai")

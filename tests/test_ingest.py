@@ -199,7 +199,7 @@ def test_pages_and_feeds_are_added_by_url(site, tmp_path):
     from rag.core.settings import Settings
     from rag.ingest.fetch import add_feed, add_url
 
-    settings = Settings(corpus_dir=tmp_path / "corpus", fetch_private=True)
+    settings = Settings.of(corpus_dir=tmp_path / "corpus", fetch_private=True)
     first = add_url(f"{site}/moved", settings)  # a redirect to the AMP page
     (article,) = parse(first.path.name, read_source(first.path, 10**6))
     assert article.title == "Port of Vladivostok handles record cargo" and article.url == f"{site}/news/amp"
@@ -216,13 +216,13 @@ def test_fetching_is_limited_to_public_http_and_the_size_cap(site, tmp_path):
     from rag.core.settings import Settings
     from rag.ingest.fetch import add_url
 
-    settings = Settings(corpus_dir=tmp_path / "corpus")
+    settings = Settings.of(corpus_dir=tmp_path / "corpus")
     with pytest.raises(CorpusError, match="private network"):
         add_url(f"{site}/news/amp", settings)  # 127.0.0.1: refused unless allowed
     for url in ("file:///etc/passwd", "ftp://example.com/x", "javascript:alert(1)"):
         with pytest.raises(CorpusError, match="only http"):
             add_url(url, settings)
-    small = Settings(corpus_dir=tmp_path / "corpus", fetch_private=True, max_file_bytes=500)
+    small = Settings.of(corpus_dir=tmp_path / "corpus", fetch_private=True, max_file_bytes=500)
     with pytest.raises(CorpusError, match="limit"):
         add_url(f"{site}/news/amp", small)
     assert not (tmp_path / "corpus").exists()
@@ -242,7 +242,7 @@ def test_a_corpus_folder_of_saved_pages_and_pdfs_is_indexed_through_the_upload_i
     for page in PAGES.glob("*.html"):
         (corpus / page.name).write_bytes(page.read_bytes())
     (corpus / "brief.pdf").write_bytes(_pdf(["Yuan briefing", "The yuan rose against the ruble in March."]))
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", embedding_model="hashing-test")
+    settings = Settings.of(corpus_dir=corpus, index_dir=tmp_path / "index", embedding_model="hashing-test")
     report = build(settings, HashingEmbedder)
     assert not report.skipped, report.skipped
     index = load(settings.index_dir, settings.embedder_id)

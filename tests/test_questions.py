@@ -261,7 +261,9 @@ def test_a_sentence_that_does_the_asked_thing_to_someone_else_is_about_something
 def test_a_name_that_picks_one_kind_of_a_noun_is_a_slot():
     titles = next(s for s in slots("How many Champions League titles has Emma Hayes won?") if s.kind == "named")
     assert (titles.value, titles.head) == ("champions league", "title")
-    assert check(titles, "Hayes, who previously won six WSL titles in England, will coach the U.S.", "") == "contradicts"
+    assert (
+        check(titles, "Hayes, who previously won six WSL titles in England, will coach the U.S.", "") == "contradicts"
+    )
     assert check(titles, "Hayes won two Champions League titles.", "") == "meets"
     assert check(titles, "Hayes has won many titles.", "") == "absent"
     # Nations are read elsewhere (by every name); an acronym is often a field ("AI training").

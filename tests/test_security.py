@@ -52,7 +52,7 @@ def test_exported_markdown_escapes_article_text():
 
 
 def test_the_operator_key_goes_only_to_the_operator_server():
-    operator = Settings(
+    operator = Settings.of(
         llm_base_url="http://models.internal:8000/v1", llm_api_key="sk-operator", ui_llm_settings="open"
     )
     assert operator.for_visitor(base_url="http://evil.test/v1").llm_api_key == ""
@@ -62,10 +62,10 @@ def test_the_operator_key_goes_only_to_the_operator_server():
 
 
 def test_a_configured_key_locks_the_model_server_settings_by_default():
-    operator = Settings(llm_base_url="http://models.internal:8000/v1", llm_api_key="sk-operator")
+    operator = Settings.of(llm_base_url="http://models.internal:8000/v1", llm_api_key="sk-operator")
     assert operator.llm_locked
     assert operator.for_visitor(base_url="http://169.254.169.254/latest", model="x") == operator  # no SSRF
-    assert not Settings().llm_locked and Settings(ui_llm_settings="locked").llm_locked
+    assert not Settings.of().llm_locked and Settings.of(ui_llm_settings="locked").llm_locked
     env = Settings.from_env(environ={"OPENAI_API_KEY": "sk-env"})
     assert env.llm_api_key == "sk-env" and env.llm_locked  # the usual variable counts as configured
 
@@ -98,7 +98,7 @@ def test_a_visitor_typed_server_never_receives_the_operator_key(monkeypatch):
 
 def test_a_visitor_picks_a_model_file_by_name_only(tmp_path):
     (tmp_path / "small.gguf").write_bytes(b"GGUF")
-    settings = Settings(models_dir=tmp_path)
+    settings = Settings.of(models_dir=tmp_path)
     assert settings.visitor_models() == ["small.gguf"]
     assert settings.for_visitor(local_model="small.gguf").local_model == str(tmp_path / "small.gguf")
     for probe in ("/etc/passwd", "../small.gguf", str(tmp_path / "small.gguf"), "missing.gguf"):
@@ -109,7 +109,7 @@ def test_a_visitor_picks_a_model_file_by_name_only(tmp_path):
 def test_secrets_in_a_base_url_are_never_shown():
     url = "http://user:sk-secret@models.internal:8000/v1?api_key=sk-query#frag"
     assert public_url(url) == "http://models.internal:8000/v1"
-    message = describe_failure(ConnectionError("refused"), Settings(llm_base_url=url))
+    message = describe_failure(ConnectionError("refused"), Settings.of(llm_base_url=url))
     assert "sk-" not in message and "models.internal:8000" in message
 
 
@@ -326,7 +326,7 @@ def test_dns_rebinding_cannot_reach_this_machine(local_server, tmp_path):
         calls.append(host)
         return ["192.88.99.1"] if len(calls) == 1 else ["127.0.0.1"]  # a global address first
 
-    settings = Settings(corpus_dir=tmp_path, fetch_timeout=2)
+    settings = Settings.of(corpus_dir=tmp_path, fetch_timeout=2)
     with pytest.raises(CorpusError):
         fetch(f"http://rebind.test:{local_server}/secret.html", settings, resolver=rebinding)
     assert calls == ["rebind.test"] and _Counting.hits == []
@@ -339,13 +339,13 @@ def test_ipv6_forms_of_a_private_ipv4_address_are_refused(address, tmp_path):
     from rag.ingest.fetch import fetch
 
     with pytest.raises(CorpusError, match="private network"):
-        fetch("http://six.test/", Settings(corpus_dir=tmp_path), resolver=lambda host, port: [address])
+        fetch("http://six.test/", Settings.of(corpus_dir=tmp_path), resolver=lambda host, port: [address])
 
 
 def test_the_pinned_connection_keeps_the_host_name(local_server, tmp_path):
     from rag.ingest.fetch import fetch
 
-    settings = Settings(corpus_dir=tmp_path, fetch_private=True)
+    settings = Settings.of(corpus_dir=tmp_path, fetch_private=True)
     page = fetch(f"http://news.test:{local_server}/a", settings, resolver=lambda host, port: ["127.0.0.1"])
     assert b"secret" in page.data and _Counting.hits == [f"news.test:{local_server}"]
 
@@ -360,7 +360,7 @@ def test_a_compression_bomb_stops_at_the_size_cap(local_server, tmp_path, monkey
     from rag.ingest.fetch import fetch
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    settings = Settings(corpus_dir=tmp_path, fetch_private=True, max_file_bytes=1_000_000)
+    settings = Settings.of(corpus_dir=tmp_path, fetch_private=True, max_file_bytes=1_000_000)
     with pytest.raises(CorpusError, match="limit"):
         fetch(f"http://127.0.0.1:{local_server}/bomb", settings)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 40_000  # KB: never inflated whole
@@ -371,11 +371,11 @@ def test_malformed_addresses_are_messages(url, tmp_path):
     from rag.ingest.fetch import fetch
 
     with pytest.raises(CorpusError):
-        fetch(url, Settings(corpus_dir=tmp_path, fetch_timeout=2))
+        fetch(url, Settings.of(corpus_dir=tmp_path, fetch_timeout=2))
 
 
 def test_the_app_answers_only_to_its_own_host_names():
-    settings = Settings(allowed_hosts="dossier.team.lan")
+    settings = Settings.of(allowed_hosts="dossier.team.lan")
     for host in ("localhost:8501", "127.0.0.1:8501", "[::1]:8501", "dossier.team.lan:8501", ""):
         assert settings.host_allowed(host), host
     for host in ("evil.example:8601", "evil.example", "127.0.0.1.evil.example:8501", "[::2]:8501"):
@@ -384,10 +384,10 @@ def test_the_app_answers_only_to_its_own_host_names():
 
 def test_a_server_url_with_secrets_is_locked_and_never_prefilled():
     url = "http://svc:hunter2@llm.internal:8080/v1?token=SECRETQ"
-    settings = Settings(llm_base_url=url)
+    settings = Settings.of(llm_base_url=url)
     assert settings.llm_locked  # credentials in the URL: visitors cannot repoint it
     assert public_url(url) == "http://llm.internal:8080/v1" and public_url("http://h:8712:80/v1")
-    opened = Settings(llm_base_url=url, ui_llm_settings="open")
+    opened = Settings.of(llm_base_url=url, ui_llm_settings="open")
     assert opened.for_visitor(base_url=public_url(url)).llm_base_url == url  # the shown form means the operator's
 
 
@@ -406,7 +406,9 @@ def test_an_index_whose_manifest_drops_its_checksums_is_refused(tmp_path):
     from rag.index.build import build
     from tests.conftest import HashingEmbedder
 
-    settings = Settings(corpus_dir=PROJECT_DIR / "seeds", index_dir=tmp_path / "index", embedding_model="hashing-test")
+    settings = Settings.of(
+        corpus_dir=PROJECT_DIR / "seeds", index_dir=tmp_path / "index", embedding_model="hashing-test"
+    )
     build(settings, HashingEmbedder)
     generation = store.live_generation(settings.index_dir)
     assert generation.stat().st_mode & 0o077 == 0  # private to the account that runs Dossier
@@ -500,7 +502,7 @@ def test_a_stream_kept_alive_by_pings_is_cut_off_at_the_deadline():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pinging)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings = Settings(llm_base_url=f"http://127.0.0.1:{server.server_port}/v1", llm_model="tiny", llm_timeout=1.0)
+    settings = Settings.of(llm_base_url=f"http://127.0.0.1:{server.server_port}/v1", llm_model="tiny", llm_timeout=1.0)
     began = time.monotonic()
     try:
         with pytest.raises(Exception, match="timeout|timed out"):

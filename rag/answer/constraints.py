@@ -56,7 +56,9 @@ _DATE = re.compile(
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A name's word may have a capital inside: "McTominay", "O'Neill", "DeChambeau".
-_NAME_WORD = r"[A-Z][a-z’'.-]+(?:[A-Z][a-z’'.-]+)?"
+# A full stop ends a name word only before a lower-case word or in an initial ("Jr. said", "J. K.
+# Rowling", "Dr. Fauci"), never across a sentence end ("Arun Chandrasekaran. He said").
+_NAME_WORD = r"(?:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?(?:\.(?!\s+[A-Z]))?|[A-Z][a-z]?\.)"
 _NAME = re.compile(rf"\b{_NAME_WORD}(?:\s+(?:de |van |von |al-|bin )?{_NAME_WORD})+|\b[A-Z]{{2,}}\b")
 # A match's score: "3-2", "20-17", "12–11" (not "2023-24", a "4-3-3" formation or "7-10 days").
 _SCORE = re.compile(
@@ -187,7 +189,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             contradicts = contradicts or (bool(_YEAR.fullmatch(number)) and not question.compound)
     if typed and question.wants == "speech" and p.kind == "article" and question.shape != "summary":
         typed = _speaks(question, cand)
-    elif typed and question.speaker and p.kind == "article":
+    elif typed and question.speaker and question.wants != "speech" and p.kind == "article":
         typed = _reported_by(question.speaker, cand)  # "how many firms did Wolf say": Wolf's figure
     if typed and (asked := _asked_currencies(question.text)):
         typed = _same_currency(asked, cand)
@@ -243,7 +245,12 @@ def roles(question: str) -> tuple[tuple[str, frozenset[str]], ...]:
 
     out = []
     for tok in parse(question):
-        if tok.dep_ == "dobj" and tok.pos_ == "PROPN" and tok.head.pos_ == "VERB" and tok.head.lemma_ not in LIGHT_VERBS:
+        if (
+            tok.dep_ == "dobj"
+            and tok.pos_ == "PROPN"
+            and tok.head.pos_ == "VERB"
+            and tok.head.lemma_ not in LIGHT_VERBS
+        ):
             name = frozenset(t.lower_ for t in tok.subtree if t.pos_ == "PROPN")
             out.append((tok.head.lemma_.lower(), name))
     return tuple(out)

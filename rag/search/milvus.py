@@ -65,7 +65,9 @@ def lite_folder(settings: Settings) -> Path:
     """Where `milvus-lite==2.5.1` was installed (`pip install --no-deps --target ...`): not on the
     import path, since langchain-milvus pulls milvus-lite 3.x (a pure-Python rewrite) under the
     same name."""
-    return Path(settings.milvus_lite_dir) if settings.milvus_lite_dir else Path(sys.prefix) / "milvus-lite"
+    return (
+        Path(settings.milvus.milvus_lite_dir) if settings.milvus.milvus_lite_dir else Path(sys.prefix) / "milvus-lite"
+    )
 
 
 # The server runs under a small shell that stops it when this process is gone, however it ended:
@@ -443,14 +445,21 @@ def _host(uri: str) -> str:
 def open_milvus(settings: Settings, dimension: int) -> MilvusEngine:
     """The Milvus engine the settings name: the server at `milvus_uri`, or the bundled one started
     now with its data file in the index folder."""
-    options: dict[str, Any] = {"bm25": (settings.bm25_k1, settings.bm25_b), "index": settings.milvus_index}
-    if settings.milvus_uri:
+    options: dict[str, Any] = {
+        "bm25": (settings.search.bm25_k1, settings.search.bm25_b),
+        "index": settings.milvus.milvus_index,
+    }
+    if settings.milvus.milvus_uri:
         return MilvusEngine(
-            settings.milvus_uri, settings.milvus_collection, dimension, settings.milvus_token, **options
+            settings.milvus.milvus_uri,
+            settings.milvus.milvus_collection,
+            dimension,
+            settings.milvus.milvus_token,
+            **options,
         )
-    server = _bundled(str(lite_folder(settings)), str(settings.index_dir / "milvus.db"))
+    server = _bundled(str(lite_folder(settings)), str(settings.index.index_dir / "milvus.db"))
     described = f"milvus {LITE_VERSION} at {server.address}"
-    return MilvusEngine(server.uri, settings.milvus_collection, dimension, described=described, **options)
+    return MilvusEngine(server.uri, settings.milvus.milvus_collection, dimension, described=described, **options)
 
 
 _SERVERS: dict[tuple[str, str], BundledServer] = {}

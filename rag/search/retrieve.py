@@ -54,7 +54,7 @@ class Retriever:
         self.reranker = reranker
         # The collection's term statistics (the answerer weighs words by them), and the default
         # engine's lexical index.
-        self.bm25 = BM25([embedding_text(p) for p in index.passages], settings.bm25_k1, settings.bm25_b)
+        self.bm25 = BM25([embedding_text(p) for p in index.passages], settings.search.bm25_k1, settings.search.bm25_b)
         self.engine: SearchEngine = engine or LocalEngine(index.passages, index.vectors, self.bm25)
         self._passages = {p.id: p for p in index.passages}
         self.publishers = frozenset(p.publisher.lower() for p in index.passages if p.publisher)
@@ -89,7 +89,7 @@ class Retriever:
         passages higher, by a third ranking in the fusion. A `broad` question (a timeline, a
         comparison) is about a theme more than its words: BM25 then weighs no more than the
         embedding."""
-        k = k or self.settings.top_k
+        k = k or self.settings.search.top_k
         if voice is not None:
             if mode != "lexical" and query_vector is None and self.embedder is not None:
                 query_vector = self.embed_query(query)
@@ -106,8 +106,8 @@ class Retriever:
             rest = self.search(query, k, filters, mode, query_vector, rerank=rerank, outlets=outlets, broad=broad)
             seen = {h.passage.id for h in voiced}
             return (voiced + [h for h in rest if h.passage.id not in seen])[:k]
-        mode = mode or self.settings.retrieval_mode
-        n = max(self.settings.candidates, k)
+        mode = mode or self.settings.search.retrieval_mode
+        n = max(self.settings.search.candidates, k)
         vector = None
         if mode in ("hybrid", "dense") and len(self.index.passages):
             vector = self.embed_query(query) if query_vector is None else query_vector
@@ -116,9 +116,9 @@ class Retriever:
         fusion = Fusion(s.rrf_k, s.dense_weight, min(s.lexical_weight, s.dense_weight) if broad else s.lexical_weight)
         found = self.engine.search(query, vector, n, filters, mode, fusion)
         fused = self._with_outlets([r for r in found if r.id in self._passages], outlets)
-        if not rerank or self.reranker is None or self.settings.rerank_candidates == 0:
+        if not rerank or self.reranker is None or self.settings.search.rerank_candidates == 0:
             return self._collapse(fused, k)
-        return self.rerank(query, self._collapse(fused, max(k, self.settings.rerank_candidates)), k)
+        return self.rerank(query, self._collapse(fused, max(k, self.settings.search.rerank_candidates)), k)
 
     def _rerank_text(self, p: Passage) -> str:
         """What the cross-encoder reads: the passage with its title; an inline note also with the
@@ -131,7 +131,7 @@ class Retriever:
         """The cross-encoder's order (optionally fused with the hybrid order by reciprocal rank)."""
         assert self.reranker is not None
         logits = self.reranker.score(query, [self._rerank_text(h.passage) for h in hits])
-        ranked = fused_order(logits, self.settings.rrf_k, self.settings.rerank_hybrid_weight)[:k]
+        ranked = fused_order(logits, self.settings.search.rrf_k, self.settings.search.rerank_hybrid_weight)[:k]
         return [replace(hits[i], rerank=float(logits[i])) for i in ranked]
 
     def named_outlets(self, names: Iterable[str]) -> frozenset[str]:
@@ -142,9 +142,9 @@ class Retriever:
         """The engine's ranking as hits, the passages of the outlets a question names lifted by a
         third ranking in the fusion."""
         scores = {r.id: r.score for r in found}
-        if outlets and self.settings.outlet_weight:
+        if outlets and self.settings.search.outlet_weight:
             own = [r.id for r in found if (self._passages[r.id].publisher or "").lower() in outlets]
-            for pid, extra in rrf([(self.settings.outlet_weight, own)], self.settings.rrf_k).items():
+            for pid, extra in rrf([(self.settings.search.outlet_weight, own)], self.settings.search.rrf_k).items():
                 scores[pid] += extra
         order = sorted(found, key=lambda r: -scores[r.id])
         return [Hit(self._passages[r.id], scores[r.id], dense=r.dense, lexical=r.lexical) for r in order]
