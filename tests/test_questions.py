@@ -268,3 +268,12 @@ def test_a_name_that_picks_one_kind_of_a_noun_is_a_slot():
     assert check(titles, "Hayes has won many titles.", "") == "absent"
     # Nations are read elsewhere (by every name); an acronym is often a field ("AI training").
     assert not [s for s in slots("How many US doctors have formal AI training?") if s.kind == "named"]
+
+
+def test_two_accounts_borne_out_as_given_do_not_clash():
+    from rag.answer.verdicts import asks_discord
+
+    assert asks_discord("Between the Verge report and the TechCrunch article, was there an inconsistency in X?")
+    assert asks_discord("Was there a discrepancy in the bonus between the two reports?")
+    assert not asks_discord("Did the TechCrunch article contradict the Verge report on X?")  # states the clash
+    assert not asks_discord("Was there a change in the portrayal of X between the two reports?")

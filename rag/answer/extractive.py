@@ -196,6 +196,9 @@ class ExtractiveAnswerer:
                 )
             elif weak:
                 opening = "No: " + "; ".join(f"{s.outlet} does not bear out “{s.claim}”" for s in weak) + "."
+            elif verdicts.asks_discord(q.text):
+                outlets = " and ".join(dict.fromkeys(s.outlet for s, _ in found))
+                opening = f"No: {outlets} each bear out the account the question gives; they do not clash."
             else:
                 opening = "Yes: " + " and ".join(dict.fromkeys(s.outlet for s, _ in found)) + " bear it out."
         else:

@@ -15,14 +15,13 @@ from typing import Literal
 from rag.answer.followups import asked_voice, entities
 from rag.answer.slots import Slot, slots
 from rag.lang import parse
-from rag.lang.text import STOPWORDS, terms, words
+from rag.lang.text import MONTHS, STOPWORDS, terms, words
 from rag.lang.values import OCCURRENCES
 
 Shape = Literal["factoid", "timeline", "comparison", "overview", "yesno", "summary"]
 Wants = Literal["person", "date", "number", "place", "speech", "score", "any"]
 
-_MONTHS = "january february march april may june july august september october november december"
-_MONTH_NAMES = frozenset(_MONTHS.split())
+_MONTH_NAMES = frozenset(m.lower() for m in MONTHS)
 _OVERVIEW = re.compile(
     r"\b(what (is|are) (this|the|these) (collection|corpus|articles?|set of articles|documents?|sources?)( all)? about|"
     r"what (do|does) (the|these|this) (articles?|collection|corpus|documents?) (cover|contain|discuss|say overall)|"

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Literal
 
 from rag.lang import contrast_group, nation, number_value, ordinal_value, parse, rivals
+from rag.lang.text import MONTHS
 from rag.lang.values import CONTRASTS, NUMBER_WORDS, ORDINAL_PATTERN, TIME_UNITS
 
 Kind = Literal["ordinal", "edition", "year", "quantity", "measure", "contrast", "field", "named"]
@@ -86,7 +87,13 @@ def slots(question: str) -> tuple[Slot, ...]:
             out.append(Slot("quantity", _plain(amount), head_lemma, f"{written} {head.text}"))
             continue
         number = number_value(tok.text) if tok.text.isdigit() or tok.text.islower() else None
-        if number is not None and tok.dep_ in ("nummod", "appos", "npadvmod") and head_lemma and tok.i > head.i:
+        if (
+            number is not None
+            and tok.dep_ in ("nummod", "appos", "npadvmod")
+            and head_lemma
+            and tok.i > head.i
+            and head.text not in MONTHS  # "October 31" is a date, not the 31st October
+        ):
             # "Season 4", "Week 13" ("One" in "One Belt One Road" is a name, not an edition)
             out.append(Slot("edition", str(int(number)), head_lemma, f"{head.text} {tok.text}"))
             continue

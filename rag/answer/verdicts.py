@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rag.lang import parse
-from rag.lang.values import CONTESTS, CONVERSES, LIGHT_VERBS, NEGATION, OPPOSITES, RELATION
+from rag.lang.values import CONTESTS, CONVERSES, DISCORD, LIGHT_VERBS, NEGATION, OPPOSITES, RELATION
 
 _NEGATION = re.compile(NEGATION, re.IGNORECASE)
 _SIDES = tuple((re.compile(rf"\b(?:{a})\b", re.I), re.compile(rf"\b(?:{b})\b", re.I)) for a, b, _, _ in OPPOSITES)
@@ -171,6 +171,14 @@ class Side:
     """The outlet the side is attributed to, as the question names it."""
     claim: str
     """What that outlet is said to report."""
+
+
+_DISCORD = re.compile(rf"\b(?:{DISCORD})\b", re.IGNORECASE)
+
+
+def asks_discord(question: str) -> bool:
+    """Whether a two-sided question asks if its accounts clash ("was there a discrepancy between")."""
+    return bool(_DISCORD.search(question))
 
 
 def sides(question: str, outlets: Iterable[str]) -> list[Side]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rag.core.errors import CorpusError
 from rag.core.schema import Article, Kind, Segment
-from rag.lang.text import iter_lines, normalize, trim, words
+from rag.lang.text import MONTHS, iter_lines, normalize, trim, words
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 
@@ -107,25 +107,11 @@ _PUBLISHED_BY = re.compile(r"^Published by (?P<outlet>[^.]{2,80})$")  # an outle
 _SOURCE_URL = re.compile(r"^Source: (?P<url>https?://\S{3,2000})$")  # where a fetched page came from
 _TITLE_PUBLISHER = re.compile(r"(?<!\s)\s*+\[(?P<publisher>[^\[\]]{2,60})\]\s*+$")
 
+# Month names and their abbreviations ("Sept", "Oct") -> 1..12.
 _MONTHS = {
     name: i + 1
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for name in names
+    for i, month in enumerate(MONTHS)
+    for name in {month.lower(), month[:3].lower(), "sept" if month == "September" else month[:3].lower()}
 }
 _MONTH = r"(?P<month>[A-Za-z]{3,9})\.?"
 _DATE_PATTERNS = [

@@ -146,7 +146,7 @@ def iter_lines(text: str, start: int = 0, end: int | None = None) -> Iterator[tu
         pos += len(line)
 
 
-_MONTHS = "January February March April May June July August September October November December".split()
+MONTHS = tuple("January February March April May June July August September October November December".split())
 
 
 def spoken_date(iso: str | None) -> str:
@@ -155,6 +155,6 @@ def spoken_date(iso: str | None) -> str:
         return ""
     try:
         year, month, day = iso.split("-")
-        return f"{_MONTHS[int(month) - 1]} {int(day)}, {year}"
+        return f"{MONTHS[int(month) - 1]} {int(day)}, {year}"
     except (ValueError, IndexError):
         return iso

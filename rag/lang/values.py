@@ -156,6 +156,11 @@ OPPOSITES: tuple[tuple[str, str, str, str], ...] = (
 )
 RELATION = len(OPPOSITES) - 1
 
+# Asking whether two accounts clash ("was there an inconsistency / a discrepancy between A's report
+# and B's?"): when each account is borne out as the question gives it, they do not clash. ("Did B
+# contradict A?" and "was there a change?" state or imply the clash, and are not read so.)
+DISCORD = r"inconsisten(?:t|cy|cies)|discrepanc(?:y|ies)|disagree(?:d|ment|ments)?"
+
 # Verbs that carry little of a proposition's meaning ("did they *make* a deal", "*take* part"): the
 # noun does. Not required of a sentence that settles a yes/no question.
 LIGHT_VERBS = frozenset("be do have get make take give go come put set keep let say tell".split())
