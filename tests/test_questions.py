@@ -277,3 +277,18 @@ def test_two_accounts_borne_out_as_given_do_not_clash():
     assert asks_discord("Was there a discrepancy in the bonus between the two reports?")
     assert not asks_discord("Did the TechCrunch article contradict the Verge report on X?")  # states the clash
     assert not asks_discord("Was there a change in the portrayal of X between the two reports?")
+
+
+def test_an_articles_lead_speaks_of_what_its_headline_names():
+    from rag.answer.compose import lead_span
+    from rag.core.schema import Passage
+
+    text = (
+        "Stay ahead of the trend in fashion and beyond with our free weekly newsletter today. "
+        "Taylor Swift has revealed when her relationship with Travis Kelce really started."
+    )
+    sentences = ((0, 84), (85, len(text)))
+    title = "Taylor Swift reveals secret start to her relationship with Travis Kelce"
+    passage = Passage("a#0", "a.txt", "a", title, None, None, "article", 0, len(text), text, sentences)
+    lead = lead_span(passage, {"a.txt": text})
+    assert text[lead.start : lead.end].startswith("Taylor Swift has revealed")

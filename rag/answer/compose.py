@@ -149,12 +149,16 @@ def describe(articles: Sequence[Article]) -> str:
 
 
 def lead_span(p: Passage, texts: Mapping[str, str]) -> Span:
-    """The first real sentence of a passage (an article's lead)."""
+    """An article's lead in its first passage: the first real sentence that speaks of what the
+    headline names (a newsletter sign-up or a photo credit before it does not), else the first
+    real sentence."""
     text = texts[p.source]
-    for s, e in p.sentences:
-        if len(text[s:e].split()) >= 8:
+    real = [(s, e) for s, e in p.sentences if len(text[s:e].split()) >= 8]
+    headline = set(terms(p.title))
+    for s, e in real:
+        if headline & set(terms(text[s:e])):
             return Span(p, s, e)
-    return Span(p, *p.sentences[0])
+    return Span(p, *(real or p.sentences)[0])
 
 
 def _repeats(item: Scored, chosen: Sequence[Scored]) -> bool:
