@@ -310,18 +310,32 @@ class ExtractiveAnswerer:
         """Every candidate sentence of the best passages, scored and sorted (best first); sentences
         whose article mentions none of the names and numbers the question states are left out."""
         passages = self.passages if q.shape == "factoid" else max(2 * self.passages, len(hits))
-        # A typed fact may sit further down the passages found ("seal the Browns' 20-17 win" in the
-        # eighth): there, only sentences that hold the wanted type are read.
-        typed_only = q.shape == "factoid" and q.wants in FILLED and self.reranker is not None
-        reach = 2 * passages if typed_only else passages
+        # A follow-up is scored with what the conversation says it is about.
+        ce_query = q.topic if query == q.text else query
+        out = self._scored(q, query, ce_query, self._checked(q, gather(hits, texts, passages), texts), hits, texts)
+        if q.shape == "factoid" and q.wants in FILLED and self.reranker is not None:
+            # The typed fact may sit further down the passages found ("seal the Browns' 20-17 win"
+            # in the eighth): there, only sentences that hold the wanted type are read.
+            further = [c for c in gather(hits, texts, 2 * passages) if c.rank >= passages]
+            typed = [k for k in self._checked(q, further, texts) if k[1].typed]
+            out = sorted(out + self._scored(q, query, ce_query, typed, hits, texts), key=lambda s: -s.score)
+        if q.voice is not None and any(s.cand.passage.kind == q.voice and s.score >= self.floor for s in out):
+            # "What do the readers say": the readers answer, however well the article itself scores.
+            out = [s for s in out if s.cand.passage.kind == q.voice]
+        return out
+
+    def _checked(
+        self, q: Question, cands: Sequence[Candidate], texts: Mapping[str, str]
+    ) -> list[tuple[Candidate, Fit, float]]:
+        """The candidates the checks let through, each with its fit and the IDF share of the
+        question's words its article never uses. The checks come first: a sentence they rule out is
+        not worth a cross-encoder pair (most of a question's time)."""
         asked = {t: self.idf(t) for t in dict.fromkeys(terms(q.topic))}
         asked_total = sum(asked.values()) or 1.0
         absent: dict[str, float] = {}
         articles: dict[str, str] = {}
-        # The checks first: a sentence they rule out is not worth a cross-encoder pair (most of
-        # a question's time).
-        kept: list[tuple[Candidate, Fit]] = []
-        for cand in gather(hits, texts, reach):
+        kept = []
+        for cand in cands:
             p = cand.passage
             if p.article_id not in articles:
                 articles[p.article_id], used = self._article(p, texts)
@@ -331,25 +345,34 @@ class ExtractiveAnswerer:
             f = fit(q, cand, articles[p.article_id], self.outlets)
             if f.stated and f.missing == f.stated or f.contradicts:
                 continue  # the article mentions none of the names and numbers stated, or another year or kind
-            if cand.rank >= passages and not f.typed:
-                continue
-            kept.append((cand, f))
+            kept.append((cand, f, absent[p.article_id]))
+        return kept
+
+    def _scored(
+        self,
+        q: Question,
+        query: str,
+        ce_query: str,
+        kept: Sequence[tuple[Candidate, Fit, float]],
+        hits: Sequence[Hit],
+        texts: Mapping[str, str],
+    ) -> list[Scored]:
+        """The checked candidates scored (`Weights`), best first, then refined: sentences that do
+        the asked thing to another name dropped, untyped ones typed by spaCy or by the next sentence."""
         if not kept:
             return []
         if self.reranker is not None:
-            # A follow-up is scored with what the conversation says it is about.
-            ce_query = q.topic if query == q.text else query
             # A note is read with what it reacts to; every other sentence on its own.
-            shown = [f"{c.context} {c.text}" if c.passage.kind == "note" else c.text for c, _ in kept]
+            shown = [f"{c.context} {c.text}" if c.passage.kind == "note" else c.text for c, _, _ in kept]
             raw = [float(x) for x in self.reranker.score(ce_query, shown)]
             if q.parts and query == q.text:
                 raw = self._by_clause(q, shown, raw)
         else:
-            raw = [self._coverage(q, query, c) for c, _ in kept]
+            raw = [self._coverage(q, query, c) for c, _, _ in kept]
         passage_logit = {h.passage.id: h.rerank for h in hits}
         named_outlets = [n.lower() for n in q.names if is_outlet(n, self.outlets)]
         out = []
-        for (cand, f), base in zip(kept, raw, strict=True):
+        for (cand, f, absent), base in zip(kept, raw, strict=True):
             p = cand.passage
             logit = passage_logit.get(p.id)
             features = Features(
@@ -362,7 +385,7 @@ class ExtractiveAnswerer:
                 fragment=float(not cand.is_sentence),
                 other_voice=float(q.voice is None and p.kind != "article"),
                 wrong_voice=float(q.voice is not None and p.kind != q.voice),
-                absent=absent[p.article_id],
+                absent=absent,
                 other_outlet=float(
                     bool(named_outlets) and not any(o in (p.publisher or "").lower() for o in named_outlets)
                 ),
@@ -373,11 +396,7 @@ class ExtractiveAnswerer:
         out.sort(key=lambda s: -s.score)
         out = self._unswapped(q, out)
         if q.wants in FILLED and self.reranker is not None:
-            out = self._retype(q, out)
-            out = self._complete(q, ce_query, out, texts)
-        if q.voice is not None and any(s.cand.passage.kind == q.voice and s.score >= self.floor for s in out):
-            # "What do the readers say": the readers answer, however well the article itself scores.
-            out = [s for s in out if s.cand.passage.kind == q.voice]
+            out = self._complete(q, ce_query, self._retype(q, out), texts)
         return out
 
     def _by_clause(self, q: Question, shown: list[str], raw: list[float]) -> list[float]:
@@ -426,7 +445,8 @@ class ExtractiveAnswerer:
         them: news often says what happened first and who, when or how much next ("Three scientists
         won the Nobel Prize ..." / "Moungi Bawendi of MIT, Louis Brus ... were honored ..."). The
         pair is scored as one unit, so a next sentence on something else does not pass."""
-        out, tried = list(ranked), 0
+        pairs: list[tuple[Scored, Candidate, Fit]] = []
+        tried = 0
         for item in ranked:
             if tried >= COMPLETED or item.score + self.weights.untyped < self.floor:
                 break
@@ -434,10 +454,16 @@ class ExtractiveAnswerer:
                 continue
             tried += 1
             f = fit(q, pair, self._article(pair.passage, texts)[0], self.outlets)
-            if not f.typed or f.contradicts or f.missing > item.fit.missing:
-                continue
-            base = float(self.reranker.score(query, [pair.text])[0])  # type: ignore[union-attr]
-            features = dataclasses.replace(item.features, sentence=base, untyped=0.0, distant=float(f.distant))
+            if f.typed and not f.contradicts and f.missing <= item.fit.missing:
+                pairs.append((item, pair, f))
+        if not pairs:
+            return ranked
+        out = list(ranked)
+        raw = self.reranker.score(query, [pair.text for _, pair, _ in pairs])  # type: ignore[union-attr]
+        for (item, pair, f), base in zip(pairs, raw, strict=True):
+            features = dataclasses.replace(  # type: ignore[type-var]
+                item.features, sentence=float(base), untyped=0.0, distant=float(f.distant)
+            )
             out.append(Scored(pair, self.weights.score(features), f, features))
         out.sort(key=lambda s: -s.score)
         return out
