@@ -63,7 +63,13 @@ class IndexSettings:
             "files are exported once per install. An index built by another backend is re-embedded."
         ),
     )
-    embed_batch_size: int = field(default=32, metadata=_doc("Passages per embedding batch."))
+    embed_batch_size: int = field(
+        default=16,
+        metadata=_doc(
+            "Passages per embedding batch (16: with the batches run side by side, one per core, 84 passages/s "
+            "against 77 at 32 on 2 cores; int8 vectors depend a little on their batch-mates)."
+        ),
+    )
     chunk_words: int = field(default=120, metadata=_doc("Target passage length in words (the model reads ~200)."))
     chunk_overlap_sentences: int = field(default=1, metadata=_doc("Sentences shared by consecutive passages."))
     build_threads: int = field(default=0, metadata=_doc("CPU threads for embedding a whole corpus; 0: every core."))
