@@ -292,3 +292,13 @@ def test_an_articles_lead_speaks_of_what_its_headline_names():
     passage = Passage("a#0", "a.txt", "a", title, None, None, "article", 0, len(text), text, sentences)
     lead = lead_span(passage, {"a.txt": text})
     assert text[lead.start : lead.end].startswith("Taylor Swift has revealed")
+
+
+def test_a_sentence_with_the_acting_side_as_opponent_is_the_other_sides():
+    from rag.answer.constraints import _other_party
+
+    asked = "Who scored for Chelsea against Manchester United?"
+    brace = "Manchester United won thanks to a superb Scott McTominay brace against Chelsea."
+    assert _other_party(asked, brace, brace.lower())
+    palmer = "United were pegged back by Cole Palmer against Manchester United's old rivals."
+    assert not _other_party(asked, palmer, palmer.lower() + " chelsea")

@@ -66,6 +66,7 @@ _SCORE = re.compile(
     r"minutes?|per ?cent|percent|%))\b)"
 )
 _OPPOSED = re.compile(rf"\b(?:{OPPOSED})\s+(?:the\s+)?(?:\d+-man\s+)?({_NAME_WORD}(?:\s+{_NAME_WORD})*)")
+_FOR_SIDE = re.compile(rf"\bfor\s+(?:the\s+)?({_NAME_WORD}(?:\s+{_NAME_WORD})*)")  # the side that acts
 _PLACE = re.compile(r"\b(?:in|at|near|off)\s+(?:the\s+)?((?:[A-Z][\w’'-]+)(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)")
 
 
@@ -231,10 +232,16 @@ def _other_party(question: str, sentence: str, local: str) -> bool:
     asked opponent is nowhere near, and the sentence names one the question does not ("Frankfurt
     ... against Bayern" for "when Frankfurt played Dortmund")."""
     asked = _opponents(question)
-    if not asked or all(mentions(local, name) for name in asked):
+    if not asked:
+        return False
+    found = [set(words(m.group(1))) for m in _OPPOSED.finditer(sentence)]
+    acting = [set(words(m.group(1))) for m in _FOR_SIDE.finditer(question)]
+    if any(side & party for side in acting for party in found):
+        return True  # "who scored for Chelsea against United": "McTominay's brace against Chelsea" is United's
+    if all(mentions(local, name) for name in asked):
         return False
     said = set(words(question))
-    return any(not set(words(m.group(1))) & said for m in _OPPOSED.finditer(sentence))
+    return any(not party & said for party in found)
 
 
 @lru_cache(maxsize=256)
