@@ -302,3 +302,10 @@ def test_a_sentence_with_the_acting_side_as_opponent_is_the_other_sides():
     assert _other_party(asked, brace, brace.lower())
     palmer = "United were pegged back by Cole Palmer against Manchester United's old rivals."
     assert not _other_party(asked, palmer, palmer.lower() + " chelsea")
+
+
+def test_which_player_asks_for_a_person_as_who_does():
+    assert analyse("Which All Blacks player was sent off in the final?").wants == "person"
+    assert analyse("which french minister resigned?").wants == "person"
+    assert analyse("What did the president announce?").wants == "any"  # a thing, not a person
+    assert analyse("What company bought the startup?").wants == "any"

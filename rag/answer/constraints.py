@@ -190,8 +190,8 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             contradicts = contradicts or (bool(_YEAR.fullmatch(number)) and not question.compound)
     if typed and question.wants == "speech" and p.kind == "article" and question.shape != "summary":
         typed = _speaks(question, cand)
-    elif typed and question.speaker and question.wants != "speech" and p.kind == "article":
-        typed = _reported_by(question.speaker, cand)  # "how many firms did Wolf say": Wolf's figure
+    elif typed:
+        typed = reported(question, cand)  # "how many firms did Wolf say": Wolf's figure
     if typed and (asked := _asked_currencies(question.text)):
         typed = _same_currency(asked, cand)
     raw_local = f"{p.title} {cand.context} {cand.text}"  # as written: "US" is a nation, "us" a pronoun
@@ -319,10 +319,18 @@ def _speaks(question: Question, cand: Candidate) -> bool:
     )
 
 
+def reported(question: Question, cand: Candidate) -> bool:
+    """Whether the sentence can answer as the question's reported speaker gave it (always, when
+    the question names none)."""
+    if not question.speaker or question.wants == "speech" or cand.passage.kind != "article":
+        return True
+    return _reported_by(question.speaker, cand)
+
+
 def _reported_by(speaker: str, cand: Candidate) -> bool:
-    """Whether the sentence gives `speaker`'s words: it (or the one before it) reports speech, and
-    the speaker is named in it or its passage."""
-    if not SPEECH_VERB.search(f"{cand.text} {cand.context}") and not re.search(r"[“\"]", cand.text):
+    """Whether the sentence gives `speaker`'s words: it reports speech or quotes (a quote's
+    attribution is part of its unit), and the speaker is named in it or its passage."""
+    if not SPEECH_VERB.search(cand.text) and not re.search(r"[“\"]", cand.text):
         return False
     around = f"{_normalized(cand.passage.text)} {mention_text(cand.context)} {mention_text(cand.text)}"
     return all(mentions(around, w.removesuffix("'s")) for w in words(speaker) if w not in _NOT_SPEAKERS)

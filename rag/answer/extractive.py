@@ -22,7 +22,18 @@ from rag.answer.attribution import credit
 from rag.answer.candidates import Candidate, followed, gather
 from rag.answer.citations import CitationList
 from rag.answer.compose import Features, Scored
-from rag.answer.constraints import Fit, Names, entity_phrase, fit, is_outlet, mention_text, mentions, roles, swapped
+from rag.answer.constraints import (
+    Fit,
+    Names,
+    entity_phrase,
+    fit,
+    is_outlet,
+    mention_text,
+    mentions,
+    reported,
+    roles,
+    swapped,
+)
 from rag.answer.question import Question, analyse
 from rag.answer.slots import Slot, check
 from rag.core import AnswerSettings
@@ -309,7 +320,10 @@ class ExtractiveAnswerer:
     def score(self, q: Question, query: str, hits: Sequence[Hit], texts: Mapping[str, str]) -> list[Scored]:
         """Every candidate sentence of the best passages, scored and sorted (best first); sentences
         whose article mentions none of the names and numbers the question states are left out."""
-        passages = self.passages if q.shape == "factoid" else max(2 * self.passages, len(hits))
+        # A broad question reads more passages; so does one asking for a voice (the comments or
+        # notes come first, and a short note ranks by what it reacts to, which the search does not see).
+        broad = q.shape != "factoid" or q.voice is not None
+        passages = max(2 * self.passages, len(hits)) if broad else self.passages
         # A follow-up is scored with what the conversation says it is about.
         ce_query = q.topic if query == q.text else query
         out = self._scored(q, query, ce_query, self._checked(q, gather(hits, texts, passages), texts), hits, texts)
@@ -433,7 +447,7 @@ class ExtractiveAnswerer:
             if item.fit.typed or item.features is None:
                 continue
             tried += 1
-            if (phrase := entity_phrase(q, item.cand.text)) is not None:
+            if reported(q, item.cand) and (phrase := entity_phrase(q, item.cand.text)) is not None:
                 fit_ = dataclasses.replace(item.fit, typed=True, phrase=phrase)
                 features = dataclasses.replace(item.features, untyped=0.0)
                 out[i] = Scored(item.cand, item.score + self.weights.untyped, fit_, features)

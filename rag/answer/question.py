@@ -16,7 +16,7 @@ from rag.answer.followups import asked_voice, entities
 from rag.answer.slots import Slot, slots
 from rag.lang import parse
 from rag.lang.text import MONTHS, STOPWORDS, terms, words
-from rag.lang.values import OCCURRENCES
+from rag.lang.values import OCCURRENCES, PERSON_NOUNS
 
 Shape = Literal["factoid", "timeline", "comparison", "overview", "yesno", "summary"]
 Wants = Literal["person", "date", "number", "place", "speech", "score", "any"]
@@ -73,7 +73,11 @@ _ASKS_NUMBER = re.compile(
     r"capacity|population|budget|death toll|toll|size|value|worth))\b",
     re.I,
 )
-_ASKS_PERSON = re.compile(r"\b(who|whom|whose|which (person|official|minister|leader|spokesman|spokesperson))\b", re.I)
+_ASKS_PERSON = re.compile(
+    rf"\b(?:who|whom|whose)\b|\b(?:which|what)\s+(?-i:[A-Z][\w’'-]*\s+|[a-z]+(?:ese|ian|an|ish|ch|i)\s+){{0,3}}"
+    rf"(?:{'|'.join(sorted(PERSON_NOUNS))})s?\b",
+    re.I,
+)
 _ASKS_PLACE = re.compile(
     r"\b(where|which (city|country|place|region|sea|bay|town|state|province|port|location|venue|island))\b", re.I
 )

@@ -156,6 +156,17 @@ OPPOSITES: tuple[tuple[str, str, str, str], ...] = (
 )
 RELATION = len(OPPOSITES) - 1
 
+# Nouns for a person by role: "which player", "what coach" asks for a person as much as "who" does.
+PERSON_NOUNS = frozenset(
+    "person people man woman official minister leader spokesman spokeswoman spokesperson president chairman "
+    "chairwoman chair ceo executive founder cofounder co-founder director manager coach player striker forward "
+    "defender midfielder goalkeeper keeper captain quarterback pitcher receiver driver rider athlete actor actress "
+    "singer rapper artist musician author writer novelist poet journalist reporter editor columnist producer "
+    "scientist researcher professor economist analyst lawyer attorney judge prosecutor senator lawmaker "
+    "congressman congresswoman governor mayor ambassador general commander candidate winner nominee member "
+    "employee engineer doctor politician billionaire investor entrepreneur host presenter comedian".split()
+)
+
 # Asking whether two accounts clash ("was there an inconsistency / a discrepancy between A's report
 # and B's?"): when each account is borne out as the question gives it, they do not clash. ("Did B
 # contradict A?" and "was there a change?" state or imply the clash, and are not read so.)

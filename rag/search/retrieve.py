@@ -83,10 +83,12 @@ class Retriever:
         outlets: frozenset[str] = frozenset(),
         broad: bool = False,
     ) -> list[Hit]:
-        """The `k` best passages for `query`. With `voice` ("comment", "note"), at least half of them
-        are of that kind, so "what do readers say about X" finds the comments even when the article
-        itself ranks higher. `outlets` (lower-cased publishers the question names) rank their own
-        passages higher, by a third ranking in the fusion. A `broad` question (a timeline, a
+        """The `k` best passages for `query`. With `voice` ("comment", "note"), up to `k` of that
+        kind come first and the `k` best of any kind after them, so "what do readers say about X"
+        finds the comments even when the article itself ranks higher (a short note, "[what did they
+        expect?]", shares few words with the question: the answerer reads it with what it reacts
+        to). `outlets` (lower-cased publishers the question names) rank their own passages higher,
+        by a third ranking in the fusion. A `broad` question (a timeline, a
         comparison) is about a theme more than its words: BM25 then weighs no more than the
         embedding."""
         k = k or self.settings.search.top_k
@@ -95,7 +97,7 @@ class Retriever:
                 query_vector = self.embed_query(query)
             voiced = self.search(
                 query,
-                max(2, k // 2),
+                k,
                 replace(filters or Filters(), kinds=frozenset([voice])),
                 mode,
                 query_vector,
@@ -105,7 +107,7 @@ class Retriever:
             )
             rest = self.search(query, k, filters, mode, query_vector, rerank=rerank, outlets=outlets, broad=broad)
             seen = {h.passage.id for h in voiced}
-            return (voiced + [h for h in rest if h.passage.id not in seen])[:k]
+            return voiced + [h for h in rest if h.passage.id not in seen]
         mode = mode or self.settings.search.retrieval_mode
         n = max(self.settings.search.candidates, k)
         vector = None
