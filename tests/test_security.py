@@ -510,3 +510,46 @@ def test_a_stream_kept_alive_by_pings_is_cut_off_at_the_deadline():
     finally:
         server.shutdown()
     assert time.monotonic() - began < 10  # the 1 s deadline (a retry included), not forever
+
+
+class _TrickledHeaders(http.server.BaseHTTPRequestHandler):
+    """A server that sends its status line and headers one byte every 0.2 s, forever."""
+
+    def _trickle(self) -> None:
+        import time
+
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should
+
+    do_GET = do_POST = _trickle  # noqa: N815 - the http.server API
+
+    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+def test_trickled_headers_are_cut_off_at_the_deadline(tmp_path):
+    import time
+
+    from rag.ingest.fetch import fetch
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TrickledHeaders)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        began = time.monotonic()
+        with pytest.raises(CorpusError, match="no answer within 1 s"):
+            fetch(f"{url}/page.html", Settings.of(corpus_dir=tmp_path, fetch_timeout=1, fetch_private=True))
+        assert time.monotonic() - began < 4
+        began = time.monotonic()
+        settings = Settings.of(llm_base_url=f"{url}/v1", llm_model="tiny", llm_timeout=1.0)
+        with pytest.raises(Exception, match="timeout|timed out"):
+            chat_model("openai", settings).invoke("hello")
+        assert time.monotonic() - began < 10  # the 1 s deadline (a retry included), not the 100,000 bytes
+    finally:
+        server.shutdown()

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.core.deadline import within
 from rag.core.errors import BackendError, DossierError
 from rag.core.schema import KIND_LABELS, Answer, Hit, Turn
 from rag.core.settings import Settings, public_url
@@ -100,7 +101,13 @@ class _Deadline(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         deadline = time.monotonic() + self.seconds
-        response = self.inner.handle_request(request)
+        # The status line and headers too: a server may trickle them a byte at a time. (The
+        # connection is the pool's, shared with other sessions: it is left to its own timeouts.)
+        response = within(
+            self.seconds,
+            lambda: self.inner.handle_request(request),
+            lambda: httpx.ReadTimeout("no answer within the timeout", request=request),
+        )
         inner = response.stream
         assert isinstance(inner, httpx.SyncByteStream)
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from rag.core.deadline import closes_at
 from rag.core.errors import CorpusError
 from rag.core.settings import Settings, source_url
 from rag.ingest.uploads import Added, add_upload
@@ -58,7 +59,9 @@ def fetch(url: str, settings: Settings, resolver: Resolver = system_resolver) ->
 
     current = url.strip()
     deadline = time.monotonic() + settings.corpus.fetch_timeout
-    with httpx.Client(timeout=settings.corpus.fetch_timeout, follow_redirects=False, trust_env=False) as client:
+    client = httpx.Client(timeout=settings.corpus.fetch_timeout, follow_redirects=False, trust_env=False)
+    # The deadline closes the client's sockets, so a server that trickles its headers is cut off too.
+    with client, closes_at(deadline, client.close):
         for _ in range(MAX_REDIRECTS + 1):
             target, host, address = _check(current, settings, resolver)
             headers = {"User-Agent": "Dossier/1 (+news QA)", "Accept-Encoding": "identity", "Host": host}
@@ -77,9 +80,9 @@ def fetch(url: str, settings: Settings, resolver: Resolver = system_resolver) ->
                     return Fetched(current, data, response.headers.get("content-type", ""))
                 finally:
                     response.close()
-            except httpx.TimeoutException:
-                raise CorpusError(f"{url}: no answer within {settings.corpus.fetch_timeout:g} s.") from None
-            except httpx.HTTPError as e:
+            except (httpx.HTTPError, RuntimeError) as e:  # RuntimeError: the deadline closed the client
+                if isinstance(e, httpx.TimeoutException) or time.monotonic() >= deadline:
+                    raise CorpusError(f"{url}: no answer within {settings.corpus.fetch_timeout:g} s.") from None
                 raise CorpusError(f"{url}: cannot fetch it ({type(e).__name__}).") from None
     raise CorpusError(f"{url}: more than {MAX_REDIRECTS} redirects.")
 
