@@ -309,3 +309,21 @@ def test_which_player_asks_for_a_person_as_who_does():
     assert analyse("which french minister resigned?").wants == "person"
     assert analyse("What did the president announce?").wants == "any"  # a thing, not a person
     assert analyse("What company bought the startup?").wants == "any"
+
+
+def test_fresh5_readings_after_the_clean_measurement():
+    from rag.answer.constraints import Names, _owners
+
+    assert Names(["Bing is Microsoft's.", "Apple's default search"]).mentioned("Bing Apple")  # two names run together
+    assert not Names(["Bing is Microsoft's."]).mentioned("Bing Apple")
+    q = analyse("How much did Nike's China sales grow last quarter?")
+    sentence = "In the quarter ended May 31, China sales rose 5%."
+    typed, (a, _) = answer_phrase(q, sentence)
+    assert typed and sentence[a:].startswith("5%")  # not "31", a day of May
+    assert analyse("What revenue did Nike report for the quarter?").wants == "number"
+    assert analyse("Explore with Alexa is meant for kids under what age?").wants == "number"
+    assert _owners("What's Collingwood's average AFLW home crowd?") == ("Collingwood",)
+    assert analyse("What's Collingwood's average AFLW home crowd?").names == ("Collingwood", "AFLW")
+    (friendlies,) = slots("How many players did Berhalter call up for the November friendlies?")
+    assert check(friendlies, "Berhalter has called in 23 players.", "the upcoming October friendlies") == "contradicts"
+    assert check(friendlies, "Berhalter has called in 23 players.", "the November friendlies") == "meets"

@@ -55,6 +55,7 @@ _DATE = re.compile(
     rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{_MONTH}(?![a-z]))",
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_AFTER_MONTH = re.compile(rf"\b{_MONTH}\s+$")
 # A name's word may have a capital inside: "McTominay", "O'Neill", "DeChambeau".
 # A full stop ends a name word only before a lower-case word or in an initial ("Jr. said", "J. K.
 # Rowling", "Dr. Fauci"), never across a sentence end ("Arun Chandrasekaran. He said").
@@ -66,7 +67,8 @@ _SCORE = re.compile(
     r"minutes?|per ?cent|percent|%))\b)"
 )
 _OPPOSED = re.compile(rf"\b(?:{OPPOSED})\s+(?:the\s+)?(?:\d+-man\s+)?({_NAME_WORD}(?:\s+{_NAME_WORD})*)")
-_FOR_SIDE = re.compile(rf"\bfor\s+(?:the\s+)?({_NAME_WORD}(?:\s+{_NAME_WORD})*)")  # the side that acts
+# The side that acts or owns: "scored for Chelsea", "Collingwood's average crowd".
+_FOR_SIDE = re.compile(rf"\bfor\s+(?:the\s+)?({_NAME_WORD}(?:\s+{_NAME_WORD})*)|\b({_NAME_WORD})['’]s\b")
 _PLACE = re.compile(r"\b(?:in|at|near|off)\s+(?:the\s+)?((?:[A-Z][\w’'-]+)(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)")
 
 
@@ -197,6 +199,8 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
     raw_local = f"{p.title} {cand.context} {cand.text}"  # as written: "US" is a nation, "us" a pronoun
     if not question.compound and _other_nation(question.text, cand.text, raw_local):
         contradicts = True  # asked about India, the sentence is about China and India is nowhere near
+    if not question.compound and any(not mentions(local, owner) for owner in _owners(question.text)):
+        contradicts = True  # "Collingwood's average crowd": a sentence nowhere near Collingwood is another's
     if not question.compound and _other_party(question.text, cand.text, local):
         contradicts = True  # asked about the match against Dortmund, the sentence's is against Bayern
     if typed and question.wants == "score" and not _between(question, f"{cand.context} {cand.text}"):
@@ -222,6 +226,15 @@ def _between(question: Question, near: str) -> bool:
 
 
 @lru_cache(maxsize=256)
+def _owners(question: str) -> tuple[str, ...]:
+    """The names a question gives as owners: "Collingwood" in "What's Collingwood's average crowd?"."""
+    return tuple(m.group(2) for m in _FOR_SIDE.finditer(question) if m.group(2) and m.group(2) not in _WH_CONTRACTED)
+
+
+_WH_CONTRACTED = frozenset("What Who Where When How Why Which It That There Here He She".split())
+
+
+@lru_cache(maxsize=256)
 def _opponents(question: str) -> tuple[str, ...]:
     """The parties a question names after a word of contest: "Bayern" in "against Bayern"."""
     return tuple(m.group(1) for m in _OPPOSED.finditer(question))
@@ -231,14 +244,12 @@ def _other_party(question: str, sentence: str, local: str) -> bool:
     """Whether the sentence is about a contest with another party than the one asked about: the
     asked opponent is nowhere near, and the sentence names one the question does not ("Frankfurt
     ... against Bayern" for "when Frankfurt played Dortmund")."""
-    asked = _opponents(question)
-    if not asked:
-        return False
     found = [set(words(m.group(1))) for m in _OPPOSED.finditer(sentence)]
-    acting = [set(words(m.group(1))) for m in _FOR_SIDE.finditer(question)]
+    acting = [set(words(m.group(1) or m.group(2))) for m in _FOR_SIDE.finditer(question)]
     if any(side & party for side in acting for party in found):
         return True  # "who scored for Chelsea against United": "McTominay's brace against Chelsea" is United's
-    if all(mentions(local, name) for name in asked):
+    asked = _opponents(question)
+    if not asked or all(mentions(local, name) for name in asked):
         return False
     said = set(words(question))
     return any(not party & said for party in found)
@@ -389,7 +400,8 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
 
             def amount(counts: frozenset[str]) -> Callable[[int, int], bool]:
                 return lambda a, b: (
-                    (wanted is None or _is_kind(wanted, text, a, b))
+                    not _AFTER_MONTH.search(text, 0, a)  # "the quarter ended May 31": a date
+                    and (wanted is None or _is_kind(wanted, text, a, b))
                     and (question.counted is None or _counts(question.counted, text, b) in counts)
                 )
 
@@ -558,8 +570,16 @@ class Names:
         for piece in _PIECES.split(name):
             phrase = _phrase(piece)
             if phrase.strip() and (any(w not in self._known for w in phrase.split()) or phrase not in self._text):
-                return False
+                return self._two_names(piece)
         return True
+
+    def _two_names(self, piece: str) -> bool:
+        """Two names the question runs together ("to make Bing Apple's default"): the collection
+        has each, though never the pair."""
+        parts = piece.split()
+        return any(
+            self.mentioned(" ".join(parts[:i])) and self.mentioned(" ".join(parts[i:])) for i in range(1, len(parts))
+        )
 
 
 # What spaCy's entity recogniser counts as each wanted type: "Athens" is a place without "in" before

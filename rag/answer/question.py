@@ -67,7 +67,9 @@ _ASKS_DATE = re.compile(
 )
 _ASKS_NUMBER = re.compile(
     r"\b(how (many|much|far|large|big|long|high|low|old|fast|often)|by how much|"
-    r"what (percentage|percent|share|amount|number|price|rate|figure|sum|total|proportion|value|size)|"
+    r"what (percentage|percent|share|amount|number|price|rate|figure|sum|total|proportion|value|size|age|"
+    r"revenue|revenues|profit|profits|salary|cost|fee|budget|valuation|turnover|income|sales)|"
+    r"under what age|"
     r"which (percentage|amount|number|figure)|"
     r"what(?:'s|’s| is| was| are| were) (?:the )?(?:\w+ )?(range|distance|cost|price|length|height|weight|speed|"
     r"capacity|population|budget|death toll|toll|size|value|worth))\b",
@@ -307,7 +309,8 @@ def _names(text: str) -> list[str]:
     for name in entities(text):
         name = _POSSESSIVE.sub("", name)  # "Japan's prime minister" names Japan; "Who's" names no one
         tokens = name.split()
-        while tokens and tokens[0].lower() in _NOT_NAMES:
+        # "What's Collingwood": a contracted question word is no part of the name.
+        while tokens and (tokens[0].lower() in _NOT_NAMES or _POSSESSIVE.sub("", tokens[0]).lower() in _NOT_NAMES):
             tokens = tokens[1:]
         name = " ".join(tokens)
         if name and name.lower() not in STOPWORDS and name.lower() not in _NOT_NAMES and len(name) > 1:

@@ -184,9 +184,12 @@ def check(slot: Slot, sentence: str, around: str) -> Verdict:
         case "named":
             if re.search(rf"\b{re.escape(slot.value)}\b", near, re.IGNORECASE):
                 return "meets"
-            head = re.escape(slot.head)
-            for m in re.finditer(rf"((?:[A-Z][\w’'&.-]*\s+){{1,3}})(?i:{head})\w{{0,3}}\b", sentence):
-                if any(w.lower() not in _FUNCTION_WORDS for w in m.group(1).split()):
+            # The noun in any number: "friendly" is written "friendlies".
+            stem = slot.head[:-1] if slot.head.endswith("y") else slot.head
+            head = re.escape(stem) + r"\w{0,4}"
+            # Read with the neighbours too: "the upcoming October friendlies" beside "23 players".
+            for m in re.finditer(rf"((?:[A-Z][\w’'&.-]*\s+){{1,3}})(?i:{head})\b", near):
+                if any(w.lower() not in _ARTICLES for w in m.group(1).split()):
                     return "contradicts"  # "six WSL titles" for "Champions League titles"
             return "absent"
     return "absent"
@@ -196,6 +199,9 @@ _FUNCTION_WORDS = frozenset(
     "a an the this that these those its his her their our your my which what whose order part total all "
     "january february march april may june july august september october november december".split()
 )
+
+
+_ARTICLES = frozenset("a an the this that these those its his her their our your my".split())
 
 
 def _words(text: str) -> set[str]:
