@@ -44,96 +44,130 @@ _NOUNS = {"NOUN", "PROPN"}
 
 @lru_cache(maxsize=1024)
 def slots(question: str) -> tuple[Slot, ...]:
-    """The typed constraints of `question`."""
+    """The typed constraints of `question`: each word read by the first reader that takes it."""
     doc = parse(question)
     out: list[Slot] = []
     for tok in doc:
-        head = tok.head
-        head_lemma = head.lemma_.lower() if head.pos_ in _NOUNS and head.i != tok.i else ""
-        value = ordinal_value(tok.text)
-        if value is not None and tok.dep_ in ("amod", "nummod", "compound") and head_lemma:
-            out.append(Slot("ordinal", str(value), head_lemma, f"{tok.text} {head.text}"))
-            continue
-        if _YEAR.match(tok.text):
-            qualifies = tok.dep_ in ("nummod", "compound", "amod")
-            out.append(Slot("year", tok.text, head_lemma if qualifies else "", tok.text))
-            continue
-        if (
-            tok.dep_ == "nummod"
-            and head.i == tok.i + 2
-            and doc[tok.i + 1].text == "-"
-            and head.dep_ in ("compound", "amod")
-            and head.head.pos_ in _NOUNS
-            and (size := number_value(tok.text)) is not None
-        ):
-            # "the 30-year Treasury yield", "a two-year contract": a measure that picks one of its kind
-            qualified = head.head
-            out.append(
-                Slot(
-                    "measure",
-                    f"{_plain(size)} {head.lemma_.lower()}",
-                    qualified.lemma_.lower(),
-                    f"{tok.text}-{head.text} {qualified.text}",
-                )
-            )
-            continue
-        counted = head.pos_ == "NOUN" and tok.i < head.i and head_lemma not in TIME_UNITS
-        written = not tok.text[:1].isupper() or tok.i == 0  # "Godzilla Minus One": a name, not a number
-        if tok.dep_ == "nummod" and counted and written and tok.like_num and (amount := _amount(tok)) is not None:
-            # "201 million users", "307 yards": a count of something, as a value to match
-            written = " ".join(
-                t.text for t in sorted([*tok.children, tok], key=lambda t: t.i) if t.like_num or t is tok
-            )
-            out.append(Slot("quantity", _plain(amount), head_lemma, f"{written} {head.text}"))
-            continue
-        number = number_value(tok.text) if tok.text.isdigit() or tok.text.islower() else None
-        if (
-            number is not None
-            and tok.dep_ in ("nummod", "appos", "npadvmod")
-            and head_lemma
-            and tok.i > head.i
-            and head.text not in MONTHS  # "October 31" is a date, not the 31st October
-        ):
-            # "Season 4", "Week 13" ("One" in "One Belt One Road" is a name, not an edition)
-            out.append(Slot("edition", str(int(number)), head_lemma, f"{head.text} {tok.text}"))
-            continue
-        if (group := contrast_group(tok.text)) is not None or (group := contrast_group(tok.lemma_)) is not None:
-            if tok.text.lower() in ("home", "away") and tok.dep_ not in ("amod", "compound", "poss"):
-                continue  # "went home" is no qualifier
-            out.append(Slot("contrast", str(group), head_lemma, tok.text))
-            continue
-        if (
-            tok.dep_ == "compound"
-            and tok.pos_ == "PROPN"
-            and head.pos_ == "NOUN"
-            and tok.i < head.i
-            and head_lemma not in TIME_UNITS
-            and not any(t.dep_ == "compound" and t.pos_ == "PROPN" for t in doc[tok.i + 1 : head.i])
-        ):
-            # "Champions League titles", "the October friendlies": a name that picks one kind of the noun
-            name = sorted(
-                {t for c in head.children if c.dep_ == "compound" and c.pos_ == "PROPN" for t in c.subtree},
-                key=lambda t: t.i,
-            )
-            written = "".join(t.text_with_ws for t in name).strip()
-            # A nation is read by `constraints` (by every name); an acronym ("AI training") is often a
-            # field rather than a name: only a written-out name makes the slot.
-            if (
-                nation(written) is None
-                and not any(nation(t.text) for t in name)
-                and any(t.text[:1].isupper() and t.text[1:].islower() for t in name)
-            ):
-                out.append(Slot("named", written.lower(), head_lemma, f"{written} {head.text}"))
-                continue
-        if (
-            tok.dep_ == "pobj"
-            and head.lower_ in ("in", "for")
-            and head.head.pos_ in _NOUNS
-            and tok.pos_ in _NOUNS
-            and tok.ent_type_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY")
-        ):
-            out.append(Slot("field", tok.lower_, head.head.lemma_.lower(), f"{head.head.text} {head.text} {tok.text}"))
+        for read in _READERS:
+            found = read(tok, doc)
+            if found is not None:
+                if found is not _TAKEN:
+                    out.append(found)
+                break
     return tuple(out)
+
+
+_TAKEN = Slot("field", "", "", "")  # a reader claimed the word without a slot ("went home")
+
+
+def _head_lemma(tok) -> str:  # type: ignore[no-untyped-def]
+    """The noun the word qualifies, lower-cased lemma; "" when its head is no noun."""
+    return tok.head.lemma_.lower() if tok.head.pos_ in _NOUNS and tok.head.i != tok.i else ""
+
+
+def _ordinal(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
+    value = ordinal_value(tok.text)
+    if value is not None and tok.dep_ in ("amod", "nummod", "compound") and (head := _head_lemma(tok)):
+        return Slot("ordinal", str(value), head, f"{tok.text} {tok.head.text}")
+    return None
+
+
+def _year(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
+    if not _YEAR.match(tok.text):
+        return None
+    qualifies = tok.dep_ in ("nummod", "compound", "amod")
+    return Slot("year", tok.text, _head_lemma(tok) if qualifies else "", tok.text)
+
+
+def _measure(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
+    """ "the 30-year Treasury yield", "a two-year contract": a measure that picks one of its kind."""
+    head = tok.head
+    if (
+        tok.dep_ == "nummod"
+        and head.i == tok.i + 2
+        and doc[tok.i + 1].text == "-"
+        and head.dep_ in ("compound", "amod")
+        and head.head.pos_ in _NOUNS
+        and (size := number_value(tok.text)) is not None
+    ):
+        qualified = head.head
+        value = f"{_plain(size)} {head.lemma_.lower()}"
+        return Slot("measure", value, qualified.lemma_.lower(), f"{tok.text}-{head.text} {qualified.text}")
+    return None
+
+
+def _quantity(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
+    """ "201 million users", "307 yards": a count of something, as a value to match."""
+    head, head_lemma = tok.head, _head_lemma(tok)
+    counted = head.pos_ == "NOUN" and tok.i < head.i and head_lemma not in TIME_UNITS
+    written = not tok.text[:1].isupper() or tok.i == 0  # "Godzilla Minus One": a name, not a number
+    if tok.dep_ == "nummod" and counted and written and tok.like_num and (amount := _amount(tok)) is not None:
+        text = " ".join(t.text for t in sorted([*tok.children, tok], key=lambda t: t.i) if t.like_num or t is tok)
+        return Slot("quantity", _plain(amount), head_lemma, f"{text} {head.text}")
+    return None
+
+
+def _edition(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
+    """ "Season 4", "Week 13" ("One" in "One Belt One Road" is a name; "October 31" a date)."""
+    number = number_value(tok.text) if tok.text.isdigit() or tok.text.islower() else None
+    if (
+        number is not None
+        and tok.dep_ in ("nummod", "appos", "npadvmod")
+        and (head := _head_lemma(tok))
+        and tok.i > tok.head.i
+        and tok.head.text not in MONTHS
+    ):
+        return Slot("edition", str(int(number)), head, f"{tok.head.text} {tok.text}")
+    return None
+
+
+def _contrast(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
+    if (group := contrast_group(tok.text)) is None and (group := contrast_group(tok.lemma_)) is None:
+        return None
+    if tok.text.lower() in ("home", "away") and tok.dep_ not in ("amod", "compound", "poss"):
+        return _TAKEN  # "went home" is no qualifier
+    return Slot("contrast", str(group), _head_lemma(tok), tok.text)
+
+
+def _named(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
+    """ "Champions League titles", "the October friendlies": a name that picks one kind of the noun.
+    A nation is read by `constraints` (by every name); an acronym ("AI training") is often a field
+    rather than a name: only a written-out name makes the slot."""
+    head, head_lemma = tok.head, _head_lemma(tok)
+    if not (
+        tok.dep_ == "compound"
+        and tok.pos_ == "PROPN"
+        and head.pos_ == "NOUN"
+        and tok.i < head.i
+        and head_lemma not in TIME_UNITS
+        and not any(t.dep_ == "compound" and t.pos_ == "PROPN" for t in doc[tok.i + 1 : head.i])
+    ):
+        return None
+    name = sorted(
+        {t for c in head.children if c.dep_ == "compound" and c.pos_ == "PROPN" for t in c.subtree}, key=lambda t: t.i
+    )
+    written = "".join(t.text_with_ws for t in name).strip()
+    if nation(written) is None and not any(nation(t.text) for t in name):
+        if any(t.text[:1].isupper() and t.text[1:].islower() for t in name):
+            return Slot("named", written.lower(), head_lemma, f"{written} {head.text}")
+    return None
+
+
+def _field(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
+    """ "the prize in chemistry", "a visa for Russia"."""
+    head = tok.head
+    if (
+        tok.dep_ == "pobj"
+        and head.lower_ in ("in", "for")
+        and head.head.pos_ in _NOUNS
+        and tok.pos_ in _NOUNS
+        and tok.ent_type_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY")
+    ):
+        return Slot("field", tok.lower_, head.head.lemma_.lower(), f"{head.head.text} {head.text} {tok.text}")
+    return None
+
+
+_READERS = (_ordinal, _year, _measure, _quantity, _edition, _contrast, _named, _field)
 
 
 Verdict = Literal["meets", "absent", "contradicts"]
