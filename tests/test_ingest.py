@@ -251,3 +251,18 @@ def test_a_corpus_folder_of_saved_pages_and_pdfs_is_indexed_through_the_upload_i
     amp = next(a for a in index.articles if a.source == "amp.html")
     assert amp.title == "Port of Vladivostok handles record cargo"
     assert all(index.texts[p.source][p.start : p.end] for p in index.passages)
+
+
+def test_the_pdf_reader_never_runs_the_main_script_again(tmp_path, monkeypatch):
+    """Under `streamlit run app.py`, `__main__` is the app: a spawned worker would run it again."""
+    import sys
+    import types
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "app.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    added = add_upload(tmp_path, "brief.pdf", _pdf(["A title", "Some text here about the budget."]), 1_000_000)
+    assert "the budget" in added.path.read_text() and not marker.exists()

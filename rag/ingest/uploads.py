@@ -9,18 +9,18 @@ original is kept in `originals/`.
 
 from __future__ import annotations
 
-import concurrent.futures
-import io
 import itertools
-import multiprocessing
+import json
 import os
 import re
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.core.errors import CorpusError
-from rag.core.settings import source_url
+from rag.core.settings import PROJECT_DIR, source_url
 from rag.ingest.clean import decode, load_file, parse
 from rag.lang.text import spoken_date
 
@@ -198,20 +198,24 @@ def pdf_text(data: bytes, filename: str) -> str:
     """The text layer of a PDF, read in a separate process with a page cap and a time budget: a
     malformed or hostile file (one page of 400,000 drawing operators) costs at most PDF_SECONDS and
     becomes a clear refusal, never a traceback or a frozen page."""
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        future = pool.submit(_pdf_pages, data, PDF_PAGES)
-        try:
-            pages, total = future.result(timeout=PDF_SECONDS)
-        except concurrent.futures.TimeoutError:
-            for process in list(pool._processes.values()):  # the worker is stuck in one page: stop it
-                process.terminate()
-            raise CorpusError(
-                f"{filename}: reading this PDF took over {PDF_SECONDS:g} s; save its text as .txt and upload that."
-            ) from None
-        except concurrent.futures.process.BrokenProcessPool:
-            raise CorpusError(f"{filename}: reading this PDF crashed the reader; save its text as .txt.") from None
-        except Exception as e:  # pypdf raises many kinds on malformed files
-            raise CorpusError(f"{filename}: cannot read this PDF ({type(e).__name__}: {e}).") from None
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "rag.ingest.pdfread", str(PDF_PAGES)],
+            input=data,
+            capture_output=True,
+            timeout=PDF_SECONDS,
+            cwd=PROJECT_DIR,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:  # the reader is stuck in one page: run() has stopped it
+        raise CorpusError(
+            f"{filename}: reading this PDF took over {PDF_SECONDS:g} s; save its text as .txt and upload that."
+        ) from None
+    if done.returncode != 0:
+        last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["it crashed"])[-1][:200]
+        raise CorpusError(f"{filename}: cannot read this PDF ({last}); save its text as .txt.")
+    read = json.loads(done.stdout)
+    pages, total = read["pages"], read["total"]
     text = "\n\n".join(" ".join(line.split()) for page in pages for line in page.split("\n\n"))
     if not text.strip():
         raise CorpusError(f"{filename}: the PDF has no text layer (a scan?); upload the text instead.")
@@ -221,11 +225,3 @@ def pdf_text(data: bytes, filename: str) -> str:
         # A small PDF can hold megabytes of text (12 KB became 8 MB): the text obeys the size cap too.
         raise CorpusError(f"{filename}: its text is over {PDF_TEXT_BYTES:,} bytes; split it into articles.")
     return text + "\n"
-
-
-def _pdf_pages(data: bytes, limit: int) -> tuple[list[str], int]:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    pages = reader.pages
-    return [page.extract_text() or "" for page in pages[:limit]], len(pages)
