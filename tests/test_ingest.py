@@ -55,8 +55,9 @@ def test_saved_pages_of_each_layout_keep_their_metadata_and_lose_their_furniture
         assert furniture.lower() not in body.lower()
 
 
-def _pdf(pages: list[str]) -> bytes:
-    """A minimal valid PDF with one line of text per page (no PDF library needed to write one)."""
+def _pdf(pages: list[str], info: str = "") -> bytes:
+    """A minimal valid PDF with one line of text per page (no PDF library needed to write one), and
+    an Info dictionary when `info` is given ("/Title (...) /Author (...)")."""
     objects = ["<< /Type /Catalog /Pages 2 0 R >>", ""]
     kids = []
     for i, line in enumerate(pages):
@@ -70,6 +71,8 @@ def _pdf(pages: list[str]) -> bytes:
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>"
     objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    if info:
+        objects.append(f"<< {info} >>")
     out, offsets = b"%PDF-1.4\n", []
     for n, body in enumerate(objects, 1):
         offsets.append(len(out))
@@ -77,7 +80,8 @@ def _pdf(pages: list[str]) -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    described = f" /Info {len(objects)} 0 R" if info else ""
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{described} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return out
 
 
@@ -266,3 +270,24 @@ def test_the_pdf_reader_never_runs_the_main_script_again(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "__main__", main)
     added = add_upload(tmp_path, "brief.pdf", _pdf(["A title", "Some text here about the budget."]), 1_000_000)
     assert "the budget" in added.path.read_text() and not marker.exists()
+
+
+def test_a_pdf_keeps_its_paragraphs_and_its_own_title_author_and_date(tmp_path):
+    page = (
+        "The yuan weakened again on Monday as traders weighed the central bank's latest\n"
+        "fixing, which came in stronger than expected for the third day.\n"
+        "Analysts said the move sig-\n"
+        "nalled discomfort with the pace of the fall, and expected more support this week\n"
+        "from state banks.\n"
+    )
+    assert uploads.pdf_paragraphs(page) == [
+        "The yuan weakened again on Monday as traders weighed the central bank's latest fixing, which came in "
+        "stronger than expected for the third day.",
+        "Analysts said the move signalled discomfort with the pace of the fall, and expected more support this "
+        "week from state banks.",
+    ]
+    info = "/Title (Yuan briefing) /Author (Ann Lee) /CreationDate (D:20231105120000Z)"
+    pdf = _pdf(["The yuan weakened again on Monday as traders weighed the fixing."], info)
+    added = add_upload(tmp_path, "yuan-briefing.pdf", pdf, 1_000_000)
+    (article,) = parse(added.path.name, read_source(added.path, 1_000_000))
+    assert (article.title, article.author, article.date) == ("Yuan briefing", "Ann Lee", "2023-11-05")

@@ -12,13 +12,17 @@ import json
 import sys
 
 
-def pages(data: bytes, limit: int) -> tuple[list[str], int]:
+def read(data: bytes, limit: int) -> dict[str, object]:
+    """The first `limit` pages' text, the page count, and the document's own title, author and
+    creation date (its Info dictionary), where it has them."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
-    return [page.extract_text() or "" for page in reader.pages[:limit]], len(reader.pages)
+    info = reader.metadata or {}
+    meta = {key: str(info.get(f"/{key}") or "").strip()[:300] for key in ("Title", "Author", "CreationDate")}
+    pages = [page.extract_text() or "" for page in reader.pages[:limit]]
+    return {"pages": pages, "total": len(reader.pages), **meta}
 
 
 if __name__ == "__main__":
-    text, total = pages(sys.stdin.buffer.read(), int(sys.argv[1]))
-    json.dump({"pages": text, "total": total}, sys.stdout)
+    json.dump(read(sys.stdin.buffer.read(), int(sys.argv[1])), sys.stdout)

@@ -190,6 +190,44 @@ def html_article(html: str, url: str | None = None) -> str:
     return "\n\n".join(head + paragraphs) + "\n"
 
 
+def pdf_paragraphs(page: str) -> list[str]:
+    """A PDF page's lines joined into paragraphs. A PDF keeps lines, not paragraphs: a line much
+    shorter than the page's full lines ends one (a paragraph's last line, a headline, a byline), as
+    do a sentence that ends short of the margin and a blank line; a word hyphenated across lines is
+    joined."""
+    lines = [" ".join(line.split()) for line in page.split("\n")]
+    lengths = sorted(len(line) for line in lines if line)
+    full = lengths[int(len(lengths) * 0.9)] if lengths else 0  # a typical full line
+    out: list[str] = []
+    current = ""
+    for line in lines:
+        if line:
+            joined = current[:-1] + line if current.endswith("-") and line[:1].islower() else f"{current} {line}"
+            current = joined.strip()
+        ends = line[-1:] in '.!?”"' and len(line) < 0.9 * full  # a sentence ends short of the margin
+        if current and (not line or (len(line) < 0.75 * full or ends) and not line.endswith("-")):
+            out.append(current)
+            current = ""
+    if current:
+        out.append(current)
+    return out
+
+
+def _pdf_head(info: dict[str, object], paragraphs: list[str]) -> list[str]:
+    """Headline, "By" line and date from the PDF's own metadata, for what its first lines lack."""
+    head = []
+    first = " ".join(paragraphs[:3]).lower()
+    title, author = str(info.get("Title") or ""), str(info.get("Author") or "")
+    if title and title.lower() not in first:
+        head.append(title)
+    if author and author.lower() not in first:
+        head.append(f"By {author}")
+    created = re.match(r"D:(\d{4})(\d{2})(\d{2})", str(info.get("CreationDate") or ""))
+    if created and head:
+        head.append(spoken_date("-".join(created.groups())))
+    return head
+
+
 PDF_PAGES = 300  # pages read from one PDF
 PDF_SECONDS = 30.0  # time one PDF may take, whatever it holds
 
@@ -216,7 +254,8 @@ def pdf_text(data: bytes, filename: str) -> str:
         raise CorpusError(f"{filename}: cannot read this PDF ({last}); save its text as .txt.")
     read = json.loads(done.stdout)
     pages, total = read["pages"], read["total"]
-    text = "\n\n".join(" ".join(line.split()) for page in pages for line in page.split("\n\n"))
+    paragraphs = [p for page in pages for p in pdf_paragraphs(page)]
+    text = "\n\n".join(_pdf_head(read, paragraphs) + paragraphs)
     if not text.strip():
         raise CorpusError(f"{filename}: the PDF has no text layer (a scan?); upload the text instead.")
     if total > PDF_PAGES:
