@@ -199,7 +199,8 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
     raw_local = f"{p.title} {cand.context} {cand.text}"  # as written: "US" is a nation, "us" a pronoun
     if not question.compound and _other_nation(question.text, cand.text, raw_local):
         contradicts = True  # asked about India, the sentence is about China and India is nowhere near
-    if not question.compound and any(not mentions(local, owner) for owner in _owners(question.text)):
+    owners = _owners(question.text) if question.wants != "speech" else ()  # a speaker is checked by `_speaks`
+    if not question.compound and any(not mentions(local, owner) for owner in owners):
         contradicts = True  # "Collingwood's average crowd": a sentence nowhere near Collingwood is another's
     if not question.compound and _other_party(question.text, cand.text, local):
         contradicts = True  # asked about the match against Dortmund, the sentence's is against Bayern
