@@ -105,10 +105,11 @@ def article(doc_id: str, title: str, body: str) -> tuple[str, list[Article]]:
 
 
 def build_index(settings: Settings, beir: Beir, progress: Callable[[int, str], Any]) -> Path:
-    """The project's index of the SciFact corpus, cached by corpus hash and index-shaping settings."""
+    """The project's index of the SciFact corpus, cached by corpus hash and index-shaping settings
+    (the batch size among them: int8 vectors depend a little on their batch-mates)."""
     key = hashlib.sha256(
         f"{beir.digest}|{len(beir.docs)}|{settings.embedder_id}|{settings.chunk_words}|"
-        f"{settings.chunk_overlap_sentences}|{store.FORMAT_VERSION}".encode()
+        f"{settings.chunk_overlap_sentences}|{settings.embed_batch_size}|{store.FORMAT_VERSION}".encode()
     ).hexdigest()[:16]
     index_dir = CACHE / f"index-{key}"
     try:
