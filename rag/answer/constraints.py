@@ -27,7 +27,7 @@ from rag.lang.nations import US, names_of, nation, nations
 from rag.lang.nations import aliases as nation_aliases
 from rag.lang.spelling import max_edits
 from rag.lang.text import STOPWORDS, normalize, spoken_date, stem, terms, words
-from rag.lang.values import LIGHT_VERBS, OPPOSED, TIME_UNITS
+from rag.lang.values import CONTRACTING, LIGHT_VERBS, OPPOSED, TIME_UNITS
 from rag.search.outlets import is_outlet
 
 _UNIT = (
@@ -229,10 +229,9 @@ def _between(question: Question, near: str) -> bool:
 @lru_cache(maxsize=256)
 def _owners(question: str) -> tuple[str, ...]:
     """The names a question gives as owners: "Collingwood" in "What's Collingwood's average crowd?"."""
-    return tuple(m.group(2) for m in _FOR_SIDE.finditer(question) if m.group(2) and m.group(2) not in _WH_CONTRACTED)
-
-
-_WH_CONTRACTED = frozenset("What Who Where When How Why Which It That There Here He She".split())
+    return tuple(
+        m.group(2) for m in _FOR_SIDE.finditer(question) if m.group(2) and m.group(2).lower() not in CONTRACTING
+    )
 
 
 @lru_cache(maxsize=256)

@@ -156,6 +156,9 @@ OPPOSITES: tuple[tuple[str, str, str, str], ...] = (
 )
 RELATION = len(OPPOSITES) - 1
 
+# Words that take "'s" as a contraction, not a possessive: "What's", "It's", "There's".
+CONTRACTING = frozenset("what who where when how why which it that there here he she".split())
+
 # Nouns for a person by role: "which player", "what coach" asks for a person as much as "who" does.
 PERSON_NOUNS = frozenset(
     "person people man woman official minister leader spokesman spokeswoman spokesperson president chairman "
