@@ -324,15 +324,14 @@ class ExtractiveAnswerer:
         # notes come first, and a short note ranks by what it reacts to, which the search does not see).
         broad = q.shape != "factoid" or q.voice is not None
         passages = max(2 * self.passages, len(hits)) if broad else self.passages
+        # A typed fact may sit further down the passages found ("seal the Browns' 20-17 win" in the
+        # eighth): there, only sentences that hold the wanted type are read.
+        further = q.shape == "factoid" and q.wants in FILLED and self.reranker is not None
+        checked = self._checked(q, gather(hits, texts, 2 * passages if further else passages), texts)
+        kept = [k for k in checked if k[0].rank < passages or k[1].typed]
         # A follow-up is scored with what the conversation says it is about.
         ce_query = q.topic if query == q.text else query
-        out = self._scored(q, query, ce_query, self._checked(q, gather(hits, texts, passages), texts), hits, texts)
-        if q.shape == "factoid" and q.wants in FILLED and self.reranker is not None:
-            # The typed fact may sit further down the passages found ("seal the Browns' 20-17 win"
-            # in the eighth): there, only sentences that hold the wanted type are read.
-            further = [c for c in gather(hits, texts, 2 * passages) if c.rank >= passages]
-            typed = [k for k in self._checked(q, further, texts) if k[1].typed]
-            out = sorted(out + self._scored(q, query, ce_query, typed, hits, texts), key=lambda s: -s.score)
+        out = self._scored(q, query, ce_query, kept, hits, texts)
         if q.voice is not None and any(s.cand.passage.kind == q.voice and s.score >= self.floor for s in out):
             # "What do the readers say": the readers answer, however well the article itself scores.
             out = [s for s in out if s.cand.passage.kind == q.voice]

@@ -23,7 +23,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -218,10 +218,17 @@ class OnnxEmbedder:
             pooled = (hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
             return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
-        workers = self.bulk_threads if len(batches) > 1 else 1
-        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            for rows, pooled in zip(batches, pool.map(run, batches), strict=True):
-                out[rows] = pooled
-                if progress is not None:
-                    progress(len(rows))
+        if len(batches) == 1 or self.bulk_threads == 1:  # a query: no pool on the question's path
+            results: Iterable[np.ndarray] = map(run, batches)
+            return self._place(out, batches, results, progress)
+        with concurrent.futures.ThreadPoolExecutor(self.bulk_threads) as pool:
+            return self._place(out, batches, pool.map(run, batches), progress)
+
+    @staticmethod
+    def _place(out: np.ndarray, batches: list[list[int]], results: Iterable[np.ndarray], progress) -> np.ndarray:  # type: ignore[no-untyped-def]
+        """Each batch's vectors in their texts' rows, the progress told as each batch lands."""
+        for rows, pooled in zip(batches, results, strict=True):
+            out[rows] = pooled
+            if progress is not None:
+                progress(len(rows))
         return out
