@@ -35,7 +35,6 @@ from rag.core import (
     KIND_LABELS,
     Answer,
     Citation,
-    CorpusError,
     DossierError,
     IndexError_,
     IndexMissing,
@@ -45,7 +44,7 @@ from rag.core import (
     public_url,
 )
 from rag.index import build, embedder_for, store
-from rag.ingest import ACCEPTED, Added, add_feed, add_upload, add_url, outcome, remove_file
+from rag.ingest import ACCEPTED, add_pages, remove_file, upload_outcome
 from rag.search import Filters
 
 st.set_page_config(page_title="Dossier", page_icon="🗞️", layout="wide")
@@ -571,20 +570,9 @@ def add_files(uploads) -> None:  # type: ignore[no-untyped-def]
     state.index_pending = True
     for n, upload in enumerate(uploads, 1):
         progress.progress((n - 1) / len(uploads), text=f"Reading {upload.name} ({n} of {len(uploads)})…")
-        try:
-            result = add_upload(SETTINGS.corpus_dir, upload.name, upload.getvalue(), SETTINGS.max_file_bytes)
-        except DossierError as e:
-            notices.append(("error", str(e)))
-            continue
-        except Exception as e:  # one bad file never stops the others, nor loses the ones before it
-            notices.append(("error", f"{upload.name}: could not be read ({type(e).__name__}); it was skipped."))
-            continue
-        if result.already:
-            notices.append(("ok", f"{upload.name} is already in the collection (same text as {result.path.name})."))
-            continue
-        added += 1
-        note = f" (saved as {result.path.name}: that name was taken)" if result.renamed_from else ""
-        notices.append(("ok", f"Added {upload.name}{note}."))
+        kind, message = upload_outcome(SETTINGS.corpus_dir, upload.name, upload.getvalue(), SETTINGS.max_file_bytes)
+        added += kind == "added"
+        notices.append(("error" if kind == "error" else "ok", message))
     progress.empty()
     state.uploader += 1  # a fresh, empty uploader
     finish_adding(added, notices)
@@ -659,23 +647,14 @@ def index_pending() -> None:
 
 def add_from_url(url: str, is_feed: bool) -> None:
     notices: list[tuple[str, str]] = []
-    added = 0
-
-    def heard(link: str, result: Added | CorpusError | None) -> None:
-        nonlocal added
-        kind, message = outcome(link, result)
-        added += kind == "added"
-        notices.append(("error" if kind == "error" else "ok", message))
-
     state.index_pending = True  # a page saved before an interruption is indexed on the next run
     with st.spinner(f"Fetching {url}…"):
-        try:
-            if is_feed:
-                add_feed(url, SETTINGS, heard)
-            else:
-                heard(url, add_url(url, SETTINGS))
-        except CorpusError as e:
-            heard(url, e)
+        added, _ = add_pages(
+            url,
+            SETTINGS,
+            is_feed,
+            lambda kind, message: notices.append(("error" if kind == "error" else "ok", message)),
+        )
     finish_adding(added, notices)
 
 

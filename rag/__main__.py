@@ -122,28 +122,17 @@ def _update_index(settings: Settings) -> int:
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     """Fetch pages (or a feed's pages) into the corpus, then index them."""
-    from rag.core import CorpusError
-    from rag.ingest import Added, add_feed, add_url, outcome
+    from rag.ingest import add_pages
 
-    added = 0
-
-    def report(link: str, result: Added | CorpusError | None) -> None:
-        nonlocal added
-        kind, message = outcome(link, result)
-        added += kind == "added"
-        print(message, file=sys.stderr if kind == "error" else sys.stdout)
-
+    added = failed = 0
     for url in args.urls:
-        if args.feed:
-            add_feed(url, settings, report)
-            continue
-        try:
-            report(url, add_url(url, settings))
-        except CorpusError as e:
-            report(url, e)
+        done = add_pages(
+            url, settings, args.feed, lambda kind, msg: print(msg, file=sys.stderr if kind == "error" else sys.stdout)
+        )
+        added, failed = added + done[0], failed + done[1]
     if added:
         return _update_index(settings)
-    return 0
+    return 1 if failed else 0
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:

@@ -291,3 +291,17 @@ def test_a_pdf_keeps_its_paragraphs_and_its_own_title_author_and_date(tmp_path):
     added = add_upload(tmp_path, "yuan-briefing.pdf", pdf, 1_000_000)
     (article,) = parse(added.path.name, read_source(added.path, 1_000_000))
     assert (article.title, article.author, article.date) == ("Yuan briefing", "Ann Lee", "2023-11-05")
+
+
+def test_one_add_workflow_reports_each_outcome_and_never_raises(tmp_path):
+    from rag.core.settings import Settings
+    from rag.ingest import add_pages, upload_outcome
+
+    heard: list[tuple[str, str]] = []
+    settings = Settings.of(corpus_dir=tmp_path)
+    assert add_pages("http://127.0.0.1:9/page.html", settings, False, lambda *o: heard.append(o)) == (0, 1)
+    assert heard[0][0] == "error" and "private network" in heard[0][1]
+    text = b"Harbour report\n\nThe harbour reopened on Monday after the storm, officials said.\n"
+    assert upload_outcome(tmp_path, "harbour.txt", text, 1_000_000) == ("added", "Added harbour.txt.")
+    assert upload_outcome(tmp_path, "harbour.txt", text, 1_000_000)[0] == "already"
+    assert upload_outcome(tmp_path, "big.txt", text, 10)[0] == "error"

@@ -3,13 +3,14 @@
 articles with their metadata, credit lines, reader comments and notes (`clean`)."""
 
 from rag.ingest.clean import load_file, parse, parse_date
-from rag.ingest.fetch import add_feed, add_url, fetch, outcome
-from rag.ingest.uploads import ACCEPTED, Added, add_upload, load_document, remove_file
+from rag.ingest.fetch import add_feed, add_pages, add_url, fetch, outcome
+from rag.ingest.uploads import ACCEPTED, Added, add_upload, load_document, remove_file, upload_outcome
 
 __all__ = [
     "ACCEPTED",
     "Added",
     "add_feed",
+    "add_pages",
     "add_upload",
     "add_url",
     "fetch",
@@ -19,4 +20,5 @@ __all__ = [
     "parse",
     "parse_date",
     "remove_file",
+    "upload_outcome",
 ]

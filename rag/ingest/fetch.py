@@ -195,6 +195,29 @@ def outcome(link: str, result: Added | CorpusError | None) -> tuple[str, str]:
     return "added", f"Added {link} as {result.path.name}"
 
 
+def add_pages(url: str, settings: Settings, feed: bool, on_item: Callable[[str, str], None]) -> tuple[int, int]:
+    """Add a page, or a feed's pages: the one add-by-URL workflow of the CLI and the app.
+    `on_item(kind, message)` hears each page's outcome (`outcome`); a failure is reported, never
+    raised. Returns (pages added, failures)."""
+    added = failed = 0
+
+    def heard(link: str, result: Added | CorpusError | None) -> None:
+        nonlocal added, failed
+        kind, message = outcome(link, result)
+        added += kind == "added"
+        failed += kind == "error"
+        on_item(kind, message)
+
+    try:
+        if feed:
+            add_feed(url, settings, heard)
+        else:
+            heard(url, add_url(url, settings))
+    except CorpusError as e:
+        heard(url, e)
+    return added, failed
+
+
 def add_feed(
     url: str, settings: Settings, on_item: Callable[[str, Added | CorpusError | None], None] | None = None
 ) -> list[Added]:

@@ -88,6 +88,21 @@ def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int, url
     return _save(corpus_dir, name, text, converted)
 
 
+def upload_outcome(corpus_dir: Path, filename: str, data: bytes, max_bytes: int) -> tuple[str, str]:
+    """One upload added, as ("added" | "already" | "error", a sentence for the user): the upload
+    workflow's step for each file. One bad file never stops the others: nothing is raised."""
+    try:
+        result = add_upload(corpus_dir, filename, data, max_bytes)
+    except CorpusError as e:
+        return "error", str(e)
+    except Exception as e:  # a file that breaks the intake in a way nobody foresaw
+        return "error", f"{filename}: could not be read ({type(e).__name__}); it was skipped."
+    if result.already:
+        return "already", f"{filename} is already in the collection (same text as {result.path.name})."
+    note = f" (saved as {result.path.name}: that name was taken)" if result.renamed_from else ""
+    return "added", f"Added {filename}{note}."
+
+
 def remove_file(corpus_dir: Path, source: str) -> list[Path]:
     """Delete the corpus file `source` (a name in the corpus folder, as the index knows it) and the
     original it was extracted from, if any; returns what was deleted. The next index build drops
