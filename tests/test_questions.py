@@ -312,10 +312,8 @@ def test_which_player_asks_for_a_person_as_who_does():
 
 
 def test_fresh5_readings_after_the_clean_measurement():
-    from rag.answer.constraints import Names, _owners
+    from rag.answer.constraints import _owners
 
-    assert Names(["Bing is Microsoft's.", "Apple's default search"]).mentioned("Bing Apple")  # two names run together
-    assert not Names(["Bing is Microsoft's."]).mentioned("Bing Apple")
     q = analyse("How much did Nike's China sales grow last quarter?")
     sentence = "In the quarter ended May 31, China sales rose 5%."
     typed, (a, _) = answer_phrase(q, sentence)

@@ -570,16 +570,8 @@ class Names:
         for piece in _PIECES.split(name):
             phrase = _phrase(piece)
             if phrase.strip() and (any(w not in self._known for w in phrase.split()) or phrase not in self._text):
-                return self._two_names(piece)
+                return False
         return True
-
-    def _two_names(self, piece: str) -> bool:
-        """Two names the question runs together ("to make Bing Apple's default"): the collection
-        has each, though never the pair."""
-        parts = piece.split()
-        return any(
-            self.mentioned(" ".join(parts[:i])) and self.mentioned(" ".join(parts[i:])) for i in range(1, len(parts))
-        )
 
 
 # What spaCy's entity recogniser counts as each wanted type: "Athens" is a place without "in" before
