@@ -8,6 +8,8 @@ inside functions included), and no sub-package is imported through a private mod
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from rag.core.settings import PROJECT_DIR
@@ -57,3 +59,20 @@ def test_views_import_stages_not_their_modules():
     for view in (PROJECT_DIR / "app.py", RAG / "__main__.py"):
         deep = [m for m in _imports(view) if m.count(".") > 1]
         assert deep == [], f"{view.name}: {deep}"
+
+
+def test_the_library_imports_no_heavy_model_framework():
+    """Importing the assistant costs a fraction of a second: spaCy is loaded when a question is
+    first parsed (in the background), torch and sentence-transformers only for the torch backend."""
+    heavy = "('spacy', 'torch', 'sentence_transformers')"
+    code = f"import sys, rag.app; print(sorted(m for m in {heavy} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_number_words_are_spacys_read_without_importing_it():
+    from rag.lang.values import NUMBER_WORDS, ORDINAL_WORDS, number_value, ordinal_value
+
+    assert NUMBER_WORDS["seventeen"] == 17 and NUMBER_WORDS["ninety"] == 90 and NUMBER_WORDS["trillion"] == 10**12
+    assert ORDINAL_WORDS["nineteenth"] == 19 and ordinal_value("twenty-first") == 21
+    assert number_value("sixty") == 60

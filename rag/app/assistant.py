@@ -94,6 +94,7 @@ class Assistant:
         self._embedder_factory = embedder_factory or (lambda: embedder_for(settings))
         self.index = store.load(settings.index_dir, settings.embedder_id)
         self.embedder = self._embedder_factory()
+        lang.preload()  # every question is parsed: load the parser while the rest loads
         self.reranker = load_reranker(settings.reranker, settings.threads)
         self.retriever = Retriever(
             self.index, self.embedder, settings, self.reranker, open_engine(settings, self.index)

@@ -15,7 +15,7 @@ small English pipeline for parsing questions (`pipeline`, loaded once per proces
 
 from rag.lang.injection import instruction_like, meta_claim, planted, urls
 from rag.lang.nations import nation, nations
-from rag.lang.pipeline import parse, pipeline, use
+from rag.lang.pipeline import parse, pipeline, preload, use
 from rag.lang.requests import question_proper
 from rag.lang.spelling import Speller
 from rag.lang.text import STOPWORDS, normalize, sentence_spans, spoken_date, stem, terms, words
@@ -36,6 +36,7 @@ __all__ = [
     "parse",
     "pipeline",
     "planted",
+    "preload",
     "question_proper",
     "rivals",
     "sentence_spans",

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 
-from .pipeline import import_spacy
+from .pipeline import spacy_english_data
 
-import_spacy()  # without torch (see there); then its English data:
-from spacy.lang.en.lex_attrs import _num_words, _ordinal_words  # noqa: E402
+# Read from spaCy's source, not imported: importing spaCy costs ~0.7 s, which a process pays only
+# once it parses (the assistant loads the pipeline in the background).
+_num_words, _ordinal_words = spacy_english_data("lex_attrs", "_num_words", "_ordinal_words")
 
 _UNITS = _num_words[:20]  # zero .. nineteen
 _TENS = {w: 10 * (i + 2) for i, w in enumerate(_num_words[20:28])}  # twenty .. ninety
