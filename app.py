@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-import time
 from pathlib import Path
 
 import streamlit as st
@@ -15,8 +14,10 @@ from rag.answer import describe
 from rag.app import (
     PLANTED_LABEL,
     Assistant,
+    BuildState,
     CatalogEntry,
     Conversations,
+    IndexKeeper,
     Message,
     answer_view,
     article_html,
@@ -25,6 +26,7 @@ from rag.app import (
     citation_heading,
     conversation_markdown,
     export_name,
+    keeper_for,
     plain,
     relevance,
     shorten,
@@ -43,7 +45,6 @@ from rag.core import (
     Turn,
     public_url,
 )
-from rag.index import build, embedder_for, store
 from rag.ingest import ACCEPTED, add_pages, remove_file, upload_outcome
 from rag.search import Filters
 
@@ -76,9 +77,17 @@ _article_view = st.components.v2.component(
 # --- shared, read-only resources ----------------------------------------------------------------
 
 
+def keeper() -> IndexKeeper:
+    """The index's keeper (builds run on its thread, never in a visitor's run), shared by every session."""
+    return keeper_for(SETTINGS)
+
+
 @st.cache_resource(show_spinner=False)
-def embedder():  # type: ignore[no-untyped-def]
-    return embedder_for(SETTINGS)
+def _checked_at_start(index_dir: str) -> bool:
+    """Once per process, the corpus folder is compared with the live index: a file saved just
+    before a restart, and never indexed, is indexed now."""
+    keeper().request("Checking the index…")
+    return True
 
 
 @st.cache_resource(show_spinner=False)
@@ -95,69 +104,81 @@ def conversations() -> Conversations | None:
     return saved if isinstance(saved, Conversations) else None
 
 
-@st.cache_resource(show_spinner="Loading the index…", max_entries=2)
-def assistant_for(generation: str) -> Assistant:
-    """One assistant per index generation, shared by every session; a new generation (an upload in
-    any tab) makes every session pick up the new index on its next run."""
-    return Assistant(SETTINGS, embedder)
-
-
-class StreamlitProgress:
-    """The build's progress bar: moves with each embedding batch (about every half second) and says
-    how long is left, from the rate so far."""
-
-    def __init__(self) -> None:
-        self.bar = st.progress(0.0)
-        self.total = 1
-        self.done = 0
-        self.label = ""
-        self.began = time.monotonic()
-
-    def start(self, total: int, description: str) -> None:
-        self.total, self.done, self.label, self.began = max(total, 1), 0, description, time.monotonic()
-        self.bar.progress(0.0, text=f"{description}…")
-
-    def advance(self, n: int) -> None:
-        self.done += n
-        elapsed = time.monotonic() - self.began
-        left = elapsed / self.done * (self.total - self.done) if self.done else 0.0
-        eta = f" · about {_duration(left)} left" if self.done < self.total and elapsed > 2 else ""
-        self.bar.progress(min(1.0, self.done / self.total), text=f"{self.label}: {self.done:,} of {self.total:,}{eta}")
-
-    def finish(self) -> None:
-        self.bar.progress(1.0, text=f"{self.label}: done")
+def current_assistant() -> Assistant | None:
+    """The assistant for the live index; None while the first index is built (the page then shows
+    the build's progress and waits). A damaged index, or one of another model, raises IndexError_."""
+    k = keeper()
+    try:
+        with st.spinner("Loading the index…"):
+            assistant = k.assistant()
+    except IndexMissing:
+        if not k.state().running:  # (again after a failure: the page was reloaded to retry)
+            k.request("First start: indexing the articles, once")
+        return None
+    except IndexOutdated:
+        if not k.state().running:
+            k.request("This version of Dossier stores the index differently: indexing the articles again", full=True)
+        return None
+    _checked_at_start(str(SETTINGS.index_dir))
+    return assistant
 
 
 def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
-def rebuild(reason: str, full: bool = False) -> None:
-    with st.status(reason, expanded=True) as status:
-        report = build(SETTINGS, embedder, StreamlitProgress(), rebuild=full)
-        for skipped in report.skipped:
-            st.warning(plain(f"Skipped {skipped.source}: {skipped.reason}"))
-        status.update(label=plain(f"Index ready: {report.summary()}"), state="complete")
+def build_line(s: BuildState) -> str:
+    """A running build in plain words: what it is for, how far, how long is left."""
+    if s.stage == "Embedding":
+        step = f"{s.done:,} of {s.total:,} passages"
+    elif s.stage:
+        step = f"reading {s.done:,} of {s.total:,} files"
+    else:
+        step = "starting"
+    left = f" · about {_duration(s.seconds_left)} left" if s.seconds_left else ""
+    return f"{s.reason.rstrip('…')}: {step}{left}"
 
 
-def current_assistant() -> Assistant:
+def live_generation() -> str | None:
     try:
-        generation = store.live_generation(SETTINGS.index_dir).name
-    except IndexMissing:
-        notice = st.empty()
-        notice.info(
-            "First start: building the search index from the articles, once (about a second per 60 passages "
-            "on a laptop; the bar shows the time left)."
-        )
-        rebuild("Building the index…")
-        notice.empty()
-        generation = store.live_generation(SETTINGS.index_dir).name
-    try:
-        return assistant_for(generation)
-    except IndexOutdated:
-        st.info("This version of Dossier stores the index differently: rebuilding it from the articles, once.")
-        rebuild("Rebuilding the index…", full=True)
-        return assistant_for(store.live_generation(SETTINGS.index_dir).name)
+        return keeper().generation()
+    except DossierError:
+        return None
+
+
+@st.fragment(run_every=1.0)
+def build_progress(first: bool, seen: str | None = None) -> None:
+    """The running build's progress, redrawn every second. The whole page is drawn again when what
+    it waits for is there: a first usable index (`first`: any generation other than `seen`, the
+    missing or outdated one), or the end of the build this session asked for."""
+    s = keeper().state()
+    if s.running:
+        st.progress(s.fraction, text=plain(build_line(s)))
+        if not first:
+            st.caption("Questions are answered from the articles indexed so far.")
+    elif s.error and first:
+        st.error(plain(s.error))
+    awaited = state.get("awaiting")
+    if first:
+        if live_generation() != seen or not (s.running or s.error):
+            st.rerun()
+    elif awaited is not None and s.finished >= awaited:
+        st.rerun()
+
+
+def build_outcome() -> None:
+    """What the build this session asked for did, once it has ended: skipped files, failures."""
+    awaited = state.get("awaiting")
+    s = keeper().state()
+    if awaited is None or s.finished < awaited:
+        return
+    state.awaiting = None
+    if s.error:
+        state.notices.append(("error", s.error))
+    if s.report is not None:
+        state.notices += [("error", f"Skipped {k.source}: {k.reason}") for k in s.report.skipped]
+        if s.report.written:
+            state.notices.append(("ok", f"Index ready: {s.report.summary()}"))
 
 
 # --- per-session state --------------------------------------------------------------------------
@@ -273,26 +294,26 @@ def _scrolling_article(assistant: Assistant, source: str, start: int, end: int |
 
 
 @st.dialog("Source", width="large")
-def show_citation(citation: Citation, generation: str) -> None:
+def show_citation(citation: Citation) -> None:
     meta = byline(citation.author if citation.kind == "article" else None, citation.date, citation.publisher or "")
     st.markdown(f"**\\[{citation.n}\\] {plain(citation_heading(citation))}**  \n{plain(meta)}")
-    _scrolling_article(assistant_for(generation), citation.source, citation.start, citation.end)
+    _scrolling_article(keeper().assistant(), citation.source, citation.start, citation.end)
 
 
 @st.dialog("Article", width="large")
-def show_article(source: str, start: int, generation: str) -> None:
-    _scrolling_article(assistant_for(generation), source, start, None)
+def show_article(source: str, start: int) -> None:
+    _scrolling_article(keeper().assistant(), source, start, None)
 
 
 @st.dialog("Passage", width="large")
-def show_passage(source: str, start: int, end: int, generation: str) -> None:
-    _scrolling_article(assistant_for(generation), source, start, end)
+def show_passage(source: str, start: int, end: int) -> None:
+    _scrolling_article(keeper().assistant(), source, start, end)
 
 
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, scope: str | None = None) -> None:
+def render_answer(answer: Answer, key: str, show_scores: bool, scope: str | None = None) -> None:
     if scope:
         st.caption(plain(f"Searched only {scope}."))
     if answer.abstained:
@@ -301,7 +322,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, 
         chosen = _answer_view(data=answer_view(answer), key=widget_key("answer", key), on_open_change=lambda: None)
         opened = {c.n: c for c in answer.citations}.get(chosen.open)  # a citation chip was clicked
         if opened:
-            show_citation(opened, generation)
+            show_citation(opened)
     if answer.notice:
         st.warning(plain(on_screen(answer.notice)))
     if answer.citations:
@@ -316,7 +337,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, 
                     voice = "" if c.kind == "article" else f"*{KIND_LABELS[c.kind].capitalize()}:* "
                     cols[0].markdown(f"**\\[{c.n}\\]** {voice}  \n> {plain(c.quote)}")
                     if cols[1].button("Open", key=widget_key("open", key, c.n), help="Show the passage in the article"):
-                        show_citation(c, generation)
+                        show_citation(c)
                 with st.expander("Details"):
                     st.caption(plain(byline(first.author, first.date, first.publisher or "", first.source)))
                     for c in group:
@@ -343,7 +364,7 @@ def render_answer(answer: Answer, key: str, generation: str, show_scores: bool, 
                 f"{plain(p.text[:400])}{'…' if len(p.text) > 400 else ''}"
             )
             if cols[1].button("Open", key=widget_key("passage", key, rank), help="Show this passage in its article"):
-                show_passage(p.source, p.start, p.end, generation)
+                show_passage(p.source, p.start, p.end)
     if answer.timings_ms:
         st.caption(f"{answer.timings_ms.get('total_ms', 0):.0f} ms · searched for: {plain(answer.search_query)}")
 
@@ -595,7 +616,7 @@ def article_list(assistant: Assistant, catalog: list[CatalogEntry]) -> None:
             if a.url:
                 st.caption(plain(f"From {a.url}"))
             if st.button("Read", key=widget_key("read", a.id)):
-                show_article(a.source, a.start, assistant.generation)
+                show_article(a.source, a.start)
             with st.popover("Remove from the collection"):
                 others = sum(e.article.source == a.source for e in catalog) - 1
                 st.caption(
@@ -614,21 +635,19 @@ def article_list(assistant: Assistant, catalog: list[CatalogEntry]) -> None:
 def remove_article(source: str) -> None:
     try:
         removed = remove_file(SETTINGS.corpus_dir, source)
-        rebuild("Removing the article from the index…")
-        state.notices = [("ok", f"Removed {', '.join(p.name for p in removed)}.")]
     except DossierError as e:
         state.notices = [("error", str(e))]
+    else:
+        state.awaiting = keeper().request("Removing the article from the index…")
+        state.notices = [("ok", f"Removed {', '.join(p.name for p in removed)}.")]
     st.rerun()
 
 
 def finish_adding(added: int, notices: list[tuple[str, str]]) -> None:
-    """Index what was added, then show each file's or page's outcome. The build runs even when
-    nothing new came (it only compares content hashes then): a file saved by an earlier add that was
-    interrupted before indexing ("Already in the collection") is indexed now, not left out."""
-    try:
-        rebuild(f"Indexing {added} new article file(s)…" if added else "Checking the index…")
-    except DossierError as e:
-        notices.append(("error", str(e)))
+    """Index what was added (on the keeper's thread: the page stays usable), and show each file's
+    or page's outcome. The build is asked for even when nothing new came (it only compares content
+    hashes then): a file saved by an earlier add that was interrupted before indexing is indexed now."""
+    state.awaiting = keeper().request(f"Indexing {added} new article file(s)…" if added else "Checking the index…")
     state.index_pending = False
     state.notices = notices
     st.rerun()
@@ -637,10 +656,7 @@ def finish_adding(added: int, notices: list[tuple[str, str]]) -> None:
 def index_pending() -> None:
     """Files saved by an upload that was cancelled (or interrupted) before indexing: index them now."""
     if state.get("index_pending"):
-        try:
-            rebuild("Indexing the files added before the upload was stopped…")
-        except DossierError as e:
-            st.error(plain(str(e)))
+        state.awaiting = keeper().request("Indexing the files added before the upload was stopped…")
         state.index_pending = False
         state.uploader += 1
 
@@ -660,21 +676,30 @@ def add_from_url(url: str, is_feed: bool) -> None:
 
 def main() -> None:
     index_pending()
+    build_outcome()
     try:
         assistant = current_assistant()
     except IndexError_ as e:
         st.error(plain(str(e)))
         if st.button("Rebuild the index now"):
-            rebuild("Rebuilding the index…", full=True)
+            keeper().request("Rebuilding the index…", full=True)
             st.rerun()
+        if keeper().state().running:
+            build_progress(first=True, seen=live_generation())
         st.stop()
     except DossierError as e:
         st.error(plain(str(e)))
+        st.stop()
+    if assistant is None:  # the first index is being built: the page is drawn once it is live
+        st.markdown("#### Ask the articles")
+        build_progress(first=True, seen=live_generation())
         st.stop()
 
     follow_url()
     filters, scope, top_k, backend, llm, show_scores = sidebar(assistant)
     st.markdown("#### Ask the articles")
+    if keeper().state().running or state.get("awaiting") is not None:
+        build_progress(first=False)
     if not state.messages:
         first_screen(assistant)
 
@@ -693,7 +718,7 @@ def main() -> None:
                 st.error(plain(message.error))
             elif message.answer:
                 key = f"{state.conversation}-{i}"  # widget keys unique across conversations
-                render_answer(message.answer, key, assistant.generation, show_scores, message.scope)
+                render_answer(message.answer, key, show_scores, message.scope)
             else:
                 st.markdown(plain(message.content))
 
@@ -722,7 +747,7 @@ def main() -> None:
             else:
                 remember(Message("assistant", answer.text, answer=answer, scope=scope))
                 key = f"{state.conversation}-{len(state.messages) - 1}"
-                render_answer(answer, key, assistant.generation, show_scores, scope)
+                render_answer(answer, key, show_scores, scope)
         if scope:
             st.button(
                 "Search all articles again",

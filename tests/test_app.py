@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from rag.app.keeper import keeper_for
 from rag.app.render import widget_key
 from rag.core.errors import CorpusError
-from rag.core.settings import PROJECT_DIR
+from rag.core.settings import PROJECT_DIR, Settings
 from rag.ingest.uploads import add_upload
 from tests.conftest import E
 
@@ -27,12 +28,21 @@ def app_env(tmp_path_factory):
     return root
 
 
+def started(at: AppTest) -> AppTest:
+    """The page run, its builds (on the index keeper's thread) waited for, and run again: as a
+    visitor sees it once the first index is live and the start-up check is done."""
+    at.run()
+    keeper_for(Settings.from_env()).wait(timeout=180)
+    at.run()
+    keeper_for(Settings.from_env()).wait(timeout=180)
+    return at
+
+
 @pytest.fixture
 def app(app_env, monkeypatch):
     monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(app_env / "corpus"))
     monkeypatch.setenv("DOSSIER_INDEX_DIR", str(app_env / "index"))
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
+    at = started(AppTest.from_file(APP, default_timeout=180))
     assert not at.exception, at.exception
     return at
 
@@ -126,8 +136,7 @@ def test_new_conversation_clears_the_chat(app):
 
 
 def test_two_sessions_do_not_share_conversations(app, app_env, monkeypatch):
-    other = AppTest.from_file(APP, default_timeout=180)
-    other.run()
+    other = started(AppTest.from_file(APP, default_timeout=180))
     app.chat_input[0].set_value("What did Putin call Xi Jinping?").run()
     other.run()
     assert messages(app) and messages(other) == []
@@ -207,8 +216,7 @@ def test_local_backend_with_a_broken_model_file_still_answers(app_env, monkeypat
     monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(app_env / "corpus"))
     monkeypatch.setenv("DOSSIER_INDEX_DIR", str(app_env / "index"))
     monkeypatch.setenv("DOSSIER_MODELS_DIR", str(tmp_path))
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
+    at = started(AppTest.from_file(APP, default_timeout=180))
     at.sidebar.selectbox[0].select("local").run()
     assert at.sidebar.selectbox[1].label == "GGUF model file"
     assert model_fields(at) == []  # no typed paths
@@ -232,22 +240,23 @@ def test_a_configured_api_key_locks_the_model_server_fields(app_env, monkeypatch
     assert "http://127.0.0.1:9/v1 (set by the operator)" in caption and "sk-" not in caption and "pw" not in caption
 
 
-def test_an_index_from_an_older_dossier_is_rebuilt_in_the_page(app, app_env, monkeypatch):
+def test_an_index_from_an_older_dossier_is_rebuilt_in_the_page(app, app_env, monkeypatch, tmp_path):
     import json
-
-    import streamlit as st
+    import shutil
 
     from rag.index import store
 
-    st.cache_resource.clear()  # as after an upgrade: a fresh process, nothing loaded yet
-    manifest = store.live_generation(app_env / "index") / "manifest.json"
+    shutil.copytree(app_env / "index", tmp_path / "index")  # another folder: as a fresh process finds it
+    manifest = store.live_generation(tmp_path / "index") / "manifest.json"
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format_version": 1}))
     monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(app_env / "corpus"))
-    monkeypatch.setenv("DOSSIER_INDEX_DIR", str(app_env / "index"))
+    monkeypatch.setenv("DOSSIER_INDEX_DIR", str(tmp_path / "index"))
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
+    assert not at.exception and not at.error and not at.chat_input  # the page waits for the index
+    assert "stores the index differently" in keeper_for(Settings.from_env()).state().reason
+    at = started(at)
     assert not at.exception and not at.error
-    assert any("stores the index differently" in shown(i.value) for i in at.info)
     at.chat_input[0].set_value("Which Chinese bank stopped accepting yuan payments from Russia?").run()
     assert "ICBC" in messages(at)[-1][1]
 
@@ -300,6 +309,7 @@ def test_files_saved_by_a_stopped_upload_are_indexed_on_the_next_run(app, app_en
     app.session_state["index_pending"] = True  # as when Cancel stopped add_files before indexing
     app.run()
     assert not app.exception and not app.session_state["index_pending"]
+    keeper_for(Settings.from_env()).wait(timeout=180)
     app.chat_input[0].set_value("How much cargo went along the Northern Sea Route?").run()
     assert "36 million tonnes" in messages(app)[-1][1]
 
@@ -368,8 +378,7 @@ def test_hostile_file_names_and_conversation_ids_never_break_the_page(tmp_path, 
     monkeypatch.setenv("DOSSIER_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("DOSSIER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr("rag.app.conversations.secrets.token_urlsafe", lambda n: "pn__IjnQ24lK")
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
+    at = started(AppTest.from_file(APP, default_timeout=180))
     assert not at.exception, at.exception
     reads = len([b for b in at.sidebar.button if b.label == "Read"])
     assert reads == len(HOSTILE_NAMES)
@@ -419,11 +428,12 @@ def test_articles_are_found_by_search_and_removed_with_confirmation(tmp_path, mo
     shutil.copytree(PROJECT_DIR / "seeds", tmp_path / "corpus")
     monkeypatch.setenv("DOSSIER_CORPUS_DIR", str(tmp_path / "corpus"))
     monkeypatch.setenv("DOSSIER_INDEX_DIR", str(tmp_path / "index"))
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
+    at = started(AppTest.from_file(APP, default_timeout=180))
     next(t for t in at.sidebar.text_input if t.label == "Find an article").set_value("blitz").run()
     assert [e.label for e in at.sidebar.expander] == ["US tries to turn China against Russia"]
     next(b for b in at.sidebar.button if b.label == "Remove for good").click().run()
     assert not at.exception and not (tmp_path / "corpus" / "004_14ee843bf2aae238.txt").exists()
+    keeper_for(Settings.from_env()).wait(timeout=180)  # the index is updated on the keeper's thread
+    at.run()
     assert any("Removed 004_14ee843bf2aae238.txt" in shown(s.value) for s in at.sidebar.success)
     assert any(h.value == "Articles (10)" for h in at.sidebar.subheader)

@@ -182,6 +182,7 @@ def test_ask_open_citation_and_upload(browser, corpus, capsys):
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
         page.get_by_role("button", name="Add to the corpus").click()
         page.get_by_text("Added pipeline.md").wait_for(timeout=120_000)
+        page.get_by_text("Index ready").first.wait_for(timeout=120_000)  # indexed on the keeper's thread
         ask(page, "How much gas will the Power of Siberia 2 pipeline carry?")
         last = page.locator('[data-testid="stChatMessage"]').last
         assert "50 billion cubic metres" in last.inner_text()

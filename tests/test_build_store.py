@@ -189,3 +189,43 @@ def test_crash_mid_write_leaves_the_previous_index_loadable(settings, embedder, 
     after = store.load(settings.index_dir)
     assert after.path == before.path and len(after.passages) == len(before.passages)
     assert not list(settings.index_dir.glob(".staging-*"))
+
+
+def test_a_large_build_is_made_live_in_stages_and_resumes_after_an_interruption(settings, embedder):
+    staged = settings.replace(first_stage_passages=20)
+    live_while_embedding: list[set[str]] = []
+
+    class Watching(HashingEmbedder):
+        def embed(self, texts, batch_size=32, progress=None):
+            try:
+                live_while_embedding.append(set(store.read_manifest(settings.index_dir).files))
+            except IndexMissing:
+                live_while_embedding.append(set())
+            return super().embed(texts, batch_size, progress)
+
+    report = build(staged, Watching)
+    files = {p.name for p in settings.corpus_dir.iterdir()}
+    # the first stage was searchable while the next was embedded; each stage added whole files
+    assert len(live_while_embedding) >= 3 and live_while_embedding[0] == set()
+    assert set() < live_while_embedding[1] < live_while_embedding[-1] < files
+    index = store.load(settings.index_dir)
+    assert report.passages == len(index.passages) and {p.source for p in index.passages} == files
+
+    # stopped after its first stage: the next build embeds only what that stage had not
+    shutil.rmtree(settings.index_dir)
+
+    class Failing(HashingEmbedder):
+        calls = 0
+
+        def embed(self, texts, batch_size=32, progress=None):
+            Failing.calls += 1
+            if Failing.calls == 2:
+                raise KeyboardInterrupt
+            return super().embed(texts, batch_size, progress)
+
+    with pytest.raises(KeyboardInterrupt):
+        build(staged, Failing)
+    first_stage = store.load(settings.index_dir)
+    resumed = build(staged, lambda: embedder)
+    assert resumed.embedded == report.passages - len(first_stage.passages) > 0
+    assert resumed.passages == report.passages

@@ -1,8 +1,10 @@
-"""What the views call: the assistant facade (`assistant`: load once, ask), saved conversations
-(`conversations`, SQLite), and rendering untrusted text safely (`render`)."""
+"""What the views call: the assistant facade (`assistant`: load once, ask), the index kept up to date
+by builds on their own thread (`keeper`), saved conversations (`conversations`, SQLite), and
+rendering untrusted text safely (`render`)."""
 
 from rag.app.assistant import Assistant, CatalogEntry, Retrieval, clean_question, open_engine
 from rag.app.conversations import Conversations, Message, shorten
+from rag.app.keeper import BuildState, IndexKeeper, keeper_for
 from rag.app.render import (
     PLANTED_LABEL,
     answer_view,
@@ -20,8 +22,10 @@ from rag.app.render import (
 
 __all__ = [
     "Assistant",
+    "BuildState",
     "CatalogEntry",
     "Conversations",
+    "IndexKeeper",
     "Message",
     "PLANTED_LABEL",
     "Retrieval",
@@ -33,6 +37,7 @@ __all__ = [
     "clean_question",
     "conversation_markdown",
     "export_name",
+    "keeper_for",
     "markdown_text",
     "open_engine",
     "plain",

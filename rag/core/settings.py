@@ -73,6 +73,14 @@ class IndexSettings:
     chunk_words: int = field(default=120, metadata=_doc("Target passage length in words (the model reads ~200)."))
     chunk_overlap_sentences: int = field(default=1, metadata=_doc("Sentences shared by consecutive passages."))
     build_threads: int = field(default=0, metadata=_doc("CPU threads for embedding a whole corpus; 0: every core."))
+    first_stage_passages: int = field(
+        default=500,
+        metadata=_doc(
+            "A build with more passages to embed makes the files of its first this many searchable first (then "
+            "twice as many at each stage), so that questions are answered while the rest is embedded; an "
+            "interrupted build resumes from its last stage. 0: only the finished index is made live."
+        ),
+    )
 
     @property
     def embedder_id(self) -> str:
@@ -363,6 +371,8 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise DossierError(f"Setting {name} must be at least 1 (got {getattr(self, name)}).")
+        if self.first_stage_passages < 0:
+            raise DossierError("Setting first_stage_passages must be 0 (off) or more.")
         if self.rerank_candidates < 0:
             raise DossierError("Setting rerank_candidates must be 0 (off) or more.")
         if not 1 <= self.max_answer_sentences <= 4:

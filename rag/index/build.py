@@ -2,6 +2,8 @@
 
 Incremental by content hash: an unchanged file keeps its passages and vectors; only added or changed
 files are cleaned and embedded, deleted ones are dropped. Nothing is written when nothing changed.
+A large build is made live in stages of whole files (`first_stage_passages`, then twice as many
+each time): questions are answered from what is embedded so far, and an interrupted build resumes.
 """
 
 from __future__ import annotations
@@ -51,6 +53,16 @@ class BuildReport:
             ]
             parts.append(f"embedded {self.embedded} passages" + (f" ({', '.join(changes)})" if changes else ""))
         return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Cleaned:
+    """A new or changed file, cleaned and split, waiting for its vectors."""
+
+    name: str
+    text: str
+    articles: list[Article]
+    passages: list[Passage]
 
 
 @dataclass
@@ -115,7 +127,7 @@ def build(
             records.update({s: previous.manifest.files[s] for s in keep})
 
         skipped: list[Skipped] = []
-        new_passages: list[Passage] = []
+        cleaned: list[_Cleaned] = []  # each new file, in order
         progress.start(len(plan.embed), "Cleaning")
         for name in plan.embed:
             path = settings.corpus.corpus_dir / name
@@ -139,14 +151,11 @@ def build(
                 )
                 progress.advance(1)
                 continue
-            articles += file_articles
-            texts[name] = text
-            new_passages += file_passages
-            records[name] = store.FileRecord(hashes[name], len(file_articles), len(file_passages))
+            cleaned.append(_Cleaned(name, text, file_articles, file_passages))
             progress.advance(1)
         progress.finish()
 
-        if not records:
+        if not records and not cleaned:
             reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped)
             raise CorpusError(
                 f"Nothing to index in {settings.corpus.corpus_dir}: "
@@ -157,32 +166,29 @@ def build(
                 )
             )
 
-        embedded = 0
         dimension = previous.manifest.dimension if previous else 0
-        if new_passages:
+        embedded = sum(len(c.passages) for c in cleaned)
+        stages = _stages(cleaned, settings.index.first_stage_passages)
+        if embedded:
             embedder = embedder_factory()
             dimension = embedder.dimension
-            progress.start(len(new_passages), "Embedding")
-            with torch_threads(settings.index.build_threads):
-                texts_to_embed = [embedding_text(p) for p in new_passages]
-                vectors.append(embedder.embed(texts_to_embed, settings.index.embed_batch_size, progress.advance))
-            progress.finish()
-            embedded = len(new_passages)
-            passages += new_passages
+            progress.start(embedded, "Embedding")
         elif dimension == 0:  # every changed file was skipped and nothing was kept
             dimension = embedder_factory().dimension
-
-        matrix = np.vstack(vectors) if vectors else np.zeros((0, dimension), np.float32)
-        order = sorted(range(len(passages)), key=lambda i: (passages[i].source, passages[i].start, passages[i].end))
-        manifest = store.Manifest(settings.embedder_id, dimension, dict(sorted(records.items())), time.time())
-        store.save(
-            settings.index.index_dir,
-            manifest,
-            [passages[i] for i in order],
-            sorted(articles, key=lambda a: (a.source, a.start)),
-            texts,
-            matrix[order] if len(order) else matrix,
-        )
+        for stage in stages:
+            stage_passages = [p for c in stage for p in c.passages]
+            if stage_passages:
+                with torch_threads(settings.index.build_threads):
+                    batch = [embedding_text(p) for p in stage_passages]
+                    vectors.append(embedder.embed(batch, settings.index.embed_batch_size, progress.advance))
+            for c in stage:
+                articles += c.articles
+                passages += c.passages
+                texts[c.name] = c.text
+                records[c.name] = store.FileRecord(hashes[c.name], len(c.articles), len(c.passages))
+            _publish(settings, dimension, records, passages, articles, texts, vectors)
+        if embedded:
+            progress.finish()
     old_names = set(old_files)
     return BuildReport(
         articles=len(articles),
@@ -195,6 +201,47 @@ def build(
         skipped=tuple(skipped),
         rebuilt_reason=reason,
         written=True,
+    )
+
+
+def _stages(cleaned: list[_Cleaned], first: int) -> list[list[_Cleaned]]:
+    """The new files in stages of whole files, each made live when embedded: the first of about
+    `first` passages, each next one twice as large (a 12,000-passage corpus is written 5 times, not
+    24); one stage when `first` is 0 or there is less than twice that to embed."""
+    total = sum(len(c.passages) for c in cleaned)
+    if not first or total < 2 * first:
+        return [cleaned]
+    stages: list[list[_Cleaned]] = [[]]
+    size, target = 0, first
+    for item in cleaned:
+        if size >= target:
+            stages.append([])
+            size, target = 0, target * 2
+        stages[-1].append(item)
+        size += len(item.passages)
+    return stages
+
+
+def _publish(
+    settings: Settings,
+    dimension: int,
+    records: dict[str, store.FileRecord],
+    passages: list[Passage],
+    articles: list[Article],
+    texts: dict[str, str],
+    vectors: list[np.ndarray],
+) -> None:
+    """Make the files embedded so far the live index (a later stage adds the rest)."""
+    matrix = np.vstack(vectors) if vectors else np.zeros((0, dimension), np.float32)
+    order = sorted(range(len(passages)), key=lambda i: (passages[i].source, passages[i].start, passages[i].end))
+    manifest = store.Manifest(settings.embedder_id, dimension, dict(sorted(records.items())), time.time())
+    store.save(
+        settings.index.index_dir,
+        manifest,
+        [passages[i] for i in order],
+        sorted(articles, key=lambda a: (a.source, a.start)),
+        texts,
+        matrix[order] if len(order) else matrix,
     )
 
 
