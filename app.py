@@ -43,6 +43,7 @@ from rag.core import (
     IndexOutdated,
     Settings,
     Turn,
+    advice,
     public_url,
 )
 from rag.ingest import ACCEPTED, add_pages, remove_file, upload_outcome
@@ -113,11 +114,13 @@ def current_assistant() -> Assistant | None:
             assistant = k.assistant()
     except IndexMissing:
         if not k.state().running:  # (again after a failure: the page was reloaded to retry)
-            k.request("First start: indexing the articles, once")
+            state.awaiting = k.request("First start: indexing the articles, once")
         return None
     except IndexOutdated:
         if not k.state().running:
-            k.request("This version of Dossier stores the index differently: indexing the articles again", full=True)
+            state.awaiting = k.request(
+                "This version of Dossier stores the index differently: indexing the articles again", full=True
+            )
         return None
     _checked_at_start(str(SETTINGS.index_dir))
     return assistant
@@ -514,29 +517,26 @@ def search_everywhere(question: str) -> None:
     state.suggested = question
 
 
-# Where a visitor can fix a model-server setting in the sidebar, messages name the field, not the
-# environment variable behind it.
-_ON_SCREEN = {
-    "set DOSSIER_LLM_MODEL": "fill in the Model field",
-    "choose a smaller DOSSIER_LLM_MODEL": "choose a smaller model in the Model field",
-    "set DOSSIER_LLM_MODEL to one it serves": "fill in the Model field with one it serves",
-    "fix DOSSIER_LLM_BASE_URL": "fix the Server URL field",
-    "set DOSSIER_LLM_API_KEY (or OPENAI_API_KEY)": "fill in the API key field",
-    "another DOSSIER_LLM_MODEL": "another model in the Model field",
-    "check DOSSIER_LLM_BASE_URL and DOSSIER_LLM_MODEL": "check the Server URL and Model fields",
-    "set DOSSIER_LOCAL_MODEL to the path of a .gguf file": "choose another GGUF model file",
-    "set DOSSIER_LOCAL_MODEL to a smaller GGUF file": "choose a smaller file in the GGUF model file field",
-    "set DOSSIER_LOCAL_MODEL to another GGUF file": "choose another file in the GGUF model file field",
+# The sidebar's names for the settings a visitor can change there: a message that names one of them
+# (an `Advice`) names the field, not the environment variable behind it.
+_FIELDS = {
+    "llm_model": "the Model field",
+    "llm_base_url": "the Server URL field",
+    "llm_api_key": "the API key field",
+    "local_model": "the GGUF model file field",
+    "top_k": "'Passages to answer from'",
 }
 
 
-def on_screen(message: str | None) -> str:
-    """`message` naming the sidebar's fields when the visitor can change them (settings not locked)."""
-    if not message or SETTINGS.llm_locked:
-        return message or ""
-    for variable, field_name in sorted(_ON_SCREEN.items(), key=lambda item: -len(item[0])):
-        message = message.replace(variable, field_name)
-    return message
+def on_screen(message: object) -> str:
+    """`message` (an error, an Advice or text) naming the sidebar's fields when the visitor can change
+    them (model-server settings not locked by the operator)."""
+    if not message:
+        return ""
+    worded = advice(message)
+    if SETTINGS.llm_locked:
+        return worded.worded({"top_k": _FIELDS["top_k"]})
+    return worded.worded(_FIELDS)
 
 
 def model_server(backend: str) -> Settings | None:
@@ -742,8 +742,8 @@ def main() -> None:
                     )
                 stream.empty()
             except DossierError as e:
-                remember(Message("assistant", "", error=on_screen(str(e))))
-                st.error(plain(on_screen(str(e))))
+                remember(Message("assistant", "", error=on_screen(e)))
+                st.error(plain(on_screen(e)))
             else:
                 remember(Message("assistant", answer.text, answer=answer, scope=scope))
                 key = f"{state.conversation}-{len(state.messages) - 1}"

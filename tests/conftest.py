@@ -83,3 +83,16 @@ def highlighted(index, source: str, start: int, end: int) -> str:
     article = index.article_at(source, start)
     page = article_html(index.text(source), article, (start, end))
     return squeeze(html.unescape("".join(re.findall(r'<mark[^>]*class="cited"[^>]*>(.*?)</mark>', page, flags=re.S))))
+
+
+def started(at):  # type: ignore[no-untyped-def]
+    """An AppTest page run, its builds (on the index keeper's thread) waited for, and run again: as
+    a visitor sees it once the first index is live and the start-up check is done."""
+    from rag.app.keeper import keeper_for
+
+    at.run()
+    keeper_for(Settings.from_env()).wait(timeout=180)
+    at.run()
+    keeper_for(Settings.from_env()).wait(timeout=180)
+    at.run()
+    return at

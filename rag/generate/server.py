@@ -20,7 +20,7 @@ import httpx
 
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.core.deadline import within
-from rag.core.errors import BackendError, DossierError
+from rag.core.errors import Advice, BackendError, DossierError, advice
 from rag.core.schema import KIND_LABELS, Answer, Hit, Turn
 from rag.core.settings import Settings, public_url
 from rag.generate.verify import Verifier, cite
@@ -67,7 +67,9 @@ def chat_model(backend: str, settings: Settings) -> Any:
 
         return LocalChatModel(model_path=settings.generation.local_model)
     if not settings.generation.llm_model:
-        raise BackendError("The openai backend needs a model name: set DOSSIER_LLM_MODEL (e.g. llama3.2).")
+        raise BackendError(
+            Advice("The openai backend needs a model name: set {llm_model} (e.g. llama3.2).", ("llm_model",))
+        )
     try:
         from langchain_openai import ChatOpenAI
     except ImportError:
@@ -140,35 +142,50 @@ def _kinds(error: BaseException) -> str:
     return " ".join(names)
 
 
-def describe_failure(error: Exception, settings: Settings, backend: str = "openai") -> str:
-    """A message naming the setting to fix, of the backend that failed. Never includes the server's
+def describe_failure(error: Exception, settings: Settings, backend: str = "openai") -> Advice:
+    """A message naming the settings to fix, of the backend that failed. Never includes the server's
     own text (it may echo the key); our own errors already are such messages."""
     if isinstance(error, DossierError):
-        return str(error)
+        return advice(error)
     if backend == "local":  # a model file in this process: there is no server, URL or model name
         if "Timeout" in _kinds(error):
-            return (
+            return Advice(
                 f"The local model did not finish within {settings.generation.llm_timeout:g} s: raise "
-                "DOSSIER_LLM_TIMEOUT, or set DOSSIER_LOCAL_MODEL to a smaller GGUF file."
+                "{llm_timeout}, or choose a smaller GGUF file in {local_model}.",
+                ("llm_timeout", "local_model"),
             )
-        return f"The local model failed ({type(error).__name__}): set DOSSIER_LOCAL_MODEL to another GGUF file."
+        return Advice(
+            f"The local model failed ({type(error).__name__}): choose another GGUF file in {{local_model}}.",
+            ("local_model",),
+        )
     where = public_url(settings.generation.llm_base_url)
     kinds = _kinds(error)
     if "Timeout" in kinds:
-        return (
+        return Advice(
             f"The model server at {where} did not answer within {settings.generation.llm_timeout:g} s: raise "
-            "DOSSIER_LLM_TIMEOUT or choose a smaller DOSSIER_LLM_MODEL."
+            "{llm_timeout} or choose a smaller model in {llm_model}.",
+            ("llm_timeout", "llm_model"),
         )
     if "Connect" in kinds:
-        return f"Cannot reach the model server at {where}: start it, or fix DOSSIER_LLM_BASE_URL."
+        return Advice(
+            f"Cannot reach the model server at {where}: start it, or fix {{llm_base_url}}.", ("llm_base_url",)
+        )
     if "NotFound" in kinds:
         model = settings.generation.llm_model
-        return f"The server at {where} has no model '{model}': set DOSSIER_LLM_MODEL to one it serves."
+        return Advice(
+            f"The server at {where} has no model '{model}': set {{llm_model}} to one it serves.", ("llm_model",)
+        )
     if "RateLimit" in kinds:
-        return "The model server is rate-limiting requests: wait a minute and retry, or use another DOSSIER_LLM_MODEL."
+        return Advice(
+            "The model server is rate-limiting requests: wait a minute and retry, or use another model in {llm_model}.",
+            ("llm_model",),
+        )
     if "Authentication" in kinds or "PermissionDenied" in kinds:
-        return "The model server refused the API key: set DOSSIER_LLM_API_KEY (or OPENAI_API_KEY)."
-    return f"The model server failed ({type(error).__name__}): check DOSSIER_LLM_BASE_URL and DOSSIER_LLM_MODEL."
+        return Advice("The model server refused the API key: set {llm_api_key}.", ("llm_api_key",))
+    return Advice(
+        f"The model server failed ({type(error).__name__}): check {{llm_base_url}} and {{llm_model}}.",
+        ("llm_base_url", "llm_model"),
+    )
 
 
 class GenerativeAnswerer:
@@ -248,6 +265,8 @@ class GenerativeAnswerer:
             notice=notice,
         )
 
-    def _fallback(self, question: str, query: str, hits: Sequence[Hit], texts: Mapping[str, str], why: str) -> Answer:
+    def _fallback(
+        self, question: str, query: str, hits: Sequence[Hit], texts: Mapping[str, str], why: str | Advice
+    ) -> Answer:
         answer = self.fallback.answer(question, query, hits, texts)
         return dataclasses.replace(answer, notice=why, backend=f"{self.name} (fell back to extractive)")
