@@ -235,3 +235,24 @@ def test_the_local_engine_keeps_the_bm25_settings_after_a_change(seeds_index):
     engine = LocalEngine([], None, k1=1.7, b=0.2)
     engine.upsert(seeds_index.passages[:30], seeds_index.matrix()[:30])
     assert (engine.bm25.k1, engine.bm25.b) == (1.7, 0.2)  # DOSSIER_BM25_K1 / _B, not the defaults
+
+
+def test_the_bundled_server_keeps_its_data_private_to_the_account(milvus_server, tmp_path):
+    """It has no authentication: its data files are readable and writable by this account only."""
+    import stat
+
+    from rag.search.milvus import BundledServer, MilvusEngine, lite_folder
+
+    data = tmp_path / "private" / "m.db"
+    data.parent.mkdir()
+    data.with_suffix(".log").write_bytes(b"")
+    data.with_suffix(".log").chmod(0o644)  # as an earlier version left it
+    server = BundledServer(lite_folder(Settings.from_env(environ={})), data)
+    try:
+        MilvusEngine(server.uri, "private", 8).close()  # a collection written
+        made = list(data.parent.rglob("*"))
+        assert made and all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in made), [
+            (p.name, oct(p.stat().st_mode)) for p in made
+        ]
+    finally:
+        server.stop()

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from rag.core.errors import CorpusError
-from rag.ingest import uploads
+from rag.index.build import build
+from rag.ingest import uploads, worker
 from rag.ingest.clean import decode, parse, read_source
 from rag.ingest.uploads import ORIGINALS, add_upload
 from rag.lang.text import MAX_SENTENCE, sentence_spans
@@ -98,10 +99,29 @@ def test_pdfs_that_cannot_be_read_in_budget_are_refused_clearly(tmp_path, monkey
     for data in (b"%PDF-1.4 garbage", b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << >>"):
         with pytest.raises(CorpusError, match="cannot read this PDF"):
             add_upload(tmp_path, "broken.pdf", data, 1_000_000)
-    monkeypatch.setattr(uploads, "PDF_SECONDS", 0.001)  # as a file too slow to read would
+    monkeypatch.setattr(worker, "CLEAN_SECONDS", 0.001)  # as a file too slow to read would
     with pytest.raises(CorpusError, match="took over"):
         add_upload(tmp_path, "slow.pdf", _pdf(["A title", "Some text here."]), 1_000_000)
     assert not [p for p in tmp_path.iterdir() if p.is_file()]
+
+
+def test_a_document_that_cleans_too_slowly_is_refused_and_the_next_one_is_read(settings, embedder, monkeypatch):
+    """Cleaning runs in a worker process with a time budget: a document that would hold the
+    interpreter (a pattern, a page, a PDF) costs the budget, never the server."""
+    import time
+
+    (settings.corpus_dir / "slow.md").write_text("# Slow\n\nSome text here.\n", encoding="utf-8")
+    monkeypatch.setattr(worker, "CLEAN_SECONDS", 0.001)
+    began = time.monotonic()
+    with pytest.raises(CorpusError, match="slow.md: reading it took over"):
+        worker.load_document(settings.corpus_dir / "slow.md", 1_000_000)
+    assert time.monotonic() - began < 5
+    monkeypatch.setattr(worker, "CLEAN_SECONDS", 60.0)
+    text, articles = worker.load_document(settings.corpus_dir / "slow.md", 1_000_000)  # a new worker
+    assert articles and "Some text" in text
+    monkeypatch.setattr(worker, "CLEAN_SECONDS", 0.001)
+    with pytest.raises(CorpusError, match="Nothing to index"):  # every file over budget: all skipped
+        build(settings, lambda: embedder)
 
 
 @pytest.mark.parametrize(

@@ -56,6 +56,18 @@ class Article:
     def id(self) -> str:
         return f"{self.source}#{self.start}"
 
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["segments"] = [[s.start, s.end, s.kind, s.group, s.speaker] for s in self.segments]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Article:
+        data = dict(data)
+        data["segments"] = tuple(Segment(*s[:4], s[4] if len(s) > 4 else None) for s in data["segments"])
+        data["credits"] = tuple((int(a), int(b)) for a, b in data.get("credits", ()))
+        return cls(**data)
+
 
 @dataclass(frozen=True)
 class Passage:

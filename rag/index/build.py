@@ -23,7 +23,7 @@ from rag.index import store
 from rag.index.chunk import split_all
 from rag.index.embed import Embedder, torch_threads
 from rag.ingest.clean import Skipped, corpus_files
-from rag.ingest.uploads import load_document
+from rag.ingest.worker import load_document
 from rag.lang.text import spoken_date
 
 

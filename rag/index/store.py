@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from rag.core.errors import IndexError_, IndexMismatch, IndexMissing, IndexOutdated
-from rag.core.schema import Article, Passage, Segment
+from rag.core.schema import Article, Passage
 
 FORMAT = "dossier-index"
 # 2: articles and passages carry their credit lines; 3: outlets, embedded with the text; 4: bylines
@@ -167,7 +167,7 @@ def load(index_dir: Path, embedding_model: str | None = None) -> Index:
             raise IndexError_(f"The index in {index_dir} is damaged ({name} changed after it was written): {REBUILD}.")
     try:
         passages = tuple(Passage.from_json(d) for d in _read_jsonl(path / "passages.jsonl"))
-        articles = tuple(_article_from_json(d) for d in _read_jsonl(path / "articles.jsonl"))
+        articles = tuple(Article.from_json(d) for d in _read_jsonl(path / "articles.jsonl"))
         texts = {d["source"]: d["text"] for d in _read_jsonl(path / "sources.jsonl")}
         vectors = faiss.read_index(str(path / "vectors.faiss"))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError, MemoryError) as e:
@@ -199,19 +199,6 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         for line in f:
             if line.strip():
                 yield json.loads(line)
-
-
-def _article_from_json(data: dict[str, Any]) -> Article:
-    data = dict(data)
-    data["segments"] = tuple(Segment(*s[:4], s[4] if len(s) > 4 else None) for s in data["segments"])
-    data["credits"] = tuple((int(a), int(b)) for a, b in data.get("credits", ()))
-    return Article(**data)
-
-
-def _article_to_json(article: Article) -> dict[str, Any]:
-    data = asdict(article)
-    data["segments"] = [[s.start, s.end, s.kind, s.group, s.speaker] for s in article.segments]
-    return data
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -247,7 +234,7 @@ def save(
     staging.mkdir(mode=0o700)  # readable by the account that runs Dossier only
     try:
         _write_jsonl(staging / "passages.jsonl", (p.to_json() for p in passages))
-        _write_jsonl(staging / "articles.jsonl", (_article_to_json(a) for a in articles))
+        _write_jsonl(staging / "articles.jsonl", (a.to_json() for a in articles))
         _write_jsonl(staging / "sources.jsonl", ({"source": s, "text": t} for s, t in sorted(texts.items())))
         flat = faiss.IndexFlatIP(manifest.dimension)
         if len(passages):

@@ -60,20 +60,9 @@ def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int, url
     if not data.strip():
         raise CorpusError(f"{filename}: the file is empty.")
     converted = suffix in (".html", ".htm", ".pdf")
-    try:
-        if suffix == ".pdf":
-            text = pdf_text(data, filename)
-        else:
-            text = decode(data)
-            if converted:
-                text = html_article(text, url)
-    except CorpusError as e:
-        raise CorpusError(f"{filename}: {e}" if not str(e).startswith(filename) else str(e)) from None
-    if url and f"Source: {source_url(url)}" not in text:  # a fetched PDF or text file: its link, below its title
-        head, _, rest = text.partition("\n\n")
-        text = f"{head}\n\nSource: {source_url(url)}\n\n{rest}"
-    if not parse(name, text):
-        raise CorpusError(f"{filename}: no article text found (only page furniture or blank lines).")
+    from rag.ingest import worker  # (it runs `convert` in its own process)
+
+    text = worker.convert(name, filename, data, url)
     corpus_dir.mkdir(parents=True, exist_ok=True)
     if converted:
         # The original is kept beside the corpus (not indexed); citations point into the text
@@ -86,6 +75,27 @@ def add_upload(corpus_dir: Path, filename: str, data: bytes, max_bytes: int, url
             original.write_bytes(data)
         return added
     return _save(corpus_dir, name, text, converted)
+
+
+def convert(name: str, filename: str, data: bytes, url: str | None = None) -> str:
+    """An upload's text as the corpus keeps it: decoded, a page or PDF converted, its link added;
+    raises CorpusError when it holds no article. Run in the cleaning worker (`rag.ingest.worker`)."""
+    suffix = Path(name).suffix
+    try:
+        if suffix == ".pdf":
+            text = pdf_text(data, filename)
+        else:
+            text = decode(data)
+            if suffix in (".html", ".htm"):
+                text = html_article(text, url)
+    except CorpusError as e:
+        raise CorpusError(f"{filename}: {e}" if not str(e).startswith(filename) else str(e)) from None
+    if url and f"Source: {source_url(url)}" not in text:  # a fetched PDF or text file: its link, below its title
+        head, _, rest = text.partition("\n\n")
+        text = f"{head}\n\nSource: {source_url(url)}\n\n{rest}"
+    if not parse(name, text):
+        raise CorpusError(f"{filename}: no article text found (only page furniture or blank lines).")
+    return text
 
 
 def upload_outcome(corpus_dir: Path, filename: str, data: bytes, max_bytes: int) -> tuple[str, str]:

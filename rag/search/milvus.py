@@ -72,7 +72,10 @@ def lite_folder(settings: Settings) -> Path:
 
 # The server runs under a small shell that stops it when this process is gone, however it ended:
 # a web server stopped by a signal may skip `atexit`, and an orphaned server would hold its data file.
+# Its files are the account's own (umask 077): the bundled server has no authentication, so its data
+# must not be readable or writable by other accounts of the machine (see the README's threat model).
 _WATCHDOG = """
+umask 077
 "$2" "$3" "$4" ERROR & server=$!
 trap 'kill $server 2>/dev/null; wait $server; exit 0' TERM INT
 while kill -0 "$1" 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1; done
@@ -93,11 +96,15 @@ class BundledServer:
                 "DOSSIER_MILVUS_URI to a Milvus server."
             )
         data_file.parent.mkdir(parents=True, exist_ok=True)
+        for existing in (data_file, data_file.with_suffix(".log")):  # made by an earlier version, 0644
+            if existing.exists():
+                existing.chmod(0o700 if existing.is_dir() else 0o600)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.address = f"127.0.0.1:{self.port}"
-        self.log = open(data_file.with_suffix(".log"), "ab")  # closed in stop()
+        log = data_file.with_suffix(".log")
+        self.log = open(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab")  # closed in stop()
         env = {**os.environ, "LD_LIBRARY_PATH": f"{lib}:{os.environ.get('LD_LIBRARY_PATH', '')}"}
         self.process = subprocess.Popen(
             ["/bin/sh", "-c", _WATCHDOG, "milvus", str(os.getpid()), str(binary), str(data_file), self.address],
