@@ -172,16 +172,15 @@ def build_progress(first: bool, seen: str | None = None) -> None:
 def build_outcome() -> None:
     """What the build this session asked for did, once it has ended: skipped files, failures."""
     awaited = state.get("awaiting")
-    s = keeper().state()
-    if awaited is None or s.finished < awaited:
+    if awaited is None or keeper().state().finished < awaited:
         return
     state.awaiting = None
-    if s.error:
-        state.notices.append(("error", s.error))
-    if s.report is not None:
-        state.notices += [("error", f"Skipped {k.source}: {k.reason}") for k in s.report.skipped]
-        if s.report.written:
-            state.notices.append(("ok", f"Index ready: {s.report.summary()}"))
+    report, error = keeper().outcome(awaited)
+    if error:
+        state.notices.append(("error", error))
+    if report is not None:
+        state.notices += [("error", f"Skipped {k.source}: {k.reason}") for k in report.skipped]
+        state.notices.append(("ok", f"Index ready: {report.summary()}"))
 
 
 # --- per-session state --------------------------------------------------------------------------

@@ -423,3 +423,33 @@ def test_a_page_reached_under_a_foreign_host_name_draws_nothing(playwright, warm
     assert page.get_by_test_id("stChatInputTextArea").count() == 0
     assert "Conversations" not in page.content() and "Articles (" not in page.content()
     rebound.close()
+
+
+def test_a_first_start_is_usable_after_its_first_stage_and_answers_while_the_rest_is_indexed(
+    browser, tmp_path, monkeypatch
+):
+    """A collection of ~1,300 passages: the chat opens once the first stage is live, a progress line
+    says how far the build is, a question is answered meanwhile, and the page takes in the rest."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for copy in range(11):  # the seeds eleven times over (file names differ: all indexed)
+        for seed in (PROJECT_DIR / "seeds").iterdir():
+            (corpus / f"{copy:02d}-{seed.name}").write_bytes(seed.read_bytes())
+    monkeypatch.setenv("DOSSIER_FIRST_STAGE_PASSAGES", "100")
+    server = Server(corpus, tmp_path / "index")
+    try:
+        page = open_chat(browser, server, timeout=300_000)
+        progress = page.get_by_test_id("stProgress").first
+        progress.wait_for(timeout=60_000)
+        assert " passages" in progress.inner_text() and " of " in progress.inner_text()
+        assert page.get_by_text("Questions are answered from the articles indexed so far").count()
+        page.screenshot(path=str(ARTIFACTS / "building.png"), full_page=True)
+        ask(page, "Which Chinese bank stopped accepting yuan payments from Russia?")
+        answer = page.locator('[data-testid="stChatMessage"]').nth(1)
+        assert "ICBC" in answer.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "answered-while-building.png"), full_page=True)
+        page.get_by_text("Index ready").first.wait_for(timeout=300_000)  # the page took in the rest
+        assert page.get_by_text(f"Articles ({11 * 11})").count()
+        assert "ICBC" in page.locator('[data-testid="stChatMessage"]').nth(1).inner_text()  # the answer stays
+    finally:
+        server.stop()

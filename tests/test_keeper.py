@@ -67,8 +67,10 @@ def test_a_request_during_a_build_gets_a_build_of_its_own_after_it(settings):
     with pytest.raises(IndexMissing):
         keeper.assistant()  # nothing live yet (one stage: the seeds are small)
     embedder.gate.set()
+    assert keeper.wait(first, timeout=60).report is not None  # readable while the next build runs
     state = keeper.wait(second, timeout=60)
     assert state.finished == 2 and state.report.added == ("arctic.md",)
+    assert keeper.outcome(first)[0].added != ("arctic.md",) and keeper.outcome(second)[0] is state.report
     assert "arctic.md" in {p.source for p in keeper.assistant().index.passages}
 
 

@@ -80,6 +80,7 @@ class IndexKeeper:
         self._pending: tuple[str, bool] | None = None
         self._thread: threading.Thread | None = None
         self._assistants: dict[str, Assistant] = {}
+        self._outcomes: dict[int, tuple[BuildReport | None, str | None]] = {}  # by build number
 
     def embedder(self) -> Embedder:
         """The embedding model, loaded once and shared by builds and assistants."""
@@ -106,6 +107,12 @@ class IndexKeeper:
         with self._lock:
             return self._state
 
+    def outcome(self, ticket: int) -> tuple[BuildReport | None, str | None]:
+        """What the build a `request` returned `ticket` for did (its report, or why it failed), once it
+        has ended; (None, None) before, or when it is too long ago to be kept."""
+        with self._lock:
+            return self._outcomes.get(ticket, (None, None))
+
     def wait(self, finished: int | None = None, timeout: float | None = None) -> BuildState:
         """Block until `finished` builds have ended (default: until no build runs or is pending)."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -123,7 +130,11 @@ class IndexKeeper:
         return self._state.finished >= finished
 
     def _start(self, reason: str, full: bool) -> None:  # under self._lock
-        self._state = BuildState(running=True, reason=reason, finished=self._state.finished)
+        # The last finished build's outcome stays readable while the next one runs.
+        last = self._state
+        self._state = BuildState(
+            running=True, reason=reason, finished=last.finished, report=last.report, error=last.error
+        )
         self._thread = threading.Thread(target=self._run, args=(full,), name="dossier-build", daemon=True)
         self._thread.start()
 
@@ -137,9 +148,11 @@ class IndexKeeper:
         except Exception as e:  # noqa: BLE001 - a build must never take the keeper down with it
             error = f"The index build failed ({type(e).__name__}: {str(e)[:200]}); the previous index is kept."
         with self._changed:
-            self._state = BuildState(
-                reason=self._state.reason, finished=self._state.finished + 1, report=report, error=error
-            )
+            number = self._state.finished + 1
+            self._outcomes[number] = (report, error)
+            for old in [n for n in self._outcomes if n <= number - 32]:
+                del self._outcomes[old]
+            self._state = BuildState(reason=self._state.reason, finished=number, report=report, error=error)
             self._thread = None
             if self._pending is not None:
                 reason, pending_full = self._pending
