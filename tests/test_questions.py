@@ -325,3 +325,50 @@ def test_fresh5_readings_after_the_clean_measurement():
     (friendlies,) = slots("How many players did Berhalter call up for the November friendlies?")
     assert check(friendlies, "Berhalter has called in 23 players.", "the upcoming October friendlies") == "contradicts"
     assert check(friendlies, "Berhalter has called in 23 players.", "the November friendlies") == "meets"
+
+
+def test_us_written_with_stops_is_the_united_states_not_a_field():
+    from rag.answer.constraints import _nations
+    from rag.lang.nations import nations
+
+    assert nations("the top app in the U.S. for 2023.") == {"United States"}
+    assert _nations("the top app in the U.S. for 2023.") == {"United States"} and not _nations("He told us so.")
+    q = analyse("What was the most downloaded iPhone app in the US in 2023?")
+    assert [s.kind for s in q.slots] == ["year"]  # "in the US" is a nation, read by every name, not a field
+
+
+def test_a_capitalised_voice_word_is_a_name_and_where_did_it_rank_asks_a_position():
+    q = analyse("Where did Threads rank in US iPhone downloads this year?")
+    assert q.voice is None and q.wants == "number"
+    assert analyse("What do the threads say about the ruble?").voice == "comment"
+    for place in ("Where did the talks take place?", "Where did the weapons come from?"):
+        assert analyse(place).wants == "place"
+    assert analyse("Where did Leeds finish in the league?").wants == "number"
+
+
+def test_one_officer_is_not_another_written_out_or_as_an_acronym():
+    (slot,) = analyse("Who is Binance's new chief financial officer?").slots
+    assert slot.kind == "contrast" and slot.text == "CFO"
+    assert check(slot, "Richard Teng will be the exchange's new CEO.", "") == "contradicts"
+    assert check(slot, "The chief financial officer, Jane Roe, resigned.", "") == "meets"
+
+
+def test_a_valuation_is_no_price_paid_unless_a_value_is_asked():
+    paid = analyse("How much would Palo Alto pay for Wiz?")
+    valued = "Some Palo Alto competitors like Wiz, now valued at $10 billion, are also a threat."
+    assert answer_phrase(paid, valued) == (False, None)
+    assert answer_phrase(paid, "It agreed to pay $600 million for Talon.")[0]
+    assert answer_phrase(analyse("How much is Wiz worth?"), valued)[0]
+    assert answer_phrase(analyse("What was Scalable Capital's valuation?"), "a flat $1.4 billion valuation")[0]
+
+
+def test_a_table_run_together_is_no_sentence_and_a_margin_may_be_a_score():
+    from rag.answer.candidates import Candidate
+
+    row = " ".join(["1975 England West Indies Australia West Indies won by 17 runs"] * 4)
+    assert not Candidate.is_sentence.fget(type("C", (), {"text": row})())  # type: ignore[attr-defined]
+    assert Candidate.is_sentence.fget(type("C", (), {"text": "West Indies won the series by 17 runs on Monday."})())  # type: ignore[attr-defined]
+    q = analyse("By what margin did West Indies win the T20 series?")
+    text = "The series concluded with a 3-2 triumph for West Indies."
+    found, span = answer_phrase(q, text)
+    assert found and text[span[0] : span[1]] == "3-2"

@@ -52,8 +52,14 @@ class Candidate:
 
     @property
     def is_sentence(self) -> bool:
-        """A real sentence: enough words, with lower-case words in it (not a headline fragment)."""
-        return len(self.text.split()) >= 6 and not _VERBLESS.match(self.text)
+        """A real sentence: enough words, with lower-case words in it (not a headline fragment), and
+        not a table or list run together (a results table read as one "sentence": few lower-case
+        words among many names and numbers)."""
+        tokens = self.text.split()
+        if len(tokens) < 6 or _VERBLESS.match(self.text):
+            return False
+        lower = sum(t[:1].islower() for t in tokens)
+        return len(tokens) < 25 or lower >= 0.35 * len(tokens)
 
 
 def gather(hits: Sequence[Hit], texts: Mapping[str, str], passages: int) -> list[Candidate]:

@@ -123,7 +123,7 @@ def _other_kind(qualifier: tuple[str, str], text: str) -> bool:
 def _nations(text: str) -> frozenset[str]:
     """The nations `text` names as written: "US" and "U.S." are the United States, "us" the pronoun."""
     found = nations(text)
-    return found | {US} if re.search(r"\b(?:U\.S\.A?|US|USA)\b", text) else found
+    return found | {US} if re.search(r"\b(?:U\.S\.(?:A\.?)?|USA?)(?!\w)", text) else found
 
 
 def _other_nation(question: str, sentence: str, local: str) -> bool:
@@ -396,17 +396,19 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             span = new(_DATE)
             return span is not None, span
         case "number":
-            wanted = amount_kind(question.text)
 
             def amount(counts: frozenset[str]) -> Callable[[int, int], bool]:
-                return lambda a, b: (
-                    not _AFTER_MONTH.search(text, 0, a)  # "the quarter ended May 31": a date
-                    and (wanted is None or _is_kind(wanted, text, a, b))
-                    and (question.counted is None or _counts(question.counted, text, b) in counts)
+                return lambda a, b: _amount_fits(question, text, a, b) and (
+                    question.counted is None or _counts(question.counted, text, b) in counts
                 )
 
-            # A number that surely counts the asked noun first, then one its qualifier follows.
-            span = new(_AMOUNT, kind=amount(frozenset({"yes"}))) or new(_AMOUNT, kind=amount(frozenset({"qualified"})))
+            # A margin may be a score ("a 3-2 triumph"); else a number that surely counts the asked
+            # noun first, then one its qualifier follows.
+            span = (
+                (new(_SCORE) if _ASKS_MARGIN.search(question.text) else None)
+                or new(_AMOUNT, kind=amount(frozenset({"yes"})))
+                or new(_AMOUNT, kind=amount(frozenset({"qualified"})))
+            )
             return span is not None, span
         case "person":
             span = new(_NAME, strip=_titles())
@@ -446,6 +448,33 @@ _MONEY_NEAR = re.compile(
 )
 _SHARE_NEAR = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b|\b(?:half|third|quarter|tenth)\b", re.IGNORECASE)
 _AGE_NEAR = re.compile(r"^[\s-]*years?[\s-]old\b|^-year-old\b|^,", re.IGNORECASE)
+
+
+_ASKS_MARGIN = re.compile(r"\bmargin\b", re.IGNORECASE)
+_ASKS_VALUE = re.compile(r"\b(?:value|valued|valuation|valuations|worth|market cap\w*)\b", re.IGNORECASE)
+_VALUATION_BEFORE = re.compile(
+    r"\b(?:valued\s+at|valuation\s+of|value\s+of|worth|market\s+(?:cap|capitali[sz]ation|value)\s+of)\s+"
+    r"(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|more\s+than\s+|some\s+|close\s+to\s+|roughly\s+)?$",
+    re.IGNORECASE,
+)
+_VALUATION_AFTER = re.compile(r"^\s*(?:\w+\s+)?(?:post-money\s+|pre-money\s+)?valuation\b", re.IGNORECASE)
+
+
+def _amount_fits(question: Question, text: str, start: int, end: int) -> bool:
+    """Whether the amount at text[start:end] is of the kind the question asks: not a day of a month
+    ("the quarter ended May 31"), of the asked kind (a price, not a count), and not a valuation
+    where a sum paid, raised or spent is asked ("Wiz, now valued at $10 billion" says nothing of
+    what anyone paid for it)."""
+    wanted = amount_kind(question.text)
+    if _AFTER_MONTH.search(text, 0, start) or (wanted is not None and not _is_kind(wanted, text, start, end)):
+        return False
+    return not (wanted == "money" and not _ASKS_VALUE.search(question.text) and _is_valuation(text, start, end))
+
+
+def _is_valuation(text: str, start: int, end: int) -> bool:
+    """Whether the amount at text[start:end] is what something is valued at ("valued at $10 billion",
+    "a $1.4B valuation"), not a sum that changed hands."""
+    return bool(_VALUATION_BEFORE.search(text[max(0, start - 40) : start]) or _VALUATION_AFTER.match(text[end:]))
 
 
 def amount_kind(question: str) -> str | None:
@@ -603,5 +632,7 @@ def entity_phrase(question: Question, text: str) -> tuple[int, int] | None:
             continue  # a longer name for one the question gives
         if question.counted is not None and _counts(question.counted, text, ent.end_char) == "no":
             continue  # a count of something else
+        if question.wants == "number" and not _amount_fits(question, text, ent.start_char, ent.end_char):
+            continue  # an amount of another kind, or a valuation where a price is asked
         return ent.start_char, ent.end_char
     return None

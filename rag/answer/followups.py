@@ -43,11 +43,11 @@ _ASKS_NOTES = re.compile(r"\b(translator|translator's|translator’s|editor's|ed
 
 
 def asked_voice(question: str) -> str | None:
-    """The voice a question asks about: "comment" (readers), "note" (translator/editor), or None."""
-    if _ASKS_COMMENTS.search(question):
-        return "comment"
-    if _ASKS_NOTES.search(question):
-        return "note"
+    """The voice a question asks about: "comment" (readers), "note" (translator/editor), or None.
+    A capitalised word inside the question is a name, not a voice ("Where did Threads rank?")."""
+    for voice, words_of_voice in (("comment", _ASKS_COMMENTS), ("note", _ASKS_NOTES)):
+        if any(m.start() == 0 or not m.group(0)[0].isupper() for m in words_of_voice.finditer(question)):
+            return voice
     return None
 
 

@@ -69,8 +69,11 @@ _ASKS_NUMBER = re.compile(
     r"\b(how (many|much|far|large|big|long|high|low|old|fast|often)|by how much|"
     r"what (percentage|percent|share|amount|number|price|rate|figure|sum|total|proportion|value|size|age|"
     r"revenue|revenues|profit|profits|salary|cost|fee|budget|valuation|turnover|income|sales)|"
-    r"under what age|"
+    r"under what age|by what margin|"
     r"which (percentage|amount|number|figure)|"
+    # "Where did Threads rank", "where did they finish": a position in a ranking, not a place.
+    r"where (?:did|does|do|will|would|was|is|were|are)\b[^?]{0,60}?\b(?:rank|ranked|ranks|finish|finished|"
+    r"placed|chart|charted)\b|"
     r"what(?:'s|’s| is| was| are| were) (?:the )?(?:\w+ )?(range|distance|cost|price|length|height|weight|speed|"
     r"capacity|population|budget|death toll|toll|size|value|worth))\b",
     re.I,

@@ -21,7 +21,7 @@ from typing import Literal
 
 from rag.lang import contrast_group, nation, number_value, ordinal_value, parse, rivals
 from rag.lang.text import MONTHS
-from rag.lang.values import CONTRASTS, NUMBER_WORDS, ORDINAL_PATTERN, TIME_UNITS
+from rag.lang.values import CONTRASTS, NUMBER_WORDS, ORDINAL_PATTERN, TIME_UNITS, titled
 
 Kind = Literal["ordinal", "edition", "year", "quantity", "measure", "contrast", "field", "named"]
 
@@ -45,7 +45,7 @@ _NOUNS = {"NOUN", "PROPN"}
 @lru_cache(maxsize=1024)
 def slots(question: str) -> tuple[Slot, ...]:
     """The typed constraints of `question`: each word read by the first reader that takes it."""
-    doc = parse(question)
+    doc = parse(titled(question))
     out: list[Slot] = []
     for tok in doc:
         for read in _READERS:
@@ -154,10 +154,12 @@ def _named(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
 
 
 def _field(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
-    """ "the prize in chemistry", "a visa for Russia"."""
+    """ "the prize in chemistry", "a visa for students". A nation ("the app in the US") is read by
+    `constraints`, by every name it goes by ("U.S.", "America")."""
     head = tok.head
     if (
         tok.dep_ == "pobj"
+        and nation(tok.text) is None
         and head.lower_ in ("in", "for")
         and head.head.pos_ in _NOUNS
         and tok.pos_ in _NOUNS
@@ -201,9 +203,9 @@ def check(slot: Slot, sentence: str, around: str) -> Verdict:
                 return "absent"
             return "meets" if any(abs(v - float(slot.value)) <= 1e-6 * max(1.0, v) for v in found) else "contradicts"
         case "contrast":
-            words = _words(sentence)
+            words = _words(titled(sentence))
             own = CONTRASTS[int(slot.value)]
-            if words & own or _words(around) & own:
+            if words & own or _words(titled(around)) & own:
                 return "meets"
             other = set().union(*(CONTRASTS[g] for g in rivals(int(slot.value))))
             return "contradicts" if words & other else "absent"

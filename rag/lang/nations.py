@@ -77,7 +77,7 @@ def nations(text: str) -> frozenset[str]:
     """The nations `text` names, by one- and two-word names ("South Korea", "Czech Republic")."""
     tokens = re.findall(r"[\w.]+", text.lower())
     table = aliases()
-    found = {table.get(t.strip(".")) for t in tokens}
+    found = {table.get(t) or table.get(t.strip(".")) for t in tokens}  # "u.s." as listed, "japan." ending a sentence
     found |= {table.get(f"{a} {b}") for a, b in zip(tokens, tokens[1:], strict=False)}
     found.discard(None)
     return frozenset(found)  # type: ignore[arg-type]

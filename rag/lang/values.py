@@ -92,9 +92,34 @@ CONTRASTS: tuple[frozenset[str], ...] = (
     frozenset("gold".split()),
     frozenset("silver".split()),
     frozenset("bronze".split()),
+    frozenset("ceo ceos".split()),  # one officer is not another: the CFO is no answer to "who is the CEO"
+    frozenset("cfo cfos".split()),
+    frozenset("coo coos".split()),
+    frozenset("cto ctos".split()),
+    frozenset("cmo cmos".split()),
+    frozenset("cio cios".split()),
 )
 # Which sets exclude each other: the gender pair, the award outcome pair, and so on.
-_RIVALS: tuple[tuple[int, ...], ...] = ((0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13, 14))
+_RIVALS: tuple[tuple[int, ...], ...] = (
+    (0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13, 14), (15, 16, 17, 18, 19, 20)
+)  # fmt: skip
+# The officers' titles written out, read as their acronyms (`titled`).
+_TITLES = {
+    "executive": "CEO",
+    "financial": "CFO",
+    "operating": "COO",
+    "operations": "COO",
+    "technology": "CTO",
+    "technical": "CTO",
+    "marketing": "CMO",
+    "information": "CIO",
+}
+_TITLE = re.compile(r"\bchief\s+(" + "|".join(_TITLES) + r")\s+officers?\b", re.IGNORECASE)
+
+
+def titled(text: str) -> str:
+    """`text` with officers' titles as acronyms: "chief financial officer" is "CFO"."""
+    return _TITLE.sub(lambda m: _TITLES[m.group(1).lower()], text)
 _GROUP = {w: i for i, group in enumerate(CONTRASTS) for w in group}
 
 
