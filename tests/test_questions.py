@@ -372,3 +372,8 @@ def test_a_table_run_together_is_no_sentence_and_a_margin_may_be_a_score():
     text = "The series concluded with a 3-2 triumph for West Indies."
     found, span = answer_phrase(q, text)
     assert found and text[span[0] : span[1]] == "3-2"
+
+
+def test_a_deal_worth_a_sum_is_a_price():
+    paid = analyse("How much did NASCAR's partners pay for the rights?")
+    assert answer_phrase(paid, "The partners signed a seven-year deal worth $7.7 billion.")[0]

@@ -1,6 +1,6 @@
 """Answering from retrieved passages, extractively: what the question asks (`question`, `slots`,
 `followups`), the candidate sentences (`candidates`), whether each meets the question's typed
-constraints (`constraints`), composition in the question's shape with speakers named
+constraints (`constraints`; the kind of amount asked and found: `amounts`), composition in the question's shape with speakers named
 (`compose`, `attribution`), verdicts for yes/no questions (`verdicts`), citations as spans of the
 source files (`citations`). `answerer` is the protocol every backend implements."""
 

@@ -147,6 +147,11 @@ def iter_lines(text: str, start: int = 0, end: int | None = None) -> Iterator[tu
 
 
 MONTHS = tuple("January February March April May June July August September October November December".split())
+# A month as articles write it, in full or cut short ("Sept.", "Dec").
+MONTH_PATTERN = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
 
 
 def spoken_date(iso: str | None) -> str:

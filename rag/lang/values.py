@@ -120,6 +120,8 @@ _TITLE = re.compile(r"\bchief\s+(" + "|".join(_TITLES) + r")\s+officers?\b", re.
 def titled(text: str) -> str:
     """`text` with officers' titles as acronyms: "chief financial officer" is "CFO"."""
     return _TITLE.sub(lambda m: _TITLES[m.group(1).lower()], text)
+
+
 _GROUP = {w: i for i, group in enumerate(CONTRASTS) for w in group}
 
 

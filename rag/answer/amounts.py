@@ -1,0 +1,148 @@
+"""Amounts: which kind a question asks for, and whether a number in a sentence is of that kind.
+
+"How much did it cost" wants a sum of money, "what share" a percentage, "how old" an age, "how long"
+a duration or a length, "how many tanks" a count of tanks; a day of a month is no amount, and a
+valuation is no sum paid, raised or spent. `constraints.answer_phrase` finds the amount with these.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.answer.question import Question
+from rag.lang.nations import nation
+from rag.lang.text import MONTH_PATTERN, stem, words
+from rag.lang.values import TIME_UNITS
+
+_UNIT = (
+    r"%|percent|per cent|percentage points?|billion|million|trillion|thousand|hundred|bn|mn|"
+    r"yuan|rubles?|roubles?|dollars?|euros?|pounds?|yen|rupees?|people|troops|soldiers|ships|vessels|aircraft|"
+    r"tons?|tonnes?|barrels?|km|kilometers?|kilometres?|miles?|meters?|metres?|years?|months?|days?|hours?|"
+    r"companies|firms|entities|countries|points?|times"
+)
+AMOUNT = re.compile(
+    # "Su-27", "HQ-9", "F-15s" are names, not amounts.
+    # "36th" is an ordinal, not an amount.
+    rf"(?:[$€£¥₽]\s?)?(?<![A-Za-z]-)\b\d(?:[\d,]*\d)?(?:\.\d+)?(?!\d|(?:st|nd|rd|th)\b)"
+    rf"(?:\s?(?:{_UNIT})\b)*(?:\s?(?:{_UNIT})\b)?"
+    rf"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds|"
+    rf"thousands|millions|billions|half|a third|a quarter|dozens?)\b(?:\s(?:{_UNIT})\b)?",
+    re.IGNORECASE,
+)
+_AFTER_MONTH = re.compile(rf"\b{MONTH_PATTERN}\s+$")
+
+
+# The kind of amount a question asks for, when its words say: a price is not a count, a share is not
+# an age. "How much did the ruble fall?" says no kind (a percentage or a sum may answer it).
+_ASKS_MONEY = re.compile(
+    r"\b(?:how much (?:money|cash)|cost|costs|price|priced|prices|paid|pay|pays|worth|spend|spent|spending|budget|"
+    r"fee|fees|salary|fine|fined|funding|raised|revenue|profit|valued|valuation)\b",
+    re.IGNORECASE,
+)
+_ASKS_SHARE = re.compile(r"\b(?:percentage|percent|per cent|share|proportion|fraction|what rate)\b", re.IGNORECASE)
+_ASKS_COUNT = re.compile(r"\bhow many\b", re.IGNORECASE)
+_ASKS_AGE = re.compile(r"\bhow old\b|\bwhat age\b|\bat what age\b", re.IGNORECASE)
+_ASKS_SPAN = re.compile(r"\bhow long\b|\bfor how many\b", re.IGNORECASE)  # a duration or a length
+_SPANS = rf"(?:{'|'.join(TIME_UNITS)})s?|km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|feet|foot|yards?|inch(?:es)?"
+_SPAN_NEAR = re.compile(rf"^[\s-]*(?:{_SPANS})\b", re.IGNORECASE)  # "13-minute", "2 hours"
+_SPAN_IN = re.compile(rf"\b(?:{_SPANS})$", re.IGNORECASE)  # the amount took its unit: "13 years"
+_MONEY_NEAR = re.compile(
+    r"[$€£¥₽]|\b(?:dollars?|usd|yuan|renminbi|rmb|rubles?|roubles?|euros?|pounds?|sterling|yen|rupees?|"
+    r"francs?|bn|mn)\b",
+    re.IGNORECASE,
+)
+_SHARE_NEAR = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b|\b(?:half|third|quarter|tenth)\b", re.IGNORECASE)
+_AGE_NEAR = re.compile(r"^[\s-]*years?[\s-]old\b|^-year-old\b|^,", re.IGNORECASE)
+
+
+_ASKS_MARGIN = re.compile(r"\bmargin\b", re.IGNORECASE)
+_ASKS_VALUE = re.compile(r"\b(?:value|valued|valuation|valuations|worth|market cap\w*)\b", re.IGNORECASE)
+_VALUATION_BEFORE = re.compile(
+    r"\b(?:valued\s+at|valuation\s+of|value\s+of|market\s+(?:cap|capitali[sz]ation|value)\s+of)\s+"
+    r"(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|more\s+than\s+|some\s+|close\s+to\s+|roughly\s+)?$",
+    re.IGNORECASE,
+)
+_VALUATION_AFTER = re.compile(r"^\s*(?:\w+\s+)?(?:post-money\s+|pre-money\s+)?valuation\b", re.IGNORECASE)
+
+
+def amount_fits(question: Question, text: str, start: int, end: int) -> bool:
+    """Whether the amount at text[start:end] is of the kind the question asks: not a day of a month
+    ("the quarter ended May 31"), of the asked kind (a price, not a count), and not a valuation
+    where a sum paid, raised or spent is asked ("Wiz, now valued at $10 billion" says nothing of
+    what anyone paid for it)."""
+    wanted = amount_kind(question.text)
+    if _AFTER_MONTH.search(text, 0, start) or (wanted is not None and not _is_kind(wanted, text, start, end)):
+        return False
+    return not (wanted == "money" and not _ASKS_VALUE.search(question.text) and _is_valuation(text, start, end))
+
+
+def asks_margin(question: str) -> bool:
+    """ "By what margin": a score may answer it ("a 3-2 triumph") as well as a number."""
+    return bool(_ASKS_MARGIN.search(question))
+
+
+def _is_valuation(text: str, start: int, end: int) -> bool:
+    """Whether the amount at text[start:end] is what something is valued at ("valued at $10 billion",
+    "a $1.4B valuation"), not a sum that changed hands."""
+    return bool(_VALUATION_BEFORE.search(text[max(0, start - 40) : start]) or _VALUATION_AFTER.match(text[end:]))
+
+
+def amount_kind(question: str) -> str | None:
+    """ "money", "share", "count", "age" or "span" (a duration or a length) when the question's words
+    fix the kind of amount."""
+    if _ASKS_AGE.search(question):
+        return "age"
+    if _ASKS_SPAN.search(question):
+        return "span"
+    if _ASKS_SHARE.search(question):
+        return "share"
+    if _ASKS_MONEY.search(question):
+        return "money"
+    if _ASKS_COUNT.search(question):
+        return "count"
+    return None
+
+
+def _is_kind(kind: str, text: str, start: int, end: int) -> bool:
+    """Whether the amount at text[start:end] is of `kind`, read from it and the words beside it."""
+    amount = text[start:end]
+    before, after = text[max(0, start - 3) : start], text[end : end + 14]
+    money = bool(_MONEY_NEAR.search(amount) or _MONEY_NEAR.search(before) or _MONEY_NEAR.match(after.lstrip()))
+    share = bool(_SHARE_NEAR.search(amount) or _SHARE_NEAR.match(after.lstrip()))
+    match kind:
+        case "money":
+            return money
+        case "share":
+            return share
+        case "age":
+            return bool(
+                re.search(r"\d", amount) and (_AGE_NEAR.match(after) or re.search(r"\baged?\s*$", text[:start]))
+            )
+        case "span":
+            return bool(_SPAN_IN.search(amount) or _SPAN_NEAR.match(text[end:]))
+        case "count":
+            return not money and not share and not re.fullmatch(r"(?:1[89]|20)\d\d", amount.strip())
+    return True
+
+
+def counts(counted: tuple[str, tuple[str, ...]], text: str, end: int) -> str:
+    """Whether the number ending at text[end] counts `counted` ("how many tanks"): "yes" when the
+    noun follows it or is elsewhere in the sentence; "qualified" when one of its qualifiers follows
+    ("89 Chinese firms" for "companies from China": most likely another word for the same thing);
+    else "no" ("100 of the latest Su-35 fighters" counts no tanks). A count of something else is no
+    answer, even where the article never names the asked noun."""
+    noun, qualifiers = counted
+    key = stem(noun)
+    after = [w.strip(".,;:()") for w in text[end:].split()[:4]]
+    if any(stem(w.lower()) == key for w in after) or key in _stems(text):
+        return "yes"
+    qualified = {nation(q) for q in qualifiers} - {None}
+    if any(stem(w.lower()) in {stem(q) for q in qualifiers} or nation(w) in qualified for w in after if w):
+        return "qualified"
+    return "no"
+
+
+@lru_cache(maxsize=64)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in words(text))
