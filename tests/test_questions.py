@@ -377,3 +377,17 @@ def test_a_table_run_together_is_no_sentence_and_a_margin_may_be_a_score():
 def test_a_deal_worth_a_sum_is_a_price():
     paid = analyse("How much did NASCAR's partners pay for the rights?")
     assert answer_phrase(paid, "The partners signed a seven-year deal worth $7.7 billion.")[0]
+
+
+def test_a_sentence_where_someone_else_does_the_asked_thing_is_about_something_else():
+    from rag.answer.constraints import agents, swapped
+
+    q = "Who is Google teaming up with to launch the AI Alliance?"
+    assert agents(q) == (("team", "Google"),)
+    meta = "This morning, the social network announced that it's teaming up with IBM to launch the AI Alliance."
+    assert swapped(q, meta, "Meta and IBM launch an AI alliance. " + meta)
+    google = "Google is teaming up with IBM to launch the AI Alliance."
+    assert not swapped(q, google, google)
+    pointed = "The company said it is teaming up with IBM to launch the AI Alliance."
+    assert not swapped(q, pointed, "Google's new partner. " + pointed)  # the doer named in its neighbours
+    assert swapped("How much did Chelsea pay for Caicedo?", "Liverpool paid £110m for Caicedo in August.")

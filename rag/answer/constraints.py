@@ -256,15 +256,47 @@ def roles(question: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple(out)
 
 
-def swapped(question: str, sentence: str) -> bool:
-    """Whether the sentence does what the question asks about to someone else: "made the final
-    decision to hire Hayes" for "who made the final call to hire Andonovski?"."""
-    asked = roles(question)
-    if not asked:
-        return False
+@lru_cache(maxsize=256)
+def agents(question: str) -> tuple[tuple[str, str], ...]:
+    """Who does what the question asks, when that is a name: "Who is Google teaming up with?" ->
+    (("team", "Google"),)."""
+    from rag.lang import parse
+
+    out = []
+    for tok in parse(question):
+        if (
+            tok.dep_ == "nsubj"
+            and tok.pos_ == "PROPN"
+            and tok.head.pos_ == "VERB"
+            and tok.head.lemma_ not in LIGHT_VERBS
+        ):
+            name = " ".join(t.text for t in tok.subtree if t.pos_ == "PROPN")
+            out.append((tok.head.lemma_.lower(), name))
+    return tuple(out)
+
+
+def swapped(question: str, sentence: str, local: str = "") -> bool:
+    """Whether the sentence does what the question asks about to someone else ("made the final
+    decision to hire Hayes" for "who made the final call to hire Andonovski?"), or has someone else
+    do it ("it's teaming up with IBM", said of Meta, for "who is Google teaming up with?"): a doer
+    the sentence only points to ("it", "the company") must be named in `local`, its neighbours."""
     from rag.lang import parse
 
     doc = parse(sentence)
+    for verb, name in agents(question):
+        for t in doc:
+            if t.lemma_.lower() != verb:
+                continue
+            for subject in (c for c in t.children if c.dep_ == "nsubj"):
+                named = {w.lower_ for w in subject.subtree if w.pos_ == "PROPN"}
+                if named & {w.lower() for w in name.split()}:
+                    continue
+                near = mention_text(local or sentence)
+                if named or not (mentions(near, name) or mentions(near, name.split()[-1])):  # or by surname
+                    return True
+    asked = roles(question)
+    if not asked:
+        return False
     for verb, name in asked:
         # The small parser sometimes reads the object after a score as an adverb: "beat Tottenham 2-1".
         objects = [

@@ -25,6 +25,7 @@ from rag.answer.compose import Features, Scored
 from rag.answer.constraints import (
     Fit,
     Names,
+    agents,
     entity_phrase,
     fit,
     is_outlet,
@@ -427,11 +428,13 @@ class ExtractiveAnswerer:
     def _unswapped(self, q: Question, ranked: list[Scored]) -> list[Scored]:
         """The best sentences without those that do what is asked to another name than the asked one
         ("hire Hayes" for "hire Andonovski"): read with the parser, so only the few near the bar."""
-        if not roles(q.text):
+        if not roles(q.text) and not agents(q.text):
             return ranked
         out = []
         for n, item in enumerate(ranked):
-            if n < ROLE_CHECKED and item.score >= self.floor - MARGIN and swapped(q.text, item.cand.text):
+            c = item.cand
+            local = f"{c.passage.title} {c.context} {c.text}"
+            if n < ROLE_CHECKED and item.score >= self.floor - MARGIN and swapped(q.text, c.text, local):
                 continue
             out.append(item)
         return out
