@@ -391,3 +391,8 @@ def test_a_sentence_where_someone_else_does_the_asked_thing_is_about_something_e
     pointed = "The company said it is teaming up with IBM to launch the AI Alliance."
     assert not swapped(q, pointed, "Google's new partner. " + pointed)  # the doer named in its neighbours
     assert swapped("How much did Chelsea pay for Caicedo?", "Liverpool paid £110m for Caicedo in August.")
+
+
+def test_rupees_written_short_are_money():
+    q = analyse("How much did the franchise pay for the bowler?")
+    assert answer_phrase(q, "The franchise signed the bowler for Rs 24.75 Cr on Tuesday.")[0]

@@ -48,8 +48,8 @@ _SPANS = rf"(?:{'|'.join(TIME_UNITS)})s?|km|kilomet(?:er|re)s?|miles?|met(?:er|r
 _SPAN_NEAR = re.compile(rf"^[\s-]*(?:{_SPANS})\b", re.IGNORECASE)  # "13-minute", "2 hours"
 _SPAN_IN = re.compile(rf"\b(?:{_SPANS})$", re.IGNORECASE)  # the amount took its unit: "13 years"
 _MONEY_NEAR = re.compile(
-    r"[$€£¥₽]|\b(?:dollars?|usd|yuan|renminbi|rmb|rubles?|roubles?|euros?|pounds?|sterling|yen|rupees?|"
-    r"francs?|bn|mn)\b",
+    r"[$€£¥₽₹₱]|\b(?:dollars?|usd|yuan|renminbi|rmb|rubles?|roubles?|euros?|pounds?|sterling|yen|rupees?|rs|inr|"
+    r"crores?|lakhs?|pesos?|francs?|bn|mn)\b",
     re.IGNORECASE,
 )
 _SHARE_NEAR = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b|\b(?:half|third|quarter|tenth)\b", re.IGNORECASE)
