@@ -123,14 +123,21 @@ def open_chat(browser, server: Server, timeout: float):
 
 def ask(page, question: str, timeout: float = 240_000) -> float:
     """Type a question, press Enter, wait for the answer; returns seconds until it showed."""
-    count = page.locator('[data-testid="stChatMessage"]').count()
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(question)
     t0 = time.perf_counter()
     box.press("Enter")
-    # The timing caption is the last thing an answer renders: the sources are on the page by then.
-    page.locator('[data-testid="stChatMessage"]').nth(count + 1).get_by_text("searched for:").first.wait_for(
-        timeout=timeout
+    # Done when the last message is an answer and the one before it this question (not a count taken
+    # while the page may be redrawn: a build ending redraws it). The timing caption is the last thing
+    # an answer renders. (Links in a question are drawn with invisible word joiners: its start only.)
+    page.wait_for_function(
+        """start => {
+            const m = [...document.querySelectorAll('[data-testid="stChatMessage"]')];
+            return m.length >= 2 && m[m.length - 2].innerText.replace(/\\s+/g, ' ').includes(start)
+                && m[m.length - 1].innerText.includes('searched for:');
+        }""",
+        arg=question[:30],
+        timeout=timeout,
     )
     return time.perf_counter() - t0
 
