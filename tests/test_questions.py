@@ -396,3 +396,14 @@ def test_a_sentence_where_someone_else_does_the_asked_thing_is_about_something_e
 def test_rupees_written_short_are_money():
     q = analyse("How much did the franchise pay for the bowler?")
     assert answer_phrase(q, "The franchise signed the bowler for Rs 24.75 Cr on Tuesday.")[0]
+
+
+def test_names_match_without_accents_and_in_the_plural_and_a_year_is_no_age():
+    from rag.answer.constraints import Names, mention_text, mentions
+
+    names = Names(["André Onana was a three-time Stanley Cup champion, the club said."])
+    assert names.mentioned("Andre Onana") and names.mentioned("Stanley Cups") and not names.mentioned("Conn Smythe")
+    assert mentions(mention_text("André Onana saved it"), "Andre Onana")
+    joined = "He joined in 2018, while Reed came a season before."
+    assert answer_phrase(analyse("How old is Tom Reed?"), joined)[0] is False
+    assert answer_phrase(analyse("How old is Onana?"), "Onana, 27, will start on Sunday.")[0]

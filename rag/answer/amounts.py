@@ -116,8 +116,11 @@ def _is_kind(kind: str, text: str, start: int, end: int) -> bool:
         case "share":
             return share
         case "age":
+            year = re.fullmatch(r"(?:1[89]|20)\d\d", amount.strip())  # "in 2018, while ..." is no age
             return bool(
-                re.search(r"\d", amount) and (_AGE_NEAR.match(after) or re.search(r"\baged?\s*$", text[:start]))
+                re.search(r"\d", amount)
+                and not year
+                and (_AGE_NEAR.match(after) or re.search(r"\baged?\s*$", text[:start]))
             )
         case "span":
             return bool(_SPAN_IN.search(amount) or _SPAN_NEAR.match(text[end:]))

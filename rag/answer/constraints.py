@@ -28,7 +28,7 @@ from rag.answer.slots import check
 from rag.lang.nations import US, names_of, nation, nations
 from rag.lang.nations import aliases as nation_aliases
 from rag.lang.spelling import max_edits
-from rag.lang.text import MONTH_PATTERN, STOPWORDS, normalize, spoken_date, terms, words
+from rag.lang.text import MONTH_PATTERN, STOPWORDS, fold, normalize, spoken_date, terms, words
 from rag.lang.values import CONTRACTING, LIGHT_VERBS, OPPOSED
 from rag.search.outlets import is_outlet
 
@@ -88,7 +88,7 @@ def mention_text(text: str) -> str:
     """`text` normalised for the mention checks, the United States kept apart from the pronoun: "US"
     and "U.S." as written become "USA" before lower-casing ("He told us the talks went well" does
     not mention the United States)."""
-    return normalize(_US_WRITTEN.sub("USA", text))
+    return fold(normalize(_US_WRITTEN.sub("USA", text)))
 
 
 def _other_kind(qualifier: tuple[str, str], text: str) -> bool:
@@ -455,6 +455,7 @@ def mentions(text: str, name: str) -> bool:
     """`name` in `text`, word by word, forgiving one typo in longer words ("Shangfu" for "Shanfu");
     a nation by any of its names ("American": "US", "United States")."""
     vocabulary = _word_set(text)
+    name = fold(name)
     if (key := nation(name)) is not None:  # "us" is the pronoun: `mention_text` writes the country "usa"
         return any(alias in vocabulary or (" " in alias and alias in text) for alias in names_of(key))
     if normalize(name) in text:
@@ -482,7 +483,7 @@ _PIECES = re.compile(r"['’]s\b|['’](?=\s|$)|(?<=[^\W\d_])-(?=[^\W\d_])")
 
 def _phrase(text: str) -> str:
     """Words with possessives dropped, space-delimited: " federal reserve " for "Federal Reserve's"."""
-    return " " + " ".join(w[:-2] if w.endswith("'s") else w for w in words(text)) + " "
+    return " " + " ".join(w[:-2] if w.endswith("'s") else w for w in words(fold(text))) + " "
 
 
 _DEMONYM = re.compile(r"^(?:[A-Z][a-z]+(?:ian|ean|ese|ish|can|ch|i)|U\.?S\.?|UK|EU)\s+(?=\S)")
@@ -503,9 +504,14 @@ class Names:
         name = _DEMONYM.sub("", name)
         for piece in _PIECES.split(name):
             phrase = _phrase(piece)
-            if phrase.strip() and (any(w not in self._known for w in phrase.split()) or phrase not in self._text):
+            # A name in the plural is the name ("Stanley Cups": "a three-time Stanley Cup champion").
+            single = phrase[:-2] + " " if phrase.endswith("s ") and len(phrase) > 5 else phrase
+            if phrase.strip() and not any(self._has(p) for p in (phrase, single)):
                 return False
         return True
+
+    def _has(self, phrase: str) -> bool:
+        return all(w in self._known for w in phrase.split()) and phrase in self._text
 
 
 # What spaCy's entity recogniser counts as each wanted type: "Athens" is a place without "in" before

@@ -89,6 +89,11 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+def fold(text: str) -> str:
+    """`text` without accents: "André" is "Andre", as readers type names."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "\u00a0": " "})
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
