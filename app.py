@@ -26,6 +26,7 @@ from rag.app import (
     citation_heading,
     conversation_markdown,
     export_name,
+    filter_scope,
     keeper_for,
     plain,
     relevance,
@@ -433,12 +434,9 @@ def sidebar(assistant: Assistant) -> tuple[Filters | None, str | None, int, str,
     filters = Filters(
         articles=frozenset(labels[c] for c in chosen) if chosen else None, date_from=date_from, date_to=date_to
     )
-    scope = []
-    if chosen:
-        scope.append(", ".join(f"“{c.rsplit(' (', 1)[0]}”" for c in chosen))
-    if date_from and date_to:
-        scope.append(f"articles dated {date_from} to {date_to}")
-    return (filters if filters else None), " and ".join(scope) or None, top_k, backend, llm, show_scores
+    titles = [e.article.title for e in catalog if filters.articles and e.article.id in filters.articles]
+    scope = filter_scope(titles, date_from, date_to)
+    return (filters if filters else None), scope, top_k, backend, llm, show_scores
 
 
 LISTED = 20  # conversations listed at once; more on request

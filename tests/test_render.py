@@ -71,3 +71,11 @@ def test_the_source_view_shows_credit_lines_only_when_cited():
     credit = next((s, e) for s, e in article.credits if "QOSHE" in text[s:e])
     cited = article_html(text, article, credit)
     assert 'class="cited">QOSHE - US tries to turn China against Russia - Ronju Sarkar</mark>' in cited
+
+
+def test_a_filtered_search_says_what_it_was_restricted_to():
+    from rag.app.render import filter_scope
+
+    assert filter_scope([], None, None) is None
+    assert filter_scope(["A", "B"], None, None) == "“A”, “B”"
+    assert filter_scope(["A"], "2014-01-01", "2014-12-31") == "“A” and articles dated 2014-01-01 to 2014-12-31"

@@ -143,6 +143,17 @@ def citation_heading(c: Citation) -> str:
 RELEVANCE_HIGH, RELEVANCE_MEDIUM = 0.5, 0.35
 
 
+def filter_scope(titles: Sequence[str], date_from: str | None, date_to: str | None) -> str | None:
+    """What a filtered search was restricted to, in words for the answer's caption ("“A”, “B” and
+    articles dated 2014-01-01 to 2014-12-31"); None for a search of every article."""
+    scope = []
+    if titles:
+        scope.append(", ".join(f"“{t}”" for t in titles))
+    if date_from and date_to:
+        scope.append(f"articles dated {date_from} to {date_to}")
+    return " and ".join(scope) or None
+
+
 def relevance(hit: Hit, cited: bool = False) -> str:
     """How relevant a retrieved passage is, in words: "cited" (the answer quotes it), else high,
     medium or low by its meaning's closeness to the question."""
