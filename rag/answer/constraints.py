@@ -237,42 +237,30 @@ def _other_party(question: str, sentence: str, local: str) -> bool:
     return any(not party & said for party in found)
 
 
-@lru_cache(maxsize=256)
-def roles(question: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    """What the question's content verbs are done to, when that is a name: "Who made the final call
-    to hire Andonovski?" -> (("hire", {"andonovski"}),)."""
+def _named_in_role(question: str, dep: str) -> tuple[tuple[str, str], ...]:
+    """The question's content verbs whose `dep` ("dobj": done to, "nsubj": done by) is a name, as
+    (the verb's lemma, the name as written)."""
     from rag.lang import parse
 
     out = []
     for tok in parse(question):
-        if (
-            tok.dep_ == "dobj"
-            and tok.pos_ == "PROPN"
-            and tok.head.pos_ == "VERB"
-            and tok.head.lemma_ not in LIGHT_VERBS
-        ):
-            name = frozenset(t.lower_ for t in tok.subtree if t.pos_ == "PROPN")
-            out.append((tok.head.lemma_.lower(), name))
+        if tok.dep_ == dep and tok.pos_ == "PROPN" and tok.head.pos_ == "VERB" and tok.head.lemma_ not in LIGHT_VERBS:
+            out.append((tok.head.lemma_.lower(), " ".join(t.text for t in tok.subtree if t.pos_ == "PROPN")))
     return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def roles(question: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """What the question's content verbs are done to, when that is a name: "Who made the final call
+    to hire Andonovski?" -> (("hire", {"andonovski"}),)."""
+    return tuple((verb, frozenset(name.lower().split())) for verb, name in _named_in_role(question, "dobj"))
 
 
 @lru_cache(maxsize=256)
 def agents(question: str) -> tuple[tuple[str, str], ...]:
     """Who does what the question asks, when that is a name: "Who is Google teaming up with?" ->
     (("team", "Google"),)."""
-    from rag.lang import parse
-
-    out = []
-    for tok in parse(question):
-        if (
-            tok.dep_ == "nsubj"
-            and tok.pos_ == "PROPN"
-            and tok.head.pos_ == "VERB"
-            and tok.head.lemma_ not in LIGHT_VERBS
-        ):
-            name = " ".join(t.text for t in tok.subtree if t.pos_ == "PROPN")
-            out.append((tok.head.lemma_.lower(), name))
-    return tuple(out)
+    return _named_in_role(question, "nsubj")
 
 
 def swapped(question: str, sentence: str, local: str = "") -> bool:
