@@ -14,13 +14,14 @@ from rag.answer import describe
 from rag.app import (
     PLANTED_LABEL,
     Assistant,
-    BuildState,
     CatalogEntry,
     Conversations,
     IndexKeeper,
     Message,
     answer_view,
     article_html,
+    build_line,
+    build_notices,
     by_article,
     byline,
     citation_heading,
@@ -85,14 +86,6 @@ def keeper() -> IndexKeeper:
 
 
 @st.cache_resource(show_spinner=False)
-def _checked_at_start(index_dir: str) -> bool:
-    """Once per process, the corpus folder is compared with the live index: a file saved just
-    before a restart, and never indexed, is indexed now."""
-    keeper().request("Checking the index…")
-    return True
-
-
-@st.cache_resource(show_spinner=False)
 def _saved_conversations() -> Conversations | DossierError:
     try:
         return Conversations(SETTINGS.data_dir / "conversations.sqlite3")
@@ -123,24 +116,8 @@ def current_assistant() -> Assistant | None:
                 "This version of Dossier stores the index differently: indexing the articles again", full=True
             )
         return None
-    _checked_at_start(str(SETTINGS.index_dir))
+    k.check_once()
     return assistant
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
-
-
-def build_line(s: BuildState) -> str:
-    """A running build in plain words: what it is for, how far, how long is left."""
-    if s.stage == "Embedding":
-        step = f"{s.done:,} of {s.total:,} passages"
-    elif s.stage:
-        step = f"reading {s.done:,} of {s.total:,} files"
-    else:
-        step = "starting"
-    left = f" · about {_duration(s.seconds_left)} left" if s.seconds_left else ""
-    return f"{s.reason.rstrip('…')}: {step}{left}"
 
 
 def live_generation() -> str | None:
@@ -176,12 +153,7 @@ def build_outcome() -> None:
     if awaited is None or keeper().state().finished < awaited:
         return
     state.awaiting = None
-    report, error = keeper().outcome(awaited)
-    if error:
-        state.notices.append(("error", error))
-    if report is not None:
-        state.notices += [("error", f"Skipped {k.source}: {k.reason}") for k in report.skipped]
-        state.notices.append(("ok", f"Index ready: {report.summary()}"))
+    state.notices += build_notices(*keeper().outcome(awaited))
 
 
 # --- per-session state --------------------------------------------------------------------------

@@ -83,3 +83,10 @@ def test_a_failed_build_is_reported_and_the_keeper_goes_on(settings):
     (settings.corpus_dir / "arctic.md").write_text(ARCTIC, encoding="utf-8")
     state = keeper.wait(keeper.request("Again"), timeout=60)
     assert state.error is None and state.report.added == ("arctic.md",)
+
+
+def test_the_start_up_check_runs_once_per_keeper(settings):
+    keeper = IndexKeeper(settings, HashingEmbedder)
+    keeper.check_once()
+    keeper.check_once()
+    assert keeper.wait(timeout=60).finished == 1

@@ -79,3 +79,21 @@ def test_a_filtered_search_says_what_it_was_restricted_to():
     assert filter_scope([], None, None) is None
     assert filter_scope(["A", "B"], None, None) == "“A”, “B”"
     assert filter_scope(["A"], "2014-01-01", "2014-12-31") == "“A” and articles dated 2014-01-01 to 2014-12-31"
+
+
+def test_a_build_is_told_in_plain_words():
+    from rag.app.keeper import BuildState
+    from rag.app.render import build_line, build_notices
+    from rag.index.build import BuildReport
+    from rag.ingest.clean import Skipped
+
+    running = BuildState(running=True, reason="Indexing 2 new article file(s)…", stage="Embedding", done=40, total=120,
+                         seconds_left=12.4)  # fmt: skip
+    assert build_line(running) == "Indexing 2 new article file(s): 40 of 120 passages · about 12 s left"
+    skipped = (Skipped("b.txt", "the file is empty"),)
+    report = BuildReport(3, 30, 1.0, 30, added=("a.txt",), skipped=skipped, written=True)
+    assert build_notices(report, None) == [
+        ("error", "Skipped b.txt: the file is empty"),
+        ("ok", f"Index ready: {report.summary()}"),
+    ]
+    assert build_notices(None, "Nothing to index") == [("error", "Nothing to index")]

@@ -81,6 +81,7 @@ class IndexKeeper:
         self._thread: threading.Thread | None = None
         self._assistants: dict[str, Assistant] = {}
         self._outcomes: dict[int, tuple[BuildReport | None, str | None]] = {}  # by build number
+        self._checked = False
 
     def embedder(self) -> Embedder:
         """The embedding model, loaded once and shared by builds and assistants."""
@@ -102,6 +103,15 @@ class IndexKeeper:
             pending_full = full or (self._pending is not None and self._pending[1])
             self._pending = (self._pending[0] if self._pending else reason, pending_full)
             return self._state.finished + 2
+
+    def check_once(self) -> None:
+        """Compare the corpus folder with the live index, once per keeper (a process's first page):
+        a file saved just before a restart, and never indexed, is indexed now."""
+        with self._lock:
+            if self._checked:
+                return
+            self._checked = True
+        self.request("Checking the index…")
 
     def state(self) -> BuildState:
         with self._lock:

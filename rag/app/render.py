@@ -8,7 +8,9 @@ import html
 import re
 from collections.abc import Sequence
 
+from rag.app.keeper import BuildState
 from rag.core.schema import KIND_LABELS, Answer, Article, Citation, Claim, Hit
+from rag.index.build import BuildReport
 from rag.lang.injection import instruction_like
 
 PLANTED_LABEL = "text addressed to AI systems: an attempted instruction, ignored by Dossier"
@@ -141,6 +143,32 @@ def citation_heading(c: Citation) -> str:
 # all-MiniLM-L6-v2 cosine between the question and a passage: above HIGH the passage is about what
 # was asked, below MEDIUM it merely shares some words (read off the seed question set's hits).
 RELEVANCE_HIGH, RELEVANCE_MEDIUM = 0.5, 0.35
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def build_line(state: BuildState) -> str:
+    """A running build in plain words: what it is for, how far, how long is left."""
+    if state.stage == "Embedding":
+        step = f"{state.done:,} of {state.total:,} passages"
+    elif state.stage:
+        step = f"reading {state.done:,} of {state.total:,} files"
+    else:
+        step = "starting"
+    left = f" · about {_duration(state.seconds_left)} left" if state.seconds_left else ""
+    return f"{state.reason.rstrip('…')}: {step}{left}"
+
+
+def build_notices(report: BuildReport | None, error: str | None) -> list[tuple[str, str]]:
+    """What a finished build did, as ("ok" | "error", a sentence) for the user: why it failed, the
+    files it skipped and why, and the index it made."""
+    notices = [("error", error)] if error else []
+    if report is not None:
+        notices += [("error", f"Skipped {k.source}: {k.reason}") for k in report.skipped]
+        notices.append(("ok", f"Index ready: {report.summary()}"))
+    return notices
 
 
 def filter_scope(titles: Sequence[str], date_from: str | None, date_to: str | None) -> str | None:
