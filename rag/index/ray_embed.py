@@ -20,6 +20,24 @@ from rag.core.errors import ModelError
 from rag.index.embed import Progress, load_embedder
 
 
+def _start(ray: Any, attempts: int = 2) -> None:
+    """Ray started on this machine (or joined at `RAY_ADDRESS`). Ray waits a fixed 30 s for its
+    node to come up, which a machine busy on every core can exceed: a second start is tried."""
+    for attempt in range(attempts):
+        try:
+            ray.init(
+                address=os.environ.get("RAY_ADDRESS"),
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
+            return
+        except Exception as e:  # Ray raises a bare Exception for this
+            if "timed out during startup" not in str(e) or attempt == attempts - 1:
+                raise
+            ray.shutdown()
+
+
 class RayEmbedder:
     def __init__(self, model: str, actors: int = 0, threads: int = 1, backend: str = "onnx-int8"):
         """`actors`: model copies working at once (0: one per CPU Ray sees); `threads`: threads in
@@ -29,12 +47,7 @@ class RayEmbedder:
         except ImportError:
             raise ModelError("--engine ray needs Ray Data: run `pip install -r requirements-scale.txt`.") from None
         if not ray.is_initialized():
-            ray.init(
-                address=os.environ.get("RAY_ADDRESS"),
-                include_dashboard=False,
-                log_to_driver=False,
-                configure_logging=False,
-            )
+            _start(ray)
         self.model, self.threads, self.backend = model, threads, backend
         self.actors = actors or max(1, int(ray.cluster_resources().get("CPU", 1)) // max(1, threads))
         local = load_embedder(
