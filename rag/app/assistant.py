@@ -26,7 +26,7 @@ from rag.index.build import BuildReport, Progress, build
 from rag.index.embed import Embedder, embedder_for
 from rag.lang.spelling import Speller
 from rag.search.engine import SearchEngine
-from rag.search.rerank import load_reranker
+from rag.search.rerank import load_reranker, needs_torch
 from rag.search.retrieve import Filters, Retriever
 
 SIDE_PASSAGES = 3  # passages retrieved for each side of a question that attributes claims to outlets
@@ -98,11 +98,17 @@ class Assistant:
     def __init__(self, settings: Settings, embedder_factory: Callable[[], Embedder] | None = None):
         self.settings = settings
         lang.use(settings.language_model)
+        # Every question is parsed: the parser loads on a thread while the rest loads, first thing
+        # unless a stage imports torch (spaCy is imported with torch hidden: lang.import_spacy).
+        torch_stages = settings.embedding_backend == "torch" or needs_torch(settings.reranker)
+        if not torch_stages:
+            lang.preload()
         self._embedder_factory = embedder_factory or (lambda: embedder_for(settings))
         self.index = store.load(settings.index_dir, settings.embedder_id)
         self.embedder = self._embedder_factory()
-        lang.preload()  # every question is parsed: load the parser while the rest loads
         self.reranker = load_reranker(settings.reranker, settings.threads)
+        if torch_stages:
+            lang.preload()
         self.retriever = Retriever(
             self.index, self.embedder, settings, self.reranker, open_engine(settings, self.index)
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,15 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 from rag.core.errors import DossierError
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def model_cache() -> Path:
+    """Where files derived from the packaged models live (ONNX exports, optimised graphs, verified
+    checksums): `DOSSIER_MODEL_CACHE`, default inside the virtual environment (one per install)."""
+    override = os.environ.get("DOSSIER_MODEL_CACHE")
+    return Path(override) if override else Path(sys.prefix) / "share" / "dossier"
+
+
 ANSWERERS = ("extractive", "openai", "local")
 
 

@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Sequence
@@ -28,19 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.core.checksums import file_sha256, has_sha256
 from rag.core.errors import ModelError
-from rag.index.store import file_sha256
+from rag.core.onnx import session
+from rag.core.settings import model_cache
 
 BACKENDS = ("onnx-int8", "onnx", "torch")
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _lock = threading.Lock()
-
-
-def models_dir() -> Path:
-    """Where exported models live: inside the virtual environment (one export per install)."""
-    override = os.environ.get("DOSSIER_MODEL_CACHE")
-    return Path(override) if override else Path(sys.prefix) / "share" / "dossier"
 
 
 def _slug(source: str) -> str:
@@ -50,7 +45,7 @@ def _slug(source: str) -> str:
 def exported(source: str, quantized: bool) -> Path:
     """The folder holding `model.onnx` (or `model-int8.onnx`) and `tokenizer.json` for the model
     folder `source`, exported now if it is missing or does not match its recorded checksums."""
-    folder = models_dir() / f"{Path(source).name}-{_slug(source)}"
+    folder = model_cache() / f"{Path(source).name}-{_slug(source)}"
     name = "model-int8.onnx" if quantized else "model.onnx"
     with _lock:
         if _verified(folder, name):
@@ -65,10 +60,7 @@ def _verified(folder: Path, name: str) -> bool:
     sums = folder / "SHA256SUMS.json"
     try:
         recorded = json.loads(sums.read_text(encoding="utf-8"))
-        return all(
-            (folder / f).is_file() and file_sha256(folder / f) == recorded[f]
-            for f in (name, "tokenizer.json", "config.json")
-        )
+        return all(has_sha256(folder / f, recorded[f]) for f in (name, "tokenizer.json", "config.json"))
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -160,14 +152,13 @@ class OnnxEmbedder:
 
     def __init__(self, name: str, source: str, threads: int = 1, bulk_threads: int = 0, quantized: bool = True):
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401 - fail here, with advice, if it is missing
             from tokenizers import Tokenizer
         except ImportError:
             raise ModelError("onnxruntime and tokenizers are needed: run `make install`.") from None
         folder = exported(source, quantized)
         self.name = name
-        self._path = str(folder / ("model-int8.onnx" if quantized else "model.onnx"))
-        self._ort = ort
+        self._path = folder / ("model-int8.onnx" if quantized else "model.onnx")
         self._sessions: dict[int, object] = {}
         self.threads = max(1, threads)
         self.bulk_threads = bulk_threads or os.cpu_count() or 1
@@ -182,12 +173,7 @@ class OnnxEmbedder:
     def _session(self, threads: int):  # type: ignore[no-untyped-def]
         """One inference session per thread count, created once (a build uses every core, a query one)."""
         if threads not in self._sessions:
-            options = self._ort.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            self._sessions[threads] = self._ort.InferenceSession(
-                self._path, options, providers=["CPUExecutionProvider"]
-            )
+            self._sessions[threads] = session(self._path, threads)
         return self._sessions[threads]
 
     def embed(self, texts: Sequence[str], batch_size: int = 32, progress=None) -> np.ndarray:  # type: ignore[no-untyped-def]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -33,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.core.checksums import file_sha256, has_sha256
 from rag.core.errors import IndexError_, IndexMismatch, IndexMissing, IndexOutdated
 from rag.core.schema import Article, Passage
 
@@ -163,7 +163,7 @@ def load(index_dir: Path, embedding_model: str | None = None) -> Index:
             f"The index in {index_dir} is damaged (its manifest lacks the data files' checksums): {REBUILD}."
         )
     for name, expected in manifest.checksums.items():
-        if file_sha256(path / name) != expected:
+        if not has_sha256(path / name, expected):
             raise IndexError_(f"The index in {index_dir} is damaged ({name} changed after it was written): {REBUILD}.")
     try:
         passages = tuple(Passage.from_json(d) for d in _read_jsonl(path / "passages.jsonl"))
@@ -183,15 +183,6 @@ def load(index_dir: Path, embedding_model: str | None = None) -> Index:
 
 
 DATA_FILES = ("passages.jsonl", "articles.jsonl", "sources.jsonl", "vectors.faiss")
-
-
-def file_sha256(path: Path) -> str:
-    """The file's sha256, or "missing" when it cannot be read (then it matches no recorded sum)."""
-    try:
-        with open(path, "rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
-    except OSError:
-        return "missing"
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:

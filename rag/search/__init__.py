@@ -4,7 +4,7 @@ Milvus one (`milvus`, imported only when chosen), fused by reciprocal rank; the 
 
 from rag.search.engine import Filters, Fusion, LocalEngine, Ranked, SearchEngine
 from rag.search.outlets import is_outlet
-from rag.search.rerank import Reranker, load_reranker
+from rag.search.rerank import Reranker, load_reranker, needs_torch
 from rag.search.retrieve import Retriever, as_langchain_retriever
 
 __all__ = [
@@ -18,4 +18,5 @@ __all__ = [
     "as_langchain_retriever",
     "is_outlet",
     "load_reranker",
+    "needs_torch",
 ]

