@@ -407,3 +407,54 @@ def test_names_match_without_accents_and_in_the_plural_and_a_year_is_no_age():
     joined = "He joined in 2018, while Reed came a season before."
     assert answer_phrase(analyse("How old is Tom Reed?"), joined)[0] is False
     assert answer_phrase(analyse("How old is Onana?"), "Onana, 27, will start on Sunday.")[0]
+
+
+def test_a_possessive_ends_a_name_and_a_role_title_is_no_part_of_one():
+    assert analyse("What was the final score of Connor Bedard's NHL debut?").names == ("Connor Bedard", "NHL")
+    assert analyse("Who will remain CEO of Cubic Telecom?").names == ("Cubic Telecom",)
+    assert analyse("Who is the Acme CEO?").names == ("Acme",)
+    assert analyse("What did President Biden say?").names == ("Biden",)
+    assert analyse("Who is Figure AI CEO Brett Adcock?").names == ("Figure AI", "Brett Adcock")
+    assert analyse("Who owns General Motors?").names == ("General Motors",)  # not a role title
+
+
+def test_a_score_asked_by_whose_match_needs_that_owner_not_the_matchs_description():
+    from rag.answer.constraints import _between
+
+    q = analyse("What was the final score of Connor Bedard's NHL debut?")
+    assert _between(q, "Connor Bedard's debut did not disappoint, as the Blackhawks won 4-2.")
+    assert not _between(
+        analyse("What was the score of the Bears' game against the Panthers?"), "The Bears beat the Lions 31-26."
+    )
+
+
+def test_the_role_asked_about_is_held_in_the_sentence_and_for_the_asked_organisation():
+    from rag.answer.constraints import _others_role
+
+    q = analyse("Who will remain CEO of Cubic Telecom?")
+    (slot,) = q.slots
+    ceo = frozenset({"ceo", "ceos"})
+    assert check(slot, "Daichi Nozaki will join the board.", "") == "absent"
+    assert not _others_role(q, ceo, "Barry Napier will stay on as CEO.")
+    assert _others_role(q, ceo, "“We are pleased,” said Junichi Miyakawa, president & CEO of SoftBank Corp.")
+    assert _others_role(q, ceo, "SoftBank's CEO Junichi Miyakawa was pleased.")
+    assert not _others_role(q, ceo, "Cubic Telecom CEO Barry Napier was pleased.")
+
+
+def test_how_many_hours_asks_for_time_even_when_it_is_spent():
+    from rag.answer.amounts import amount_kind
+
+    assert amount_kind("How many hours a day did kids spend on their phones?") == "span"
+    assert amount_kind("How much did shoppers spend?") == "money"
+    q = analyse("How many hours a day did kids spend on their phones?")
+    sentence = "Kids spent a median of 4.5 hours per day on their phones."
+    typed, (a, _) = answer_phrase(q, sentence)
+    assert typed and sentence[a:].startswith("4.5")
+
+
+def test_an_age_group_excludes_the_other_and_a_context_of_only_the_other_kind_rules_out():
+    (adults,) = [s for s in slots("How many hours a day did adults spend on their phones?") if s.kind == "contrast"]
+    assert check(adults, "Kids spent 4.5 hours a day on their phones.", "") == "contradicts"
+    assert check(adults, "TikTok took about two hours a day.", "97% of kids use their device") == "contradicts"
+    assert check(adults, "TikTok took about two hours a day.", "adults and kids alike") == "meets"
+    assert check(adults, "TikTok took about two hours a day.", "") == "absent"

@@ -43,8 +43,10 @@ _ASKS_MONEY = re.compile(
 _ASKS_SHARE = re.compile(r"\b(?:percentage|percent|per cent|share|proportion|fraction|what rate)\b", re.IGNORECASE)
 _ASKS_COUNT = re.compile(r"\bhow many\b", re.IGNORECASE)
 _ASKS_AGE = re.compile(r"\bhow old\b|\bwhat age\b|\bat what age\b", re.IGNORECASE)
-_ASKS_SPAN = re.compile(r"\bhow long\b|\bfor how many\b", re.IGNORECASE)  # a duration or a length
 _SPANS = rf"(?:{'|'.join(TIME_UNITS)})s?|km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|feet|foot|yards?|inch(?:es)?"
+# A duration or a length: "how long", "for how many", "how many hours" (what is spent is then
+# time, not money), "how much time".
+_ASKS_SPAN = re.compile(rf"\bhow long\b|\bfor how many\b|\bhow many\s+(?:{_SPANS})\b|\bhow much time\b", re.I)
 _SPAN_NEAR = re.compile(rf"^[\s-]*(?:{_SPANS})\b", re.IGNORECASE)  # "13-minute", "2 hours"
 _SPAN_IN = re.compile(rf"\b(?:{_SPANS})$", re.IGNORECASE)  # the amount took its unit: "13 years"
 _MONEY_NEAR = re.compile(

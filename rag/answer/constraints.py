@@ -29,7 +29,7 @@ from rag.lang.nations import US, names_of, nation, nations
 from rag.lang.nations import aliases as nation_aliases
 from rag.lang.spelling import max_edits
 from rag.lang.text import MONTH_PATTERN, STOPWORDS, fold, normalize, spoken_date, terms, words
-from rag.lang.values import CONTRACTING, LIGHT_VERBS, OPPOSED
+from rag.lang.values import CONTRACTING, CONTRASTS, LIGHT_VERBS, OPPOSED, ROLE_TITLES, titled
 from rag.search.outlets import is_outlet
 
 _DATE = re.compile(
@@ -136,6 +136,9 @@ class Fit:
     contradicts: bool = False
     """The sentence is about something else than asked: the question states a year its article never
     mentions (nor is dated), or asks for a Russian bank where the sentence's bank is Chinese."""
+    unheld: bool = False
+    """Asked who holds a role ("who is the CEO of ..."), the sentence says of no one that they hold it
+    (so no name in it is typed as the answer, by the patterns or by spaCy)."""
 
 
 def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[str] = frozenset()) -> Fit:
@@ -147,7 +150,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
     p = cand.passage
     local = mention_text(f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {cand.context} {cand.text}")
     missing = distant = stated = 0
-    contradicts = False
+    contradicts = unheld = False
     for name in question.names:
         if is_outlet(name, outlets):
             continue  # an outlet picks articles; it is not something a sentence must name
@@ -192,20 +195,59 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         contradicts = True  # "Which Russian bank": the sentence's bank is Chinese
     around = f"{cand.context} {p.title}"
     for slot in question.slots:
-        verdict = check(slot, cand.text, around)
+        # The role a person is asked by ("who will remain CEO") is held in the sentence naming them,
+        # not in a neighbour's ("Barry Napier will stay on as CEO" beside a board member's line).
+        held = question.wants == "person" and slot.kind == "contrast" and CONTRASTS[int(slot.value)] & ROLE_TITLES
+        verdict = check(slot, cand.text, "" if held else around)
+        if held and verdict == "absent":
+            typed, unheld = False, True  # no one in the sentence is said to hold the role asked about
+        elif held and verdict == "meets" and _others_role(question, CONTRASTS[int(slot.value)], cand.text):
+            contradicts = True  # "president & CEO of SoftBank Corp." for "who is the CEO of Cubic Telecom"
         if verdict == "contradicts" and not (slot.kind == "year" and question.compound):
             contradicts = True  # the third season for the fourth, the men's final for the women's
         elif verdict == "absent" and slot.kind not in ("year", "named"):  # counted with the numbers and names
             stated += 1
             distant += 1
-    return Fit(typed, phrase, missing, distant, stated, contradicts)
+    return Fit(typed, phrase, missing, distant, stated, contradicts, unheld)
+
+
+_RUN = r"[A-Z][\w&’'.-]*(?:\s+[A-Z][\w&’'.-]*)*"
+
+
+def _others_role(question: Question, role: frozenset[str], sentence: str) -> bool:
+    """Whether every holder of the asked role in the sentence holds it for someone the question
+    does not name: "CEO of SoftBank Corp.", "SoftBank's CEO", "SoftBank CEO Junichi Miyakawa"."""
+    text = titled(sentence)
+    owners = []
+    for m in re.finditer(r"\b\w+\b", text):
+        if m.group().lower() not in role:
+            continue
+        after = re.match(rf"\s+(?:of|at)\s+(?:the\s+)?({_RUN})", text[m.end() :])
+        before = re.search(rf"({_RUN})(?:['’]s?)?\s+$", text[: m.start()])
+        if after:
+            owners.append(after.group(1))
+        elif before and before.start() > 0 and re.match(r"\s+[A-Z]", text[m.end() :]):
+            owners.append(before.group(1))  # "SoftBank CEO Junichi Miyakawa", not "The CEO"
+        elif before and re.search(r"['’]s?\s+$", text[: m.start()]):
+            owners.append(before.group(1))  # "SoftBank's CEO"
+        else:
+            return False  # a holder whose organisation the sentence leaves to its context
+    return bool(owners) and not any(
+        mentions(mention_text(owner), name) or mentions(mention_text(name), owner)
+        for owner in owners
+        for name in question.names
+    )
 
 
 def _between(question: Question, near: str) -> bool:
     """Whether the parties the question names are all in the sentence or beside it (a headline
-    naming them is not enough: a round-up's other matches have their own scores)."""
+    naming them is not enough: a round-up's other matches have their own scores). A question that
+    names whose match it is ("Connor Bedard's NHL debut") names its parties as that owner and any
+    opponent; its other names describe the match."""
     text = mention_text(near)
-    return all(mentions(text, n) for n in question.names)
+    owners = _owners(question.text)
+    parties = (*owners, *_opponents(question.text)) if owners else question.names
+    return all(mentions(text, n) for n in parties)
 
 
 @lru_cache(maxsize=256)

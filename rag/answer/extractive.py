@@ -446,7 +446,7 @@ class ExtractiveAnswerer:
         for i, item in enumerate(out):
             if tried >= RETYPED or item.score + self.weights.untyped < self.floor:
                 break
-            if item.fit.typed or item.features is None:
+            if item.fit.typed or item.fit.unheld or item.features is None:
                 continue
             tried += 1
             if reported(q, item.cand) and (phrase := entity_phrase(q, item.cand.text)) is not None:

@@ -22,6 +22,8 @@ _ANAPHORA = frozenset(
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what)\b", re.I)
 _ENTITY = re.compile(r"(?<![\w’'.-])[A-Z][\w’'.-]*+(?:\s++(?:(?:of|the|de|al|bin|von|van)\s++)?[A-Z][\w’'.-]*+)*+")
 _MARKERS = re.compile(r"\[\d+\]")
+# A possessive inside a capitalised run ends the owner's name: what follows is another name.
+_OWNED = re.compile(r"(?<=\w['’]s)\s+")
 _NOT_NAMES = STOPWORDS | QUESTION_WORDS | frozenset("i yes no".split())
 
 
@@ -29,12 +31,13 @@ def entities(text: str) -> list[str]:
     """Capitalised word sequences that look like names ("Li Shanfu", "Foreign Ministry")."""
     found = []
     for m in _ENTITY.finditer(_MARKERS.sub(" ", text)):
-        tokens = m.group().split()
-        while tokens and tokens[0].lower().strip(".’'") in _NOT_NAMES:
-            tokens = tokens[1:]  # "Which Li Shanfu" -> "Li Shanfu"
-        name = " ".join(tokens).strip(".’'")
-        if name and name.lower() not in _NOT_NAMES and len(name) > 1:
-            found.append(name)
+        for run in _OWNED.split(m.group()):  # "Connor Bedard's NHL debut": Bedard, and the NHL
+            tokens = run.split()
+            while tokens and tokens[0].lower().strip(".’'") in _NOT_NAMES:
+                tokens = tokens[1:]  # "Which Li Shanfu" -> "Li Shanfu"
+            name = " ".join(tokens).strip(".’'")
+            if name and name.lower() not in _NOT_NAMES and len(name) > 1:
+                found.append(name)
     return found
 
 

@@ -16,7 +16,7 @@ from rag.answer.followups import asked_voice, entities
 from rag.answer.slots import Slot, slots
 from rag.lang import parse
 from rag.lang.text import MONTHS, STOPWORDS, terms, words
-from rag.lang.values import OCCURRENCES, PERSON_NOUNS
+from rag.lang.values import OCCURRENCES, PERSON_NOUNS, ROLE_TITLES
 
 Shape = Literal["factoid", "timeline", "comparison", "overview", "yesno", "summary"]
 Wants = Literal["person", "date", "number", "place", "speech", "score", "any"]
@@ -307,18 +307,34 @@ _POSSESSIVE = re.compile(r"['’]s$")
 
 
 def _names(text: str) -> list[str]:
-    """Capitalised runs that name something, minus a leading question or auxiliary word."""
+    """Capitalised runs that name something, minus a leading question or auxiliary word and the
+    titles of a role ("CEO of Cubic Telecom" names Cubic Telecom: an article says "Cubic Telecom
+    ... Barry Napier will stay on as CEO")."""
     out = []
-    for name in entities(text):
-        name = _POSSESSIVE.sub("", name)  # "Japan's prime minister" names Japan; "Who's" names no one
-        tokens = name.split()
-        # "What's Collingwood": a contracted question word is no part of the name.
-        while tokens and (tokens[0].lower() in _NOT_NAMES or _POSSESSIVE.sub("", tokens[0]).lower() in _NOT_NAMES):
-            tokens = tokens[1:]
-        name = " ".join(tokens)
-        if name and name.lower() not in STOPWORDS and name.lower() not in _NOT_NAMES and len(name) > 1:
-            out.append(name)
+    for found in entities(text):
+        found = _POSSESSIVE.sub("", found)  # "Japan's prime minister" names Japan; "Who's" names no one
+        for name in _untitled(found.split()):
+            tokens = name.split()
+            # "What's Collingwood": a contracted question word is no part of the name.
+            while tokens and (tokens[0].lower() in _NOT_NAMES or _POSSESSIVE.sub("", tokens[0]).lower() in _NOT_NAMES):
+                tokens = tokens[1:]
+            name = " ".join(tokens)
+            if name and name.lower() not in STOPWORDS and name.lower() not in _NOT_NAMES and len(name) > 1:
+                out.append(name)
     return out
+
+
+def _untitled(tokens: list[str]) -> list[str]:
+    """A capitalised run cut at the titles of a role, with an "of" or "the" after a title."""
+    runs: list[list[str]] = [[]]
+    for token in tokens:
+        if token.lower() in ROLE_TITLES:
+            runs.append([])
+        elif not runs[-1] and token.lower() in ("of", "the"):
+            continue
+        else:
+            runs[-1].append(token)
+    return [" ".join(r) for r in runs if r]
 
 
 def _sources(text: str) -> list[str]:

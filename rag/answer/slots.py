@@ -208,7 +208,9 @@ def check(slot: Slot, sentence: str, around: str) -> Verdict:
             if words & own or _words(titled(around)) & own:
                 return "meets"
             other = set().union(*(CONTRASTS[g] for g in rivals(int(slot.value))))
-            return "contradicts" if words & other else "absent"
+            # The sentence, or what is around it with no word of the asked kind, is of a rival kind
+            # (a study of kids' phone use says nothing of adults' in any of its sentences).
+            return "contradicts" if words & other or _words(titled(around)) & other else "absent"
         case "field":
             if re.search(rf"\b{re.escape(slot.value)}", near, re.IGNORECASE):
                 return "meets"

@@ -98,10 +98,12 @@ CONTRASTS: tuple[frozenset[str], ...] = (
     frozenset("cto ctos".split()),
     frozenset("cmo cmos".split()),
     frozenset("cio cios".split()),
+    frozenset("adult adults grown-ups".split()),  # an age group is not another: adults' hours are not kids'
+    frozenset("child children kid kids teen teens teenager teenagers minors youngsters".split()),
 )
 # Which sets exclude each other: the gender pair, the award outcome pair, and so on.
 _RIVALS: tuple[tuple[int, ...], ...] = (
-    (0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13, 14), (15, 16, 17, 18, 19, 20)
+    (0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13, 14), (15, 16, 17, 18, 19, 20), (21, 22)
 )  # fmt: skip
 # The officers' titles written out, read as their acronyms (`titled`).
 _TITLES = {
@@ -115,6 +117,15 @@ _TITLES = {
     "information": "CIO",
 }
 _TITLE = re.compile(r"\bchief\s+(" + "|".join(_TITLES) + r")\s+officers?\b", re.IGNORECASE)
+
+
+# The titles of a role a name holds: no part of the name ("CEO of Cubic Telecom" names Cubic
+# Telecom, "Acme CEO" Acme, "President Biden" Biden). Words that also begin brand or event names
+# ("General", "Major", "Captain", "Coach") are left out.
+ROLE_TITLES = frozenset(
+    "ceo cfo coo cto cmo cio president vice-president chairman chairwoman chair founder co-founder cofounder "
+    "director minister secretary governor mayor spokesman spokeswoman spokesperson chancellor premier".split()
+)
 
 
 def titled(text: str) -> str:
