@@ -439,6 +439,23 @@ def test_the_role_asked_about_is_held_in_the_sentence_and_for_the_asked_organisa
     assert _others_role(q, ceo, "“We are pleased,” said Junichi Miyakawa, president & CEO of SoftBank Corp.")
     assert _others_role(q, ceo, "SoftBank's CEO Junichi Miyakawa was pleased.")
     assert not _others_role(q, ceo, "Cubic Telecom CEO Barry Napier was pleased.")
+    new_cfo = analyse("Who did Flexport hire as its new CFO?")
+    assert _others_role(new_cfo, frozenset({"cfo"}), "Clark pushed then-CFO Kenny Wagers to realign forecasts.")
+    assert not _others_role(new_cfo, frozenset({"cfo"}), "Flexport named Jane Roe its new CFO.")
+    spokesperson = analyse("Which Chinese spokesperson responded?")
+    assert not _others_role(spokesperson, frozenset({"spokesperson"}), "China's Foreign Ministry spokesman Zhou said.")
+
+
+def test_the_roles_asked_for_are_the_answers_not_a_names_or_the_subjects():
+    from rag.answer.constraints import _asked_roles
+
+    assert _asked_roles("Who replaced Li Shanfu as defence minister?") == {"minister"}
+    assert _asked_roles("Who will remain CEO of Cubic Telecom?") == {"ceo"}
+    assert _asked_roles("Who is Spotify's chief financial officer?") == {"cfo"}
+    assert _asked_roles("Which Chinese spokeswoman responded?") == {"spokesperson"}
+    assert _asked_roles("Who did President Biden meet?") == frozenset()
+    assert _asked_roles("Who did the Russian defence minister meet?") == frozenset()
+    assert _asked_roles("Who will the new CEO hire?") == frozenset()
 
 
 def test_how_many_hours_asks_for_time_even_when_it_is_spent():

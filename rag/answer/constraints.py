@@ -29,7 +29,7 @@ from rag.lang.nations import US, names_of, nation, nations
 from rag.lang.nations import aliases as nation_aliases
 from rag.lang.spelling import max_edits
 from rag.lang.text import MONTH_PATTERN, STOPWORDS, fold, normalize, spoken_date, terms, words
-from rag.lang.values import CONTRACTING, CONTRASTS, LIGHT_VERBS, OPPOSED, ROLE_TITLES, titled
+from rag.lang.values import CONTRACTING, CONTRASTS, LIGHT_VERBS, OPPOSED, ROLE_NOUNS, ROLE_TITLES, SAME_ROLE, titled
 from rag.search.outlets import is_outlet
 
 _DATE = re.compile(
@@ -74,7 +74,7 @@ _TITLES = frozenset(
 def _titles() -> frozenset[str]:
     """`_TITLES` and every word of a nation's names, built at the first question (not at import:
     the nation table reads the countryinfo package's files)."""
-    return _TITLES | frozenset(w for alias in nation_aliases() for w in alias.split())
+    return _TITLES | ROLE_NOUNS | frozenset(w for alias in nation_aliases() for w in alias.split())
 
 
 # Words of a speaker phrase that a sentence need not repeat ("the Chinese side", "its officials").
@@ -195,48 +195,113 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         contradicts = True  # "Which Russian bank": the sentence's bank is Chinese
     around = f"{cand.context} {p.title}"
     for slot in question.slots:
-        # The role a person is asked by ("who will remain CEO") is held in the sentence naming them,
-        # not in a neighbour's ("Barry Napier will stay on as CEO" beside a board member's line).
+        # An officer asked about is held in the answer's own sentence (below), not a neighbour's.
         held = question.wants == "person" and slot.kind == "contrast" and CONTRASTS[int(slot.value)] & ROLE_TITLES
         verdict = check(slot, cand.text, "" if held else around)
-        if held and verdict == "absent":
-            typed, unheld = False, True  # no one in the sentence is said to hold the role asked about
-        elif held and verdict == "meets" and _others_role(question, CONTRASTS[int(slot.value)], cand.text):
-            contradicts = True  # "president & CEO of SoftBank Corp." for "who is the CEO of Cubic Telecom"
         if verdict == "contradicts" and not (slot.kind == "year" and question.compound):
             contradicts = True  # the third season for the fourth, the men's final for the women's
         elif verdict == "absent" and slot.kind not in ("year", "named"):  # counted with the numbers and names
             stated += 1
             distant += 1
+    if question.wants == "person" and (asked_roles := _asked_roles(question.text)):
+        # The role a person is asked by ("who will remain CEO", "who replaced Li as defence
+        # minister") is held in the sentence naming them ("Barry Napier will stay on as CEO"), not
+        # in a neighbour's, and for the organisation asked about.
+        holds = _roles(cand.text)
+        if not asked_roles <= holds:
+            typed, unheld = False, True
+        elif _others_role(question, asked_roles, cand.text):
+            contradicts = True  # "president & CEO of SoftBank Corp." for "who is the CEO of Cubic Telecom"
     return Fit(typed, phrase, missing, distant, stated, contradicts, unheld)
+
+
+def _role(word: str) -> str | None:
+    """The role a word names, singular, by one name ("spokesmen" -> "spokesperson"), or None."""
+    w = word.lower()
+    w = w if w in ROLE_NOUNS else w[:-1] if w.endswith("s") and w[:-1] in ROLE_NOUNS else ""
+    return SAME_ROLE.get(w, w) or None
+
+
+@lru_cache(maxsize=4096)
+def _roles(text: str) -> frozenset[str]:
+    """The roles `text` names ("chief financial officer" read as "cfo")."""
+    return frozenset(r for w in words(titled(text)) if (r := _role(w)))
+
+
+# "Who did the defence minister meet?": before the verb, a role is the subject's, not the answer's.
+_SUBJECT_ROLE = re.compile(
+    r"^\W*(?:who|whom)\s+(?:(?:did|does|do)\s+|(?:has|have|had|will|would|could|can|should|may|might)\s+"
+    r"(?=(?:the|a|an|its|his|her|their)\s|(?-i:[A-Z])))(.*)$",
+    re.IGNORECASE,
+)
+# When a role is held: "the new CFO" is not "then-CFO Kenny Wagers" nor "the former CFO".
+_ROLE_TIME = {
+    **dict.fromkeys("new incoming next".split(), "new"),
+    **dict.fromkeys("former then ex outgoing previous ousted departing".split(), "former"),
+}
+
+
+@lru_cache(maxsize=256)
+def _asked_roles(question: str) -> frozenset[str]:
+    """The roles the person asked for holds ("who is the CEO of Acme", "who replaced him as defence
+    minister"); not a role that describes a name ("President Biden") or the question's subject
+    ("who did the defence minister meet")."""
+    return _roles(_answer_part(question))
+
+
+def _answer_part(question: str) -> str:
+    """The question without the roles that describe a name or its subject (see `_asked_roles`)."""
+    text = re.sub(rf"\b[\w-]+\s+(?={_RUN})", lambda m: "" if _roles(m.group()) else m.group(), question)
+    if m := _SUBJECT_ROLE.match(text):
+        text = m.group(1).split(" as ", 1)[1] if " as " in m.group(1) else ""
+    return text
 
 
 _RUN = r"[A-Z][\w&’'.-]*(?:\s+[A-Z][\w&’'.-]*)*"
 
 
-def _others_role(question: Question, role: frozenset[str], sentence: str) -> bool:
-    """Whether every holder of the asked role in the sentence holds it for someone the question
-    does not name: "CEO of SoftBank Corp.", "SoftBank's CEO", "SoftBank CEO Junichi Miyakawa"."""
-    text = titled(sentence)
-    owners = []
+def _holders(text: str, roles: frozenset[str]) -> list[tuple[str | None, str | None]]:
+    """Each mention of one of `roles` in `text` (titled), with the organisation it is held for
+    ("CEO of SoftBank Corp.", "SoftBank's CEO", "SoftBank CEO Junichi Miyakawa"; None when the
+    sentence leaves it to its context) and when ("new", "former" or None)."""
+    out: list[tuple[str | None, str | None]] = []
     for m in re.finditer(r"\b\w+\b", text):
-        if m.group().lower() not in role:
+        if _role(m.group()) not in roles:
             continue
+        head = text[: m.start()]
         after = re.match(rf"\s+(?:of|at)\s+(?:the\s+)?({_RUN})", text[m.end() :])
-        before = re.search(rf"({_RUN})(?:['’]s?)?\s+$", text[: m.start()])
+        before = re.search(rf"({_RUN})(?:['’]s?)?\s+$", head)
+        owner = None
         if after:
-            owners.append(after.group(1))
+            owner = after.group(1)
         elif before and before.start() > 0 and re.match(r"\s+[A-Z]", text[m.end() :]):
-            owners.append(before.group(1))  # "SoftBank CEO Junichi Miyakawa", not "The CEO"
-        elif before and re.search(r"['’]s?\s+$", text[: m.start()]):
-            owners.append(before.group(1))  # "SoftBank's CEO"
-        else:
-            return False  # a holder whose organisation the sentence leaves to its context
-    return bool(owners) and not any(
-        mentions(mention_text(owner), name) or mentions(mention_text(name), owner)
-        for owner in owners
-        for name in question.names
+            owner = before.group(1)  # "SoftBank CEO Junichi Miyakawa", not "The CEO"
+        elif before and re.search(r"['’]s?\s+$", head):
+            owner = before.group(1)  # "SoftBank's CEO"
+        when = re.search(r"\b(\w+)[\s-]+$", head)
+        out.append((owner, _ROLE_TIME.get(when.group(1).lower()) if when else None))
+    return out
+
+
+def _others_role(question: Question, roles: frozenset[str], sentence: str) -> bool:
+    """Whether every holder of the asked role in the sentence holds it for someone the question
+    does not name ("CEO of SoftBank Corp." for Cubic Telecom's), or at another time ("then-CFO
+    Kenny Wagers" for "the new CFO")."""
+    holders = _holders(titled(sentence), roles)
+    asked = {w for name in question.names for w in _significant(name)}
+    wanted = {t for _, t in _holders(titled(_answer_part(question.text)), roles) if t}
+    return bool(holders) and all(
+        (owner is not None and asked and not _significant(owner) & asked)
+        or (when is not None and wanted and when not in wanted)
+        for owner, when in holders
     )
+
+
+def _significant(name: str) -> set[str]:
+    """A name's own words and nations ("China's Foreign Ministry": foreign, ministry, China;
+    "Chinese": China)."""
+    own = {w for w in words(fold(name).replace("’s", "").replace("'s", "")) if w not in STOPWORDS and len(w) > 2}
+    return own | nations(name)
 
 
 def _between(question: Question, near: str) -> bool:

@@ -127,6 +127,19 @@ ROLE_TITLES = frozenset(
     "director minister secretary governor mayor spokesman spokeswoman spokesperson chancellor premier".split()
 )
 
+# The roles a person is asked by ("who is the CEO of ...", "who replaced him as defence minister"):
+# the titles, and role nouns that are no part of a name.
+ROLE_NOUNS = ROLE_TITLES | frozenset("coach manager captain ambassador commander editor".split())
+# One role by several names: a spokesman is the spokesperson asked about.
+SAME_ROLE = {
+    "spokesman": "spokesperson",
+    "spokeswoman": "spokesperson",
+    "chairman": "chair",
+    "chairwoman": "chair",
+    "co-founder": "founder",
+    "cofounder": "founder",
+}
+
 
 def titled(text: str) -> str:
     """`text` with officers' titles as acronyms: "chief financial officer" is "CFO"."""
