@@ -475,3 +475,19 @@ def test_an_age_group_excludes_the_other_and_a_context_of_only_the_other_kind_ru
     assert check(adults, "TikTok took about two hours a day.", "97% of kids use their device") == "contradicts"
     assert check(adults, "TikTok took about two hours a day.", "adults and kids alike") == "meets"
     assert check(adults, "TikTok took about two hours a day.", "") == "absent"
+
+
+def test_a_word_capitalised_only_because_it_opens_the_sentence_is_no_name():
+    q = analyse(
+        "Considering the analysis from an article by the BBC and a forecast presented by CNN, which country is it?"
+    )
+    assert q.names == ("BBC", "CNN")
+    assert q.sources == ("BBC", "CNN")
+    assert analyse("Taylor Swift won which award?").names == ("Taylor Swift",)
+
+
+def test_a_role_in_a_describing_clause_or_in_the_plural_is_not_asked():
+    from rag.answer.constraints import _asked_roles
+
+    assert _asked_roles("Who is the individual that planned a board of directors?") == frozenset()
+    assert _asked_roles("Who is the individual implicated for planning a board without investor directors?") == set()

@@ -245,12 +245,23 @@ _ROLE_TIME = {
 def _asked_roles(question: str) -> frozenset[str]:
     """The roles the person asked for holds ("who is the CEO of Acme", "who replaced him as defence
     minister"); not a role that describes a name ("President Biden") or the question's subject
-    ("who did the defence minister meet")."""
-    return _roles(_answer_part(question))
+    ("who did the defence minister meet"), nor a plural one ("a board without investor directors":
+    one person holds one role)."""
+    return frozenset(r for w in words(titled(_answer_part(question))) if w in ROLE_NOUNS and (r := _role(w)))
+
+
+# Where a question's main clause ends: a clause that describes someone is no role asked for ("who is
+# the individual that planned a board without investor directors").
+_CLAUSE_END = re.compile(r"[,;:]|\s(?:that|which|who|whom|whose|while|where|when|after|before|because)\s", re.I)
 
 
 def _answer_part(question: str) -> str:
-    """The question without the roles that describe a name or its subject (see `_asked_roles`)."""
+    """The question's main clause without the roles that describe a name or its subject (see
+    `_asked_roles`)."""
+    opening = re.match(r"\W*\w+", question)
+    start = opening.end() if opening else 0
+    end = m.start() if (m := _CLAUSE_END.search(question, start)) else len(question)
+    question = question[:end]
     text = re.sub(rf"\b[\w-]+\s+(?={_RUN})", lambda m: "" if _roles(m.group()) else m.group(), question)
     if m := _SUBJECT_ROLE.match(text):
         text = m.group(1).split(" as ", 1)[1] if " as " in m.group(1) else ""

@@ -115,7 +115,8 @@ _WRITING = r"(?:news\s+)?(?:article|report|piece|story|stories|coverage|column|o
 _SOURCE = re.compile(
     rf"\b(?:an?|the|both)\s+{_CAPS}\s+{_WRITING}\b"
     rf"|\b{_WRITING}\s+(?:by|from|in|on)\s+(?:the\s+)?{_CAPS}"
-    rf"|\b(?:reported|published|written|detailed|covered|featured|discussed)\s+(?:by|in|on)\s+(?:the\s+)?{_CAPS}"
+    rf"|\b(?:reported|published|written|detailed|covered|featured|discussed|presented|outlined|highlighted|described|mentioned)"
+    rf"\s+(?:by|in|on)\s+(?:the\s+)?{_CAPS}"
 )
 # Words that start a capitalised run without being part of a name ("Did", "According").
 _NOT_NAMES = _MONTH_NAMES | frozenset(
@@ -311,17 +312,30 @@ def _names(text: str) -> list[str]:
     titles of a role ("CEO of Cubic Telecom" names Cubic Telecom: an article says "Cubic Telecom
     ... Barry Napier will stay on as CEO")."""
     out = []
+    opening = _openers(text)
     for found in entities(text):
         found = _POSSESSIVE.sub("", found)  # "Japan's prime minister" names Japan; "Who's" names no one
         for name in _untitled(found.split()):
             tokens = name.split()
-            # "What's Collingwood": a contracted question word is no part of the name.
-            while tokens and (tokens[0].lower() in _NOT_NAMES or _POSSESSIVE.sub("", tokens[0]).lower() in _NOT_NAMES):
+            # "What's Collingwood": a contracted question word is no part of the name, nor a word
+            # capitalised only because it opens the sentence ("Considering the BBC's report").
+            while tokens and (
+                tokens[0].lower() in _NOT_NAMES
+                or _POSSESSIVE.sub("", tokens[0]).lower() in _NOT_NAMES
+                or tokens[0] in opening
+            ):
                 tokens = tokens[1:]
             name = " ".join(tokens)
             if name and name.lower() not in STOPWORDS and name.lower() not in _NOT_NAMES and len(name) > 1:
                 out.append(name)
     return out
+
+
+def _openers(text: str) -> frozenset[str]:
+    """The words that open a sentence of `text` and that the parser reads as no proper noun."""
+    return frozenset(
+        sent[0].text for sent in parse(text).sents if sent[0].text[:1].isupper() and sent[0].pos_ != "PROPN"
+    )
 
 
 def _untitled(tokens: list[str]) -> list[str]:
