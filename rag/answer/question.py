@@ -74,8 +74,10 @@ _ASKS_NUMBER = re.compile(
     # "Where did Threads rank", "where did they finish": a position in a ranking, not a place.
     r"where (?:did|does|do|will|would|was|is|were|are)\b[^?]{0,60}?\b(?:rank|ranked|ranks|finish|finished|"
     r"placed|chart|charted)\b|"
-    r"what(?:'s|’s| is| was| are| were) (?:the )?(?:\w+ )?(range|distance|cost|price|length|height|weight|speed|"
-    r"capacity|population|budget|death toll|toll|size|value|worth))\b",
+    # "What was Amazon's original offer": up to three words (an owner, a qualifier) before the noun.
+    r"what(?:'s|’s| is| was| are| were) (?:the )?(?:[\w’'-]+ ){0,3}?(range|distance|cost|price|length|height|"
+    r"weight|speed|capacity|population|budget|death toll|toll|size|value|worth|offer|bid|fine|salary|fee|"
+    r"revenue|revenues|valuation))\b",
     re.I,
 )
 _ASKS_PERSON = re.compile(
