@@ -491,3 +491,19 @@ def test_a_role_in_a_describing_clause_or_in_the_plural_is_not_asked():
 
     assert _asked_roles("Who is the individual that planned a board of directors?") == frozenset()
     assert _asked_roles("Who is the individual implicated for planning a board without investor directors?") == set()
+
+
+def test_a_ranking_other_than_first_denies_topping_it():
+    asked = "Did Godzilla Minus One top the box office that weekend?"
+    assert not agrees(asked, "“Godzilla Minus One” took third place on the North American charts with $11 million.")
+    assert agrees(asked, "“Godzilla Minus One” topped the box office with $11 million.")
+    assert agrees("Did the film finish second?", "It finished in second place.")
+
+
+def test_a_question_with_only_light_verbs_names_no_outcome_to_check():
+    from rag.answer.verdicts import names_outcome
+
+    assert not names_outcome("Did Japan take part in the Joint Sea 2013 exercise?")
+    assert not names_outcome("Is Elon Musk's X facing an EU investigation?")  # the noun says it
+    assert names_outcome("Did Russia abandon the dollar?")
+    assert names_outcome("Did the ruble fall in 2014?")

@@ -257,7 +257,12 @@ class ExtractiveAnswerer:
             return False
         question = q.text
         if verdicts.bears_on(question, item.cand.text):
-            return True
+            # With no outcome or verb to check, only a sentence that names what the question names
+            # itself speaks of it ("the exercise involved Russian and Chinese ships" beside a
+            # mention of Japan says nothing of Japan's part).
+            return verdicts.names_outcome(question) or all(
+                mentions(mention_text(item.cand.text), n) for n in q.names if not is_outlet(n, self.outlets)
+            )
         bare = verdicts.without_verbs(question)
         if bare is None or self.reranker is None:
             return False

@@ -132,6 +132,13 @@ def bears_on(question: str, sentence: str) -> bool:
     return not asked and not verbs
 
 
+def names_outcome(question: str) -> bool:
+    """Whether the question names an outcome or a content verb a sentence can be checked against;
+    "Did Japan take part in Joint Sea 2013?" names neither (only light verbs), so any sentence on
+    the topic would bear on it (`bears_on`): the caller then wants the names in the sentence itself."""
+    return bool(polarity(question)[1]) or bool({v for v in _verbs(question) if not polarity(v)[1]})
+
+
 def _verbs(question: str) -> frozenset[str]:
     """The lemmas of the question's content verbs (not auxiliaries, not light verbs)."""
     return frozenset(

@@ -199,6 +199,13 @@ OPPOSITES: tuple[tuple[str, str, str, str], ...] = (
         "join",
         "leave",
     ),
+    (  # a ranking: first place, or another ("Did Godzilla Minus One top the box office?": "third place")
+        r"top(?:s|ped|ping)?\s+(?:the|its|their|all)\b|first\s+place|no\.\s*1\b|number\s+one\b",
+        r"(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|2nd|3rd|[4-9]th|10th)\s+place|"
+        r"no\.\s*(?:[2-9]|10)\b|number\s+(?:two|three|four|five)\b|runners?-up",
+        "top",
+        "trail",
+    ),
     (
         r"consisten(?:t|cy)|agree(?:s|d|ment)?|align(?:s|ed)?|same|similar",
         r"inconsisten(?:t|cy)|disagree(?:s|d|ment)?|differ(?:s|ed|ent|ence)?|contradict(?:s|ed)?|chang(?:e|es|ed)",
@@ -229,7 +236,7 @@ DISCORD = r"inconsisten(?:t|cy|cies)|discrepanc(?:y|ies)|disagree(?:d|ment|ments
 
 # Verbs that carry little of a proposition's meaning ("did they *make* a deal", "*take* part"): the
 # noun does. Not required of a sentence that settles a yes/no question.
-LIGHT_VERBS = frozenset("be do have get make take give go come put set keep let say tell".split())
+LIGHT_VERBS = frozenset("be do have get make take give go come put set keep let say tell face undergo".split())
 
 # Outcomes between two parties: who won is named before the word, who lost after it ("Belgium beat
 # England", "a win over England"), or the reverse for the losing side ("England lost to Belgium").
