@@ -507,3 +507,13 @@ def test_a_question_with_only_light_verbs_names_no_outcome_to_check():
     assert not names_outcome("Is Elon Musk's X facing an EU investigation?")  # the noun says it
     assert names_outcome("Did Russia abandon the dollar?")
     assert names_outcome("Did the ruble fall in 2014?")
+
+
+def test_an_answer_leads_with_the_name_an_article_gives_in_full():
+    from rag.answer.compose import full_name
+
+    article = "Sam Bankman-Fried founded FTX. In October, Bankman-Fried was tried. President Vladimir Putin spoke."
+    assert full_name("Bankman-Fried", article) == "Sam Bankman-Fried"
+    assert full_name("Putin", article) == "Vladimir Putin"  # a title is no part of the name
+    assert full_name("FTX", article) == "FTX"
+    assert full_name("Smith", "On Monday Smith said so.") == "Smith"

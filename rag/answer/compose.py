@@ -12,15 +12,16 @@ Every claim is an article's own sentence (or a credit line), cited; nothing here
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rag.answer.attribution import attribute
 from rag.answer.candidates import Candidate
 from rag.answer.citations import CitationList, Span, overlaps
-from rag.answer.constraints import Fit, years
+from rag.answer.constraints import Fit, is_title, years
 from rag.core.schema import Article, Claim, Passage
-from rag.lang.text import spoken_date, terms
+from rag.lang.text import MONTHS, STOPWORDS, spoken_date, terms
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,29 @@ def claim(
         phrase = item.cand.text[a:b].strip(" ,.;:")
         at = text.find(phrase)
         if at >= 0 and lead and not prefix and not text.startswith(phrase):
-            return Claim(f"{phrase}: {text}", (citations.cite(span),), answer=(0, len(phrase)))
+            shown = full_name(re.sub(r"['’]s?$", "", phrase), texts.get(item.cand.passage.source, ""))
+            return Claim(f"{shown}: {text}", (citations.cite(span),), answer=(0, len(shown)))
         if at >= 0:
             answer = (len(prefix) + at, len(prefix) + at + len(phrase))
     return Claim(prefix + text, (citations.cite(span),), answer=answer)
+
+
+# A name as an article first gives it: capitalised words before a surname ("Sam Bankman-Fried").
+_GIVEN = r"(?:[A-Z][a-z][\w.-]*\s+){1,2}"
+
+
+def full_name(phrase: str, article: str) -> str:
+    """`phrase` as the article first names it, when it is a surname the article gives in full
+    ("Bankman-Fried" -> "Sam Bankman-Fried"): an answer leads with whom it names, not a surname."""
+    if not re.fullmatch(r"[A-Z][a-z][\w’'-]*", phrase):
+        return phrase
+    for m in re.finditer(rf"(?<![\w’'-])({_GIVEN}){re.escape(phrase)}\b", article):
+        given = m.group(1).split()
+        while given and is_title(given[0]):
+            given = given[1:]  # "President Vladimir Putin": the name is Vladimir Putin
+        if given and not any(w.lower() in STOPWORDS or w in MONTHS or is_title(w) for w in given):
+            return f"{' '.join(given)} {phrase}"
+    return phrase
 
 
 def factoid(ranked: Sequence[Scored], floor: float, limit: int, margin: float) -> list[Scored]:

@@ -71,6 +71,14 @@ _TITLES = frozenset(
 
 
 @lru_cache(maxsize=1)
+def is_title(word: str) -> bool:
+    """Whether `word` is a title or role rather than part of a name ("President", "Judge", "CEO")."""
+    return word.lower().strip(".") in _TITLES | ROLE_NOUNS | _HONORIFICS
+
+
+_HONORIFICS = frozenset("mr mrs ms dr sir dame lord lady judge justice rep sen gov gen lt col sgt prof rev".split())
+
+
 def _titles() -> frozenset[str]:
     """`_TITLES` and every word of a nation's names, built at the first question (not at import:
     the nation table reads the countryinfo package's files)."""
