@@ -517,3 +517,7 @@ def test_an_answer_leads_with_the_name_an_article_gives_in_full():
     assert full_name("Putin", article) == "Vladimir Putin"  # a title is no part of the name
     assert full_name("FTX", article) == "FTX"
     assert full_name("Smith", "On Monday Smith said so.") == "Smith"
+    assert full_name("Chinese Defense Minister Li Shanfu", "") == "Li Shanfu"
+    assert full_name("The New York Times", "") == "The New York Times"
+    assert full_name("General Motors", "") == "General Motors"
+    assert full_name("Prime Minister", "") == "Prime Minister"

@@ -75,6 +75,10 @@ _GIVEN = r"(?:[A-Z][a-z][\w.-]*\s+){1,2}"
 def full_name(phrase: str, article: str) -> str:
     """`phrase` as the article first names it, when it is a surname the article gives in full
     ("Bankman-Fried" -> "Sam Bankman-Fried"): an answer leads with whom it names, not a surname."""
+    words_ = phrase.split()
+    while len(words_) > 1 and is_title(words_[0]) and not all(is_title(w) for w in words_):
+        words_ = words_[1:]  # "President Vladimir Putin" leads as Vladimir Putin
+    phrase = " ".join(words_)
     if not re.fullmatch(r"[A-Z][a-z][\w’'-]*", phrase):
         return phrase
     for m in re.finditer(rf"(?<![\w’'-])({_GIVEN}){re.escape(phrase)}\b", article):

@@ -73,10 +73,14 @@ _TITLES = frozenset(
 @lru_cache(maxsize=1)
 def is_title(word: str) -> bool:
     """Whether `word` is a title or role rather than part of a name ("President", "Judge", "CEO")."""
-    return word.lower().strip(".") in _TITLES | ROLE_NOUNS | _HONORIFICS
+    low = word.lower().strip(".")
+    return low in ROLE_NOUNS or low in _HONORIFICS or nation(word) is not None
 
 
-_HONORIFICS = frozenset("mr mrs ms dr sir dame lord lady judge justice rep sen gov gen lt col sgt prof rev".split())
+_HONORIFICS = frozenset(
+    "mr mrs ms dr sir dame lord lady judge justice rep sen gov lt col sgt prof rev prime deputy vice foreign "
+    "defense defence interior finance chief former".split()
+)
 
 
 def _titles() -> frozenset[str]:
@@ -638,12 +642,13 @@ _ENTITY_TYPES = {
 }
 
 
-def entity_phrase(question: Question, text: str) -> tuple[int, int] | None:
-    """Where `text` holds an entity of the wanted type that the question does not already state
-    (read by spaCy; for the few sentences the patterns of `answer_phrase` find nothing in)."""
+def entity_phrase(question: Question, text: str, labels: tuple[str, ...] | None = None) -> tuple[int, int] | None:
+    """Where `text` holds an entity of the wanted type (or of spaCy's `labels`) that the question
+    does not already state (read by spaCy; for the few sentences the patterns of `answer_phrase`
+    find nothing in, and to lead with a person rather than an organisation)."""
     from rag.lang import parse
 
-    labels = _ENTITY_TYPES.get(question.wants)
+    labels = labels or _ENTITY_TYPES.get(question.wants)
     if not labels:
         return None
     asked = normalize(question.text)

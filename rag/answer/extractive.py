@@ -39,6 +39,7 @@ from rag.answer.question import Question, analyse
 from rag.answer.slots import Slot, check
 from rag.core import AnswerSettings
 from rag.core.schema import Answer, Article, Claim, Hit, Passage, Turn
+from rag.lang import parse
 from rag.lang.injection import planted
 from rag.lang.text import spoken_date, terms
 from rag.search.rerank import Reranker
@@ -94,6 +95,20 @@ CLAUSE_CANDIDATES = 8  # sentences of a compound question scored again against e
 VERB_WEIGHT = 0.5  # logits a yes/no question's verbs must add to a sentence that says them otherwise
 _DEFAULTS = AnswerSettings()
 CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
+
+
+def _person_led(q: Question, item: Scored) -> Scored:
+    """Asked who, the answer leads with the person spaCy finds in the sentence, when the patterns'
+    phrase is another kind of name ("FTX", "Alameda Research's" where Sam Bankman-Fried is named)."""
+    if item.fit.phrase is not None:
+        a, b = item.fit.phrase
+        people = [e for e in parse(item.cand.text).ents if e.label_ == "PERSON"]
+        if any(e.start_char < b and a < e.end_char for e in people):
+            return item  # the phrase is a person already
+    found = entity_phrase(q, item.cand.text, ("PERSON",))
+    if found is None:
+        return item
+    return dataclasses.replace(item, fit=dataclasses.replace(item.fit, phrase=found))
 
 
 class ExtractiveAnswerer:
@@ -181,6 +196,8 @@ class ExtractiveAnswerer:
             chosen = [("", item) for item in compose.factoid(ranked, floor, self.max_sentences, margin)]
         citations = CitationList(texts)
         lead = q.wants in FILLED and q.shape == "factoid"
+        if lead and q.wants == "person":
+            chosen[0] = (chosen[0][0], _person_led(q, chosen[0][1]))
         claims = [
             compose.claim(item, texts, citations, prefix=prefix, lead=lead and n == 0)
             for n, (prefix, item) in enumerate(chosen)
