@@ -521,3 +521,14 @@ def test_an_answer_leads_with_the_name_an_article_gives_in_full():
     assert full_name("The New York Times", "") == "The New York Times"
     assert full_name("General Motors", "") == "General Motors"
     assert full_name("Prime Minister", "") == "Prime Minister"
+
+
+def test_a_contest_told_from_the_losing_side_and_not_only_is_no_negation():
+    defeat = "Australia stumbled to their first Test defeat to India by eight wickets in Mumbai."
+    assert agrees("Did India beat Australia in the women's Test?", defeat)
+    assert not agrees("Did Australia beat India?", defeat)
+    assert agrees("Did England win?", "England defeated Belgium.")  # the active verb is the winner's
+    assert not agrees("Did India beat Australia?", "Australia defeated India.")
+    assert agrees("Did India beat Australia?", "Australia were defeated by India.")
+    blowout = "The Wildcats not only won but did it in style, blowing out No. 22 Utah, 42-18."
+    assert agrees("Did the Wildcats win?", blowout)  # "not only" and "No. 22" deny nothing

@@ -59,6 +59,8 @@ def agrees(question: str, sentence: str) -> bool:
     and no contrast pair on which they take opposite sides."""
     q_neg, q_sides = polarity(question)
     s_neg, s_sides = polarity(sentence)
+    if (_CONTEST, 1) in s_sides and _lost_by_the_other(question, sentence):
+        s_sides = (s_sides - {(_CONTEST, 1)}) | {(_CONTEST, 0)}  # "Australia's defeat to India": India won
     opposed = any((i, 1 - j) in s_sides and (i, j) not in s_sides for i, j in q_sides)
     return (
         q_neg == s_neg
@@ -70,6 +72,29 @@ def agrees(question: str, sentence: str) -> bool:
 
 _WON = re.compile(rf"\b(?:{CONTESTS[0]})\b", re.IGNORECASE)
 _AUX_OPENING = re.compile(r"^(?:Did|Does|Do|Has|Have|Had|Was|Were|Is|Are|Will|Would|Could|Can)\b\s*")
+
+
+_CONTEST = next(i for i, (_, _, word, _) in enumerate(OPPOSITES) if word == "win")
+_LOSS = r"los(?:e|es|t|ing|s|ses)|defeat(?:ed)?|beaten"
+_LOST = r"los(?:e|es|t|ing|s|ses)|defeat(?!ed)|(?:defeated|beaten)\s+by"  # said of the loser
+
+
+def _lost_by_the_other(question: str, sentence: str) -> bool:
+    """Whether the sentence tells the contest asked about ("did India beat Australia") from the
+    losing side: the asked loser before a word of losing ("Australia stumbled to their first Test
+    defeat"), or the asked winner after one ("a defeat to India", "lost to India")."""
+    won = _WON.search(question)
+    if won is None:
+        return False
+    runs = re.findall(r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*", question[: won.start()])
+    winner = _AUX_OPENING.sub("", runs[-1]).strip() if runs else ""
+    after = re.search(r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*", question[won.end() :])
+    loser = after.group() if after else ""
+    by_winner = winner and re.search(
+        rf"\b(?:{_LOSS})\s+(?:\S+\s+){{0,3}}?(?:to|against|by)\s+(?:the\s+)?{re.escape(winner)}\b", sentence
+    )
+    of_loser = loser and re.search(rf"\b{re.escape(loser)}\b(?:\W+\w+){{0,8}}?\W+(?:{_LOST})\b", sentence)
+    return bool(by_winner or of_loser)
 
 
 def _reversed(question: str, sentence: str) -> bool:
@@ -84,7 +109,7 @@ def _reversed(question: str, sentence: str) -> bool:
     if not party:
         return False
     name = re.escape(party)
-    beaten = rf"\b(?:{CONTESTS[0]})(?!\s+by\b)\s+(?:\S+\s+){{0,2}}?{name}\b"
+    beaten = rf"\b(?:{CONTESTS[0]})(?!\s+(?:by|to)\b)\s+(?:\S+\s+){{0,2}}?{name}\b"
     lost = rf"\b{name}\s+(?:\S+\s+){{0,2}}?(?:{CONTESTS[1]})\b"
     return bool(re.search(beaten, sentence) or re.search(lost, sentence))
 

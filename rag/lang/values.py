@@ -167,9 +167,9 @@ def rivals(group: int) -> frozenset[int]:
 # is answered "no" by "the ruble fell", which the question "did the ruble fall" finds). The last
 # pair is a relation between reports ("consistent", "changed"), which articles do not state of
 # themselves: a sentence need not name it to bear on it (`RELATION`).
-NEGATION = (
-    r"\b(?:not|no|never|neither|nor|none|nothing|without|n['’]t|cannot|failed\s+to|refused\s+to|denied|"
-    r"declined\s+to|rejected|dismissed|ruled\s+out)\b"
+NEGATION = (  # not "not only ... but" nor "No. 22" (a rank)
+    r"\b(?:not(?!\s+(?:only|just|merely)\b)|no(?!\.\s*\d)|never|neither|nor|none|nothing|without|n['’]t|"
+    r"cannot|failed\s+to|refused\s+to|denied|declined\s+to|rejected|dismissed|ruled\s+out)\b"
 )
 OPPOSITES: tuple[tuple[str, str, str, str], ...] = (
     (
@@ -186,7 +186,12 @@ OPPOSITES: tuple[tuple[str, str, str, str], ...] = (
         "acquitted",
         "convicted",
     ),
-    (r"w(?:in|ins|on|inning)|victor(?:y|ious)|beat(?:s|en)?", r"los(?:e|es|t|ing)|defeat(?:s|ed)?", "win", "lose"),
+    (  # "X defeated Y" is X's win, "a defeat", "defeated by", "a loss" the loser's side
+        r"w(?:in|ins|on|inning)|victor(?:y|ious)|beat(?:s|en)?(?!\s+by\b)|defeat(?:s|ed)(?!\s+by\b)",
+        r"los(?:e|es|t|ing|s|ses)|defeat|(?:defeated|beaten)\s+by",
+        "win",
+        "lose",
+    ),
     (
         r"approv(?:e|es|ed|al)|accept(?:s|ed)?|agree(?:s|d)?\s+to",
         r"reject(?:s|ed)?|refus(?:e|es|ed)|veto(?:es|ed)?|block(?:s|ed)?",
