@@ -532,3 +532,15 @@ def test_a_contest_told_from_the_losing_side_and_not_only_is_no_negation():
     assert agrees("Did India beat Australia?", "Australia were defeated by India.")
     blowout = "The Wildcats not only won but did it in style, blowing out No. 22 Utah, 42-18."
     assert agrees("Did the Wildcats win?", blowout)  # "not only" and "No. 22" deny nothing
+
+
+def test_this_week_points_at_a_time_not_back_and_a_contracted_pronoun_is_no_name():
+    message = (
+        "For a client note I'm drafting this afternoon, could you check something for me: "
+        "how high did mortgage rates hit this week?"
+    )
+    assert question_proper(message) == "How high did mortgage rates hit this week?"
+    assert analyse(message).names == ()
+    assert question_proper("I read about the ruble. How much did it fall?") == (
+        "I read about the ruble. How much did it fall?"
+    )

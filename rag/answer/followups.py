@@ -23,6 +23,7 @@ _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what)
 _ENTITY = re.compile(r"(?<![\w’'.-])[A-Z][\w’'.-]*+(?:\s++(?:(?:of|the|de|al|bin|von|van)\s++)?[A-Z][\w’'.-]*+)*+")
 _MARKERS = re.compile(r"\[\d+\]")
 # A possessive inside a capitalised run ends the owner's name: what follows is another name.
+_CONTRACTED = re.compile(r"[A-Za-z]+['’](?:m|ve|d|ll|re)")
 _OWNED = re.compile(r"(?<=\w['’]s)\s+")
 _NOT_NAMES = STOPWORDS | QUESTION_WORDS | frozenset("i yes no".split())
 
@@ -32,7 +33,7 @@ def entities(text: str) -> list[str]:
     found = []
     for m in _ENTITY.finditer(_MARKERS.sub(" ", text)):
         for run in _OWNED.split(m.group()):  # "Connor Bedard's NHL debut": Bedard, and the NHL
-            tokens = run.split()
+            tokens = [t for t in run.split() if not _CONTRACTED.fullmatch(t)]  # "I'm", "I've": no names
             while tokens and tokens[0].lower().strip(".’'") in _NOT_NAMES:
                 tokens = tokens[1:]  # "Which Li Shanfu" -> "Li Shanfu"
             name = " ".join(tokens).strip(".’'")

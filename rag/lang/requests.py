@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from rag.lang.values import TIME_UNITS
+
 # Words that open a question (wh-words and auxiliaries in inverted order).
 QUESTION_OPENERS = (
     "who whom whose what which when where why how "
@@ -115,10 +117,17 @@ def _names_something(text: str) -> bool:
 _POINTERS = re.compile(r"\b(he|she|him|his|her|they|them|their|it|its|there|that|this|these|those)\b", re.I)
 
 
+# "this week", "that year": a time, not a pointer back to something said.
+_WHEN_NOW = re.compile(
+    rf"\b(?:this|that|these|those)\s+(?:{'|'.join(sorted(TIME_UNITS))}|morning|afternoon|evening|season)s?\b", re.I
+)
+
+
 def _points_back(question: str) -> bool:
     """A pronoun, and no name of its own (a year is no referent: "How much did it fall in 2014?")."""
     body = question.split(maxsplit=1)[1] if len(question.split()) > 1 else ""
-    return bool(_POINTERS.search(question)) and not re.search(r"\b[A-Z][\w’'-]+|\b[A-Z]{2,}\b", body)
+    pointing = _POINTERS.search(_WHEN_NOW.sub(" ", question))
+    return bool(pointing) and not re.search(r"\b[A-Z][\w’'-]+|\b[A-Z]{2,}\b", body)
 
 
 _WH = ("who", "whom", "whose", "what", "which", "when", "where", "why", "how")
