@@ -544,3 +544,13 @@ def test_this_week_points_at_a_time_not_back_and_a_contracted_pronoun_is_no_name
     assert question_proper("I read about the ruble. How much did it fall?") == (
         "I read about the ruble. How much did it fall?"
     )
+
+
+def test_the_cross_encoder_is_given_an_officers_title_in_both_forms():
+    from rag.lang.values import both_titles
+
+    assert both_titles("Who is Spotify's chief financial officer?") == (
+        "Who is Spotify's chief financial officer (CFO)?"
+    )
+    assert both_titles("Who is the CEO of Acme?") == "Who is the CEO (chief executive officer) of Acme?"
+    assert analyse("Who is Spotify's chief financial officer?").topic.endswith("(CFO)?")

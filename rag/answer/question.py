@@ -16,7 +16,7 @@ from rag.answer.followups import asked_voice, entities
 from rag.answer.slots import Slot, slots
 from rag.lang import parse
 from rag.lang.text import MONTHS, STOPWORDS, terms, words
-from rag.lang.values import OCCURRENCES, PERSON_NOUNS, ROLE_TITLES
+from rag.lang.values import OCCURRENCES, PERSON_NOUNS, ROLE_TITLES, both_titles
 
 Shape = Literal["factoid", "timeline", "comparison", "overview", "yesno", "summary"]
 Wants = Literal["person", "date", "number", "place", "speech", "score", "any"]
@@ -175,7 +175,7 @@ class Question:
         text = self.text if self.voice is None else _VOICE_WORDS.sub(" ", self.text)
         for source in self.sources:
             text = re.sub(rf"\b{re.escape(source)}(['’]s)?\b", " ", text)
-        return " ".join(text.split())
+        return both_titles(" ".join(text.split()))
 
     @property
     def proper_names(self) -> tuple[str, ...]:

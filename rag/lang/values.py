@@ -146,6 +146,20 @@ def titled(text: str) -> str:
     return _TITLE.sub(lambda m: _TITLES[m.group(1).lower()], text)
 
 
+_WRITTEN = {acronym: f"chief {word} officer" for word, acronym in reversed(_TITLES.items())}
+_ACRONYM = re.compile(r"\b(" + "|".join(sorted(set(_TITLES.values()))) + r")\b")
+
+
+def both_titles(text: str) -> str:
+    """`text` with each officer's title in both forms ("chief financial officer (CFO)", "CFO (chief
+    financial officer)"): a reader writes one, an article the other, and a cross-encoder matches
+    the words it is given."""
+    text = _TITLE.sub(lambda m: f"{m.group(0)} ({_TITLES[m.group(1).lower()]})", text)
+    return _ACRONYM.sub(
+        lambda m: m.group(0) if text[m.end() : m.end() + 1] == ")" else f"{m.group(0)} ({_WRITTEN[m.group(1)]})", text
+    )
+
+
 _GROUP = {w: i for i, group in enumerate(CONTRASTS) for w in group}
 
 
