@@ -29,7 +29,18 @@ from rag.lang.nations import US, names_of, nation, nations
 from rag.lang.nations import aliases as nation_aliases
 from rag.lang.spelling import max_edits
 from rag.lang.text import MONTH_PATTERN, STOPWORDS, fold, normalize, spoken_date, terms, words
-from rag.lang.values import CONTRACTING, CONTRASTS, LIGHT_VERBS, OPPOSED, ROLE_NOUNS, ROLE_TITLES, SAME_ROLE, titled
+from rag.lang.values import (
+    CONTRACTING,
+    CONTRASTS,
+    HONORIFICS,
+    LIGHT_VERBS,
+    OPPOSED,
+    ROLE_NOUNS,
+    ROLE_TIME,
+    ROLE_TITLES,
+    SAME_ROLE,
+    titled,
+)
 from rag.search.outlets import is_outlet
 
 _DATE = re.compile(
@@ -70,19 +81,13 @@ _TITLES = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
 def is_title(word: str) -> bool:
     """Whether `word` is a title or role rather than part of a name ("President", "Judge", "CEO")."""
     low = word.lower().strip(".")
-    return low in ROLE_NOUNS or low in _HONORIFICS or nation(word) is not None
+    return low in ROLE_NOUNS or low in HONORIFICS or nation(word) is not None
 
 
-_HONORIFICS = frozenset(
-    "mr mrs ms dr sir dame lord lady judge justice rep sen gov lt col sgt prof rev prime deputy vice foreign "
-    "defense defence interior finance chief former".split()
-)
-
-
+@lru_cache(maxsize=1)
 def _titles() -> frozenset[str]:
     """`_TITLES` and every word of a nation's names, built at the first question (not at import:
     the nation table reads the countryinfo package's files)."""
@@ -246,11 +251,6 @@ _SUBJECT_ROLE = re.compile(
     r"(?=(?:the|a|an|its|his|her|their)\s|(?-i:[A-Z])))(.*)$",
     re.IGNORECASE,
 )
-# When a role is held: "the new CFO" is not "then-CFO Kenny Wagers" nor "the former CFO".
-_ROLE_TIME = {
-    **dict.fromkeys("new incoming next".split(), "new"),
-    **dict.fromkeys("former then ex outgoing previous ousted departing".split(), "former"),
-}
 
 
 @lru_cache(maxsize=256)
@@ -302,7 +302,7 @@ def _holders(text: str, roles: frozenset[str]) -> list[tuple[str | None, str | N
         elif before and re.search(r"['’]s?\s+$", head):
             owner = before.group(1)  # "SoftBank's CEO"
         when = re.search(r"\b(\w+)[\s-]+$", head)
-        out.append((owner, _ROLE_TIME.get(when.group(1).lower()) if when else None))
+        out.append((owner, ROLE_TIME.get(when.group(1).lower()) if when else None))
     return out
 
 

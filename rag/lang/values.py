@@ -130,6 +130,16 @@ ROLE_TITLES = frozenset(
 # The roles a person is asked by ("who is the CEO of ...", "who replaced him as defence minister"):
 # the titles, and role nouns that are no part of a name.
 ROLE_NOUNS = ROLE_TITLES | frozenset("coach manager captain ambassador commander editor".split())
+# Words before a name that are no part of it ("Judge Smith", "Prime Minister Kishida").
+HONORIFICS = frozenset(
+    "mr mrs ms dr sir dame lord lady judge justice rep sen gov lt col sgt prof rev prime deputy vice foreign "
+    "defense defence interior finance chief former".split()
+)
+# When a role is held: "the new CFO" is not "then-CFO Kenny Wagers" nor "the former CFO".
+ROLE_TIME = {
+    **dict.fromkeys("new incoming next".split(), "new"),
+    **dict.fromkeys("former then ex outgoing previous ousted departing".split(), "former"),
+}
 # One role by several names: a spokesman is the spokesperson asked about.
 SAME_ROLE = {
     "spokesman": "spokesperson",
