@@ -22,8 +22,9 @@ _ANAPHORA = frozenset(
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what)\b", re.I)
 _ENTITY = re.compile(r"(?<![\w’'.-])[A-Z][\w’'.-]*+(?:\s++(?:(?:of|the|de|al|bin|von|van)\s++)?[A-Z][\w’'.-]*+)*+")
 _MARKERS = re.compile(r"\[\d+\]")
-# A possessive inside a capitalised run ends the owner's name: what follows is another name.
+# A contracted pronoun ("I'm", "I've") is no name.
 _CONTRACTED = re.compile(r"(?<![A-Za-z])[A-Za-z]++['’](?:m|ve|d|ll|re)")
+# A possessive inside a capitalised run ends the owner's name: what follows is another name.
 _OWNED = re.compile(r"(?<=\w['’]s)\s+")
 _NOT_NAMES = STOPWORDS | QUESTION_WORDS | frozenset("i yes no".split())
 
