@@ -31,13 +31,11 @@ from rag.lang.spelling import max_edits
 from rag.lang.text import MONTH_PATTERN, STOPWORDS, fold, normalize, spoken_date, terms, words
 from rag.lang.values import (
     CONTRACTING,
-    CONTRASTS,
     HONORIFICS,
     LIGHT_VERBS,
     OPPOSED,
     ROLE_NOUNS,
     ROLE_TIME,
-    ROLE_TITLES,
     SAME_ROLE,
     titled,
 )
@@ -212,9 +210,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         contradicts = True  # "Which Russian bank": the sentence's bank is Chinese
     around = f"{cand.context} {p.title}"
     for slot in question.slots:
-        # An officer asked about is held in the answer's own sentence (below), not a neighbour's.
-        held = question.wants == "person" and slot.kind == "contrast" and CONTRASTS[int(slot.value)] & ROLE_TITLES
-        verdict = check(slot, cand.text, "" if held else around)
+        verdict = check(slot, cand.text, around)
         if verdict == "contradicts" and not (slot.kind == "year" and question.compound):
             contradicts = True  # the third season for the fourth, the men's final for the women's
         elif verdict == "absent" and slot.kind not in ("year", "named"):  # counted with the numbers and names
@@ -312,12 +308,18 @@ def _others_role(question: Question, roles: frozenset[str], sentence: str) -> bo
     Kenny Wagers" for "the new CFO")."""
     holders = _holders(titled(sentence), roles)
     asked = {w for name in question.names for w in _significant(name)}
-    wanted = {t for _, t in _holders(titled(_answer_part(question.text)), roles) if t}
+    wanted = _asked_times(question.text, roles)
     return bool(holders) and all(
         (owner is not None and asked and not _significant(owner) & asked)
         or (when is not None and wanted and when not in wanted)
         for owner, when in holders
     )
+
+
+@lru_cache(maxsize=256)
+def _asked_times(question: str, roles: frozenset[str]) -> frozenset[str]:
+    """When the question's role is held ("its new CFO": "new"), read once per question."""
+    return frozenset(t for _, t in _holders(titled(_answer_part(question)), roles) if t)
 
 
 def _significant(name: str) -> set[str]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.lang import parse
 from rag.lang.values import CONTESTS, CONVERSES, DISCORD, LIGHT_VERBS, NEGATION, OPPOSITES, RELATION
@@ -79,17 +80,26 @@ _LOSS = r"los(?:e|es|t|ing|s|ses)|defeat(?:ed)?|beaten"
 _LOST = r"los(?:e|es|t|ing|s|ses)|defeat(?!ed)|(?:defeated|beaten)\s+by"  # said of the loser
 
 
+_RUN = r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*"
+
+
+@lru_cache(maxsize=256)
+def _contest(question: str) -> tuple[str, str]:
+    """The winner and loser a contest question names ("did India beat Australia": India,
+    Australia); empty when it names none."""
+    won = _WON.search(question)
+    if won is None:
+        return "", ""
+    runs = re.findall(_RUN, question[: won.start()])
+    after = re.search(_RUN, question[won.end() :])
+    return (_AUX_OPENING.sub("", runs[-1]).strip() if runs else ""), (after.group() if after else "")
+
+
 def _lost_by_the_other(question: str, sentence: str) -> bool:
     """Whether the sentence tells the contest asked about ("did India beat Australia") from the
     losing side: the asked loser before a word of losing ("Australia stumbled to their first Test
     defeat"), or the asked winner after one ("a defeat to India", "lost to India")."""
-    won = _WON.search(question)
-    if won is None:
-        return False
-    runs = re.findall(r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*", question[: won.start()])
-    winner = _AUX_OPENING.sub("", runs[-1]).strip() if runs else ""
-    after = re.search(r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*", question[won.end() :])
-    loser = after.group() if after else ""
+    winner, loser = _contest(question)
     by_winner = winner and re.search(
         rf"\b(?:{_LOSS})\s+(?:\S+\s+){{0,3}}?(?:to|against|by)\s+(?:the\s+)?{re.escape(winner)}\b", sentence
     )
@@ -101,11 +111,7 @@ def _reversed(question: str, sentence: str) -> bool:
     """Whether the sentence gives a contest the other way round: asked "did England win (against
     Belgium)?", it names England after the winning word ("Belgium's win over England", "beat
     England") or as the side that "lost to" the other."""
-    won = _WON.search(question)
-    if won is None:
-        return False
-    runs = re.findall(r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*", question[: won.start()])
-    party = _AUX_OPENING.sub("", runs[-1]).strip() if runs else ""
+    party, _ = _contest(question)
     if not party:
         return False
     name = re.escape(party)
