@@ -12,22 +12,27 @@ from functools import lru_cache
 
 from rag.answer.question import Question
 from rag.lang.nations import nation
+from rag.lang.pipeline import parse
 from rag.lang.text import MONTH_PATTERN, stem, words
-from rag.lang.values import TIME_UNITS
+from rag.lang.values import CURRENCY_WORDS, TIME_UNITS
 
-_UNIT = (
-    r"%|percent|per cent|percentage points?|billion|million|trillion|thousand|hundred|bn|mn|"
+_UNIT_WORDS = (
+    r"percent|per cent|percentage points?|billion|million|trillion|thousand|hundred|bn|mn|"
     r"yuan|rubles?|roubles?|dollars?|euros?|pounds?|yen|rupees?|people|troops|soldiers|ships|vessels|aircraft|"
     r"tons?|tonnes?|barrels?|km|kilometers?|kilometres?|miles?|meters?|metres?|years?|months?|days?|hours?|"
     r"companies|firms|entities|countries|points?|times"
 )
+# "%" is no word: a word boundary after it would fail before a space ("18% of"), so only the unit
+# words end at one.
+_UNIT = rf"(?:%|(?:{_UNIT_WORDS})\b)"
 AMOUNT = re.compile(
     # "Su-27", "HQ-9", "F-15s" are names, not amounts.
-    # "36th" is an ordinal, not an amount.
+    # "36th" is an ordinal, not an amount; "10MS" a name ("$5bn", "£10m" are amounts).
     rf"(?:[$€£¥₽]\s?)?(?<![A-Za-z]-)\b\d(?:[\d,]*\d)?(?:\.\d+)?(?!\d|(?:st|nd|rd|th)\b)"
-    rf"(?:\s?(?:{_UNIT})\b)*(?:\s?(?:{_UNIT})\b)?"
+    rf"(?:(?:bn|mn|m|k|b)\b|(?![^\W\d_]))"
+    rf"(?:\s?{_UNIT})*"
     rf"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds|"
-    rf"thousands|millions|billions|half|a third|a quarter|dozens?)\b(?:\s(?:{_UNIT})\b)?",
+    rf"thousands|millions|billions|half|a third|a quarter|dozens?)\b(?:\s{_UNIT})?",
     re.IGNORECASE,
 )
 _AFTER_MONTH = re.compile(rf"\b{MONTH_PATTERN}\s+$")
@@ -36,8 +41,8 @@ _AFTER_MONTH = re.compile(rf"\b{MONTH_PATTERN}\s+$")
 # The kind of amount a question asks for, when its words say: a price is not a count, a share is not
 # an age. "How much did the ruble fall?" says no kind (a percentage or a sum may answer it).
 _ASKS_MONEY = re.compile(
-    r"\b(?:how much (?:money|cash)|cost|costs|price|priced|prices|paid|pay|pays|worth|spend|spent|spending|budget|"
-    r"fee|fees|salary|fine|fined|funding|raised|revenue|profit|valued|valuation)\b",
+    r"\b(?:how much (?:\w+\s+){0,2}(?:money|cash)|cost|costs|price|priced|prices|paid|pay|pays|worth|spend|spent|"
+    r"spending|budget|fee|fees|salary|fine|fined|funding|raised|revenue|profit|valued|valuation)\b",
     re.IGNORECASE,
 )
 _ASKS_SHARE = re.compile(r"\b(?:percentage|percent|per cent|share|proportion|fraction|what rate)\b", re.IGNORECASE)
@@ -49,11 +54,9 @@ _SPANS = rf"(?:{'|'.join(TIME_UNITS)})s?|km|kilomet(?:er|re)s?|miles?|met(?:er|r
 _ASKS_SPAN = re.compile(rf"\bhow long\b|\bfor how many\b|\bhow many\s+(?:{_SPANS})\b|\bhow much time\b", re.I)
 _SPAN_NEAR = re.compile(rf"^[\s-]*(?:{_SPANS})\b", re.IGNORECASE)  # "13-minute", "2 hours"
 _SPAN_IN = re.compile(rf"\b(?:{_SPANS})$", re.IGNORECASE)  # the amount took its unit: "13 years"
-_MONEY_NEAR = re.compile(
-    r"[$€£¥₽₹₱]|\b(?:dollars?|usd|yuan|renminbi|rmb|rubles?|roubles?|euros?|pounds?|sterling|yen|rupees?|rs|inr|"
-    r"crores?|lakhs?|pesos?|francs?|bn|mn)\b",
-    re.IGNORECASE,
-)
+_MONEY_NEAR = re.compile(rf"[$€£¥₽₹₱]|\b(?:{CURRENCY_WORDS})\b", re.IGNORECASE)
+# A currency after the amount, perhaps with its country's adjective ("11 million Swedish kronor").
+_CURRENCY_AFTER = re.compile(rf"\s*(?-i:[A-Z][a-z]+\s+)?(?:{CURRENCY_WORDS})\b", re.IGNORECASE)
 _SHARE_NEAR = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b|\b(?:half|third|quarter|tenth)\b", re.IGNORECASE)
 _AGE_NEAR = re.compile(r"^[\s-]*years?[\s-]old\b|^-year-old\b|^,", re.IGNORECASE)
 
@@ -76,7 +79,66 @@ def amount_fits(question: Question, text: str, start: int, end: int) -> bool:
     wanted = amount_kind(question.text)
     if _AFTER_MONTH.search(text, 0, start) or (wanted is not None and not _is_kind(wanted, text, start, end)):
         return False
+    if wanted == "age" and not _age_of_asked(question.text, text, start, end):
+        return False
     return not (wanted == "money" and not _ASKS_VALUE.search(question.text) and _is_valuation(text, start, end))
+
+
+def _age_of_asked(question: str, text: str, start: int, end: int) -> bool:
+    """Whether the age at text[start:end] may be the asked person's: "How old is Caleb Plant?" is not
+    answered by "... over Caleb Plant, the 26-year-old Benavidez ...". Only a question about a person
+    by name is checked ("how old is the Spurs captain" names a role), and only an age whose holder the
+    parse finds."""
+    asked = _asked_people(question)
+    if not asked:
+        return True
+    holder = age_holder(text, start, end)
+    return holder is None or any(name & holder for name in asked)
+
+
+@lru_cache(maxsize=256)
+def _asked_people(question: str) -> tuple[frozenset[str], ...]:
+    """The names a question asks about as themselves: noun phrases headed by a proper noun."""
+    return tuple(
+        frozenset(t.lower_ for t in chunk if t.pos_ == "PROPN")
+        for chunk in parse(question).noun_chunks
+        if chunk.root.pos_ == "PROPN"
+    )
+
+
+_MODIFIER_DEPS = frozenset("nummod npadvmod quantmod amod compound punct pobj prep".split())
+_ANAPHOR_SUBJECT = frozenset({"nsubj", "nsubjpass"})
+_ANTECEDENT = _ANAPHOR_SUBJECT | {"appos"}
+
+
+def age_holder(text: str, start: int, end: int) -> frozenset[str] | None:
+    """The words naming whose age text[start:end] is, by the parse: the name an age describes ("the
+    38-year-old Wilder", "Nagelsmann, 36,"), the subject of "is 36 years old" or "died at the age of
+    78" (with its title: "Everton chairman Bill Kenwright"); for "the 20-year-old" standing alone, the
+    name that is the subject before it. None when the parse does not tell."""
+    doc = parse(text)
+    number = next((t for t in doc if start <= t.idx < end and t.like_num), None)
+    if number is None:
+        return None
+    tok = number
+    while tok.dep_ in _MODIFIER_DEPS and tok.head is not tok and tok.head.pos_ not in ("VERB", "AUX", "PROPN"):
+        tok = tok.head
+    head = tok.head if tok.dep_ in _MODIFIER_DEPS | {"appos"} else tok
+    if head.pos_ in ("VERB", "AUX"):
+        head = next((c for c in head.children if c.dep_ in _ANAPHOR_SUBJECT), head)
+    if head.pos_ != "PROPN":
+        if head.dep_ not in _ANAPHOR_SUBJECT or head.i > number.i + 6:
+            return None
+        # "..., as Musiala has blossomed ..., but the 20-year-old has just one goal", "... pegged back
+        # by the former Manchester City man, Cole Palmer. The 21-year-old ...": the last name before
+        # it that is a subject or stands beside a noun.
+        head = next(
+            (t for t in reversed(doc[: head.i]) if t.pos_ == "PROPN" and t.dep_ in _ANTECEDENT),
+            None,
+        )
+        if head is None:
+            return None
+    return frozenset(t.lower_ for t in head.subtree if t.i <= head.i and t.pos_ in ("PROPN", "NOUN"))
 
 
 def asks_margin(question: str) -> bool:
@@ -110,7 +172,7 @@ def _is_kind(kind: str, text: str, start: int, end: int) -> bool:
     """Whether the amount at text[start:end] is of `kind`, read from it and the words beside it."""
     amount = text[start:end]
     before, after = text[max(0, start - 3) : start], text[end : end + 14]
-    money = bool(_MONEY_NEAR.search(amount) or _MONEY_NEAR.search(before) or _MONEY_NEAR.match(after.lstrip()))
+    money = bool(_MONEY_NEAR.search(amount) or _MONEY_NEAR.search(before) or _CURRENCY_AFTER.match(text, end))
     share = bool(_SHARE_NEAR.search(amount) or _SHARE_NEAR.match(after.lstrip()))
     match kind:
         case "money":
@@ -122,7 +184,7 @@ def _is_kind(kind: str, text: str, start: int, end: int) -> bool:
             return bool(
                 re.search(r"\d", amount)
                 and not year
-                and (_AGE_NEAR.match(after) or re.search(r"\baged?\s*$", text[:start]))
+                and (_AGE_NEAR.match(after) or re.search(r"\b(?:aged?|age of)\s*$", text[:start]))
             )
         case "span":
             return bool(_SPAN_IN.search(amount) or _SPAN_NEAR.match(text[end:]))

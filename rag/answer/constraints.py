@@ -24,15 +24,16 @@ from rapidfuzz.distance import DamerauLevenshtein
 from rag.answer.amounts import AMOUNT, amount_fits, asks_margin, counts
 from rag.answer.candidates import SPEECH_VERB, Candidate
 from rag.answer.question import Question
-from rag.answer.slots import check
+from rag.answer.slots import check, mentions_month
 from rag.lang.nations import US, names_of, nation, nations
 from rag.lang.nations import aliases as nation_aliases
 from rag.lang.spelling import max_edits
-from rag.lang.text import MONTH_PATTERN, STOPWORDS, fold, normalize, spoken_date, terms, words
+from rag.lang.text import MONTH_PATTERN, MONTHS, STOPWORDS, fold, initials, normalize, spoken_date, terms, words
 from rag.lang.values import (
     CONTRACTING,
     HONORIFICS,
     LIGHT_VERBS,
+    NAMED_KINDS,
     OPPOSED,
     ROLE_NOUNS,
     ROLE_TIME,
@@ -56,6 +57,18 @@ _NAME = re.compile(rf"\b{_NAME_WORD}(?:\s+(?:de |van |von |al-|bin )?{_NAME_WORD
 _SCORE = re.compile(
     r"(?<![\w.,/–-])\d{1,3}\s?[-–]\s?\d{1,3}(?![\w/]|[.,]\d|[-–]\d|\s?(?:-?\s?(?:years?|months?|weeks?|days?|hours?|"
     r"minutes?|per ?cent|percent|%))\b)"
+)
+# A proper name: capitalised words, with "of", "de", "the", "and" inside ("Bank of America"), or a
+# title in quotes ("“Oppenheimer”").
+_PROPER_WORD = r"(?:[\w’'&-]|\.(?=\w))*"  # a full stop inside ("U.S."), never one ending a sentence
+_PROPER = re.compile(
+    rf"(?<![\w’'])[A-Z]{_PROPER_WORD}(?:\s+(?:(?:of|de|the|and|for|&)\s+)?[A-Z0-9]{_PROPER_WORD})*|“[^”]{{2,60}}”"
+)
+_NOT_NAMES = frozenset(MONTHS) | frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday I".split())
+# A season's record, not a match's score: "Arizona (8-3, 6-2 Pac-12)", "a 24-0 record".
+_RECORD_BEFORE = re.compile(r"[A-Z][\w.’'-]*\s*\($|\(\d{1,3}\s?[-–]\s?\d{1,3},\s*$")
+_RECORD_AFTER = re.compile(
+    r"^\s*(?:record|overall|in (?:conference|league) play)\b|^,\s*\d{1,3}\s?[-–]\s?\d{1,3}\b", re.I
 )
 _OPPOSED = re.compile(rf"\b(?:{OPPOSED})\s+(?:the\s+)?(?:\d+-man\s+)?({_NAME_WORD}(?:\s+{_NAME_WORD})*)")
 # The side that acts or owns: "scored for Chelsea", "Collingwood's average crowd".
@@ -213,6 +226,8 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         verdict = check(slot, cand.text, around)
         if verdict == "contradicts" and not (slot.kind == "year" and question.compound):
             contradicts = True  # the third season for the fourth, the men's final for the women's
+        elif slot.kind == "month" and not question.compound and not mentions_month(int(slot.value), article, p.date):
+            contradicts = True  # like a year: an article that never names the asked month is about another time
         elif verdict == "absent" and slot.kind not in ("year", "named"):  # counted with the numbers and names
             stated += 1
             distant += 1
@@ -503,7 +518,7 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
     """Whether `text` holds the wanted kind of answer, and where (a phrase the question lacks)."""
     literals = question.literals
     named = [{w.lower() for w in n.split()} for n in question.names]
-    said = set().union(*named)
+    said = set().union(*named) | {a for n in question.names if (a := initials(n)) is not None}
 
     def new(
         pattern: re.Pattern[str],
@@ -515,7 +530,7 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             found = m.group(group).strip()
             if not found or found.lower() in literals or found.lower().strip(".,") in literals:
                 continue
-            own = {w.lower() for w in found.split()}
+            own = {w.lower().removesuffix("'s").removesuffix("’s") for w in found.split()}
             if own <= said | strip:
                 continue  # only what the question said, or "Chinese Defense Minister" + it
             if any(whole <= own for whole in named):
@@ -553,13 +568,40 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
         case "place":
             span = new(_PLACE, 1)
             return span is not None, span
+        case "name":
+            # The name of the kind asked first ("Columbia University" for "which university").
+            kinds = {w.rstrip("s") for w in words(question.text)} & NAMED_KINDS
+            span = new(
+                _PROPER,
+                strip=_titles(),
+                kind=lambda a, b: _is_proper(text, a, b) and bool(kinds & {w.rstrip("s") for w in words(text[a:b])}),
+            ) or new(_PROPER, strip=_titles(), kind=lambda a, b: _is_proper(text, a, b))
+            return span is not None, span
         case "score":
-            span = new(_SCORE)
+            span = new(_SCORE, kind=lambda a, b: not _is_record(text, a, b))
             return span is not None, span
         case "speech":
             return bool(SPEECH_VERB.search(text) or re.search(r"[“\"]", text)), None
         case _:
             return True, None
+
+
+def _is_proper(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a name: not a month or a day, and a lone word that opens the
+    sentence only when the parse reads it as one ("Amazon announced", not "The new model")."""
+    found = text[start:end].strip("“”.,;:")
+    if found in _NOT_NAMES or found.upper() == found and len(found) < 2:
+        return False
+    before = text[:start].rstrip(" “\"‘'(")
+    if " " in found or (before and before[-1] not in ".!?"):
+        return True
+    from rag.lang import parse
+
+    return any(t.pos_ == "PROPN" for t in parse(text) if t.idx == start)
+
+
+def _is_record(text: str, start: int, end: int) -> bool:
+    return bool(_RECORD_BEFORE.search(text[max(0, start - 40) : start]) or _RECORD_AFTER.match(text[end:]))
 
 
 def years(text: str) -> list[int]:
@@ -575,6 +617,8 @@ def mentions(text: str, name: str) -> bool:
     """`name` in `text`, word by word, forgiving one typo in longer words ("Shangfu" for "Shanfu");
     a nation by any of its names ("American": "US", "United States")."""
     vocabulary = _word_set(text)
+    if (acronym := initials(name)) is not None and acronym in vocabulary:
+        return True  # "NAR chief economist Lawrence Yun" mentions the National Association of Realtors
     name = fold(name)
     if (key := nation(name)) is not None:  # "us" is the pronoun: `mention_text` writes the country "usa"
         return any(alias in vocabulary or (" " in alias and alias in text) for alias in names_of(key))
@@ -641,6 +685,7 @@ _ENTITY_TYPES = {
     "place": ("GPE", "LOC", "FAC"),
     "date": ("DATE",),
     "number": ("CARDINAL", "MONEY", "PERCENT", "QUANTITY"),
+    "name": ("ORG", "GPE", "PRODUCT", "WORK_OF_ART", "FAC", "EVENT", "PERSON"),
 }
 
 
@@ -664,7 +709,9 @@ def entity_phrase(question: Question, text: str, labels: tuple[str, ...] | None 
             continue  # a longer name for one the question gives
         if question.counted is not None and counts(question.counted, text, ent.end_char) == "no":
             continue  # a count of something else
-        if question.wants == "number" and not amount_fits(question, text, ent.start_char, ent.end_char):
-            continue  # an amount of another kind, or a valuation where a price is asked
+        if question.wants == "number" and not (
+            AMOUNT.search(ent.text) and amount_fits(question, text, ent.start_char, ent.end_char)
+        ):
+            continue  # no amount ("10MS" is a name), an amount of another kind, or a valuation for a price
         return ent.start_char, ent.end_char
     return None

@@ -41,7 +41,7 @@ from rag.core import AnswerSettings
 from rag.core.schema import Answer, Article, Claim, Hit, Passage, Turn
 from rag.lang import parse
 from rag.lang.injection import planted
-from rag.lang.text import spoken_date, terms
+from rag.lang.text import spelled_out, spoken_date, terms
 from rag.search.rerank import Reranker
 
 
@@ -273,6 +273,8 @@ class ExtractiveAnswerer:
         if item.fit.distant or item.fit.missing:
             return False
         question = q.text
+        if verdicts.hedged(question, item.cand.text):
+            return False  # "donanemab is expected to follow" does not say it was approved
         if verdicts.bears_on(question, item.cand.text):
             # With no outcome or verb to check, only a sentence that names what the question names
             # itself speaks of it ("the exercise involved Russian and Chinese ships" beside a
@@ -399,7 +401,11 @@ class ExtractiveAnswerer:
             return []
         if self.reranker is not None:
             # A note is read with what it reacts to; every other sentence on its own.
-            shown = [f"{c.context} {c.text}" if c.passage.kind == "note" else c.text for c, _, _ in kept]
+            # An organisation asked by name may be written by its initials ("NAR chief economist").
+            shown = [
+                spelled_out(f"{c.context} {c.text}" if c.passage.kind == "note" else c.text, q.names)
+                for c, _, _ in kept
+            ]
             raw = [float(x) for x in self.reranker.score(ce_query, shown)]
             if q.parts and query == q.text:
                 raw = self._by_clause(q, shown, raw)

@@ -16,10 +16,10 @@ from rag.answer.followups import asked_voice, entities
 from rag.answer.slots import Slot, slots
 from rag.lang import parse
 from rag.lang.text import MONTHS, STOPWORDS, terms, words
-from rag.lang.values import OCCURRENCES, PERSON_NOUNS, ROLE_TITLES, both_titles
+from rag.lang.values import NAMED_KINDS, OCCURRENCES, PERSON_NOUNS, ROLE_TITLES, both_titles
 
 Shape = Literal["factoid", "timeline", "comparison", "overview", "yesno", "summary"]
-Wants = Literal["person", "date", "number", "place", "speech", "score", "any"]
+Wants = Literal["person", "date", "number", "place", "name", "speech", "score", "any"]
 
 _MONTH_NAMES = frozenset(m.lower() for m in MONTHS)
 _OVERVIEW = re.compile(
@@ -220,6 +220,32 @@ _WANTS: tuple[tuple[Wants, re.Pattern[str]], ...] = (
 )
 
 
+_KIND_OF = frozenset("kind kinds type types sort sorts".split())
+
+
+def _asks_name(text: str) -> bool:
+    """ "Which company", "what film", "which of the teams": a thing known by a proper name, the
+    noun the wh-word picks by the parse ("what kind of service" and "what model year" ask no name)."""
+    doc = parse(text)
+    for tok in doc:
+        if tok.lower_ not in ("which", "what"):
+            continue
+        if tok.dep_ == "det" and tok.head.lemma_.lower() in NAMED_KINDS:
+            return True
+        # The parse may miss it ("Which smartwatch startup did ..."): a kind within four words, ending
+        # the noun phrase.
+        for kind in doc[tok.i + 1 : tok.i + 5]:
+            if kind.pos_ not in ("NOUN", "PROPN", "ADJ") or kind.lemma_.lower() in _KIND_OF:
+                break
+            after = doc[kind.i + 1] if kind.i + 1 < len(doc) else None
+            if kind.lemma_.lower() in NAMED_KINDS and (after is None or after.pos_ not in ("NOUN", "PROPN")):
+                return True
+        picked = [c for p in tok.children if p.dep_ == "prep" and p.lower_ == "of" for c in p.children]
+        if any(c.lemma_.lower() in NAMED_KINDS for c in picked):
+            return True
+    return False
+
+
 def analyse(text: str) -> Question:
     asks_which = _WH_AFTER_LEAD_IN.search(text) is not None and not _AUX_OPENING.match(text)
     shape: Shape = next(
@@ -229,6 +255,8 @@ def analyse(text: str) -> Question:
     wants: Wants = next((wants for wants, pattern in _WANTS if pattern.search(text)), "any")
     if wants == "person" and _WHO_IS.search(text):
         wants = "any"  # "Who is Li Shanfu?" asks what he is (a minister), not for another person
+    elif wants == "any" and _asks_name(text):
+        wants = "name"
     names = tuple(dict.fromkeys(_names(text)))
     about: tuple[str, ...] = ()
     about_terms: tuple[str, ...] = ()

@@ -23,15 +23,15 @@ from rag.lang import contrast_group, nation, number_value, ordinal_value, parse,
 from rag.lang.text import MONTHS
 from rag.lang.values import CONTRASTS, NUMBER_WORDS, ORDINAL_PATTERN, TIME_UNITS, titled
 
-Kind = Literal["ordinal", "edition", "year", "quantity", "measure", "contrast", "field", "named"]
+Kind = Literal["ordinal", "edition", "year", "month", "quantity", "measure", "contrast", "field", "named"]
 
 
 @dataclass(frozen=True)
 class Slot:
     kind: Kind
     value: str
-    """Normalised: "4" for "fourth"/"4th", "2021", "30 year" for "30-year", a CONTRASTS index,
-    "chemistry"."""
+    """Normalised: "4" for "fourth"/"4th", "2021", "8" for August, "30 year" for "30-year", a
+    CONTRASTS index, "chemistry"."""
     head: str
     """The noun the value qualifies, lower-cased lemma ("season", "model", "final"); "" if none."""
     text: str
@@ -77,6 +77,14 @@ def _year(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
         return None
     qualifies = tok.dep_ in ("nummod", "compound", "amod")
     return Slot("year", tok.text, _head_lemma(tok) if qualifies else "", tok.text)
+
+
+def _month(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
+    """ "How much did sales fall in August?": a sentence about September's fall is about another month."""
+    # A month naming a kind of thing ("the November friendlies") is read as a name (`_named`).
+    if tok.text in MONTHS and tok.dep_ != "compound" and not (tok.text == "May" and tok.pos_ in ("AUX", "VERB")):
+        return Slot("month", str(MONTHS.index(tok.text) + 1), _head_lemma(tok), tok.text)
+    return None
 
 
 def _measure(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
@@ -169,7 +177,7 @@ def _field(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
     return None
 
 
-_READERS = (_ordinal, _year, _measure, _quantity, _edition, _contrast, _named, _field)
+_READERS = (_ordinal, _year, _month, _measure, _quantity, _edition, _contrast, _named, _field)
 
 
 Verdict = Literal["meets", "absent", "contradicts"]
@@ -191,6 +199,10 @@ def check(slot: Slot, sentence: str, around: str) -> Verdict:
             if _years(sentence) and (not slot.head or _near_head(slot.head, sentence)):
                 return "contradicts"  # the sentence is about another year, the asked one nowhere near
             return "absent"
+        case "month":
+            if int(slot.value) in _months(sentence) or int(slot.value) in _months(around):
+                return "meets"
+            return "contradicts" if _months(sentence) else "absent"
         case "measure":
             size, unit = slot.value.split(" ", 1)
             found = _measures(unit, slot.head, near)
@@ -243,11 +255,38 @@ _ARTICLES = frozenset("a an the this that these those its his her their our your
 
 
 def _words(text: str) -> set[str]:
-    return {w.lower().replace("’", "'") for w in re.findall(r"[\w'’-]+", text)}
+    """The words of `text`, a hyphenated one also by its parts ("existing-home sales": "home")."""
+    found = {w.lower().replace("’", "'") for w in re.findall(r"[\w'’-]+", text)}
+    return found | {part for w in found if "-" in w for part in w.split("-") if part}
 
 
 def _years(text: str) -> list[str]:
     return re.findall(r"(?<![\d.,])(?:1[89]\d\d|20\d\d)(?![\d])", text)
+
+
+# A month as a sentence names it: in full, or cut short with a full stop or before a day ("Sept. 5",
+# "Oct 12"); case-sensitive, so "march" and "may" are verbs and "Jan Smith" no month.
+_MONTH_NAME = re.compile(
+    r"\b(?:(" + "|".join(MONTHS) + r")\b|(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)(?:\.|(?=\s\d)))"
+)
+
+
+@lru_cache(maxsize=4096)
+def _months(text: str) -> frozenset[int]:
+    found = set()
+    for m in _MONTH_NAME.finditer(text):
+        name = m.group(1) or m.group(2)
+        found.add(next(i + 1 for i, month in enumerate(MONTHS) if month.startswith(name[:3])))
+    return frozenset(found)
+
+
+def mentions_month(month: int, text: str, date: str | None = None) -> bool:
+    """Whether `text` (any case: "may" the verb counts, so May is never ruled out) names the month,
+    or `date` (ISO) falls in it."""
+    if date and date[5:7].isdigit() and int(date[5:7]) == month:
+        return True
+    name = MONTHS[month - 1]
+    return bool(re.search(rf"\b(?:{name}|{name[:3]}\.|{name[:3]}(?=\s\d))", text, re.IGNORECASE))
 
 
 def _near_head(head: str, text: str) -> bool:

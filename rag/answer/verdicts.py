@@ -28,7 +28,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.lang import parse
-from rag.lang.values import CONTESTS, CONVERSES, DISCORD, LIGHT_VERBS, NEGATION, OPPOSITES, RELATION
+from rag.lang.values import (
+    COMPLEMENT_DEPS,
+    CONTESTS,
+    CONVERSES,
+    DISCORD,
+    EXPECTING,
+    LIGHT_VERBS,
+    MODALS,
+    NEGATION,
+    OPPOSITES,
+    RELATION,
+)
 
 _NEGATION = re.compile(NEGATION, re.IGNORECASE)
 _SIDES = tuple((re.compile(rf"\b(?:{a})\b", re.I), re.compile(rf"\b(?:{b})\b", re.I)) for a, b, _, _ in OPPOSITES)
@@ -156,8 +167,9 @@ def bears_on(question: str, sentence: str) -> bool:
         return True
     if _converse(question, sentence) is not None:
         return True  # the same transfer told from the other side ("bought" for "sold")
-    # The question's other verbs ("agree to *use* their own currencies"), in any form.
-    verbs = {v for v in _verbs(question) if not polarity(v)[1]}
+    # The question's other verbs ("agree to *use* their own currencies"), in any form; with only
+    # light verbs, what they take ("go *public*").
+    verbs = {v for v in _predicate(question) if not polarity(v)[1]}
     if verbs & {t.lemma_.lower() for t in parse(sentence)}:
         return True
     return not asked and not verbs
@@ -179,13 +191,51 @@ def _verbs(question: str) -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=256)
+def _predicate(question: str) -> frozenset[str]:
+    """What the proposition turns on: the content verbs' lemmas, or, when the question has only
+    light verbs, their objects' and complements' ("Did Simply Homes go public?": "public"; a
+    sentence on Simply Homes' first years says nothing of it). Names are checked as names."""
+    verbs = _verbs(question)
+    if verbs:
+        return verbs
+    return frozenset(
+        c.lemma_.lower()
+        for t in parse(question)
+        if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in LIGHT_VERBS
+        for c in t.children
+        if c.dep_ in COMPLEMENT_DEPS and c.pos_ in ("NOUN", "ADJ", "VERB")
+    )
+
+
+def hedged(question: str, sentence: str) -> bool:
+    """Whether `sentence` only says the event asked about will, may or is meant to happen ("is
+    expected to follow", "will consider it for approval"), where the question asks whether it
+    happened. A question about the future ("will", "going to", "plan to") is not checked."""
+    if any(t.lower_ in MODALS or t.lower_ in EXPECTING or t.lemma_.lower() in EXPECTING for t in parse(question)):
+        return False
+    said = parse(sentence)
+    asked = _predicate(question)
+    targets = [t for t in said if t.lemma_.lower() in asked] or [t for t in said if t.dep_ == "ROOT"]
+    return bool(targets) and all(_is_hedged(t) for t in targets)
+
+
+def _is_hedged(tok) -> bool:  # type: ignore[no-untyped-def]
+    """A verb under a modal ("will consider"), an expectation itself ("is expected to follow"), or
+    the complement of one ("plans to *buy*", "is likely to *win*")."""
+    for t in (tok, tok.head) if tok.dep_ in ("xcomp", "ccomp", "acomp") else (tok,):
+        if t.lemma_.lower() in EXPECTING or any(c.dep_ == "aux" and c.lower_ in MODALS for c in t.children):
+            return True
+    return False
+
+
 def without_verbs(question: str) -> str | None:
-    """The question with its content verbs taken out ("Was X by the European Commission?"), when
-    it names no side of a contrast pair and has such verbs; else None."""
+    """The question with what its proposition turns on taken out (`_predicate`: "Was X by the
+    European Commission?"), when it names no side of a contrast pair and has such words; else None."""
     if polarity(question)[1]:
         return None
-    verbs = _verbs(question)
-    kept = [t.text_with_ws for t in parse(question) if not (t.pos_ == "VERB" and t.lemma_.lower() in verbs)]
+    verbs = _predicate(question)
+    kept = [t.text_with_ws for t in parse(question) if not (t.dep_ != "aux" and t.lemma_.lower() in verbs)]
     return "".join(kept).strip() if verbs else None
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 # Abbreviations after which a period does not end a sentence (lower-cased, without the period).
@@ -109,6 +109,30 @@ STOPWORDS = frozenset(
     yourself yourselves said says say according did does do one two many article articles
     quote quoted quotes mention mentions mentioned discuss discussed describe described name names named""".split()
 )
+
+# Words an organisation's initials skip: "National Association of Realtors" is NAR.
+_UNINITIALLED = frozenset("of and the for & on in at to".split())
+
+
+def initials(name: str) -> str | None:
+    """A name's initials, lower-case, as an acronym of at least three letters that is no common
+    word ("nar" for "National Association of Realtors"; not "who" for the World Health Organization,
+    which a pronoun would match); None for a name of fewer words."""
+    parts = [w for w in name.split() if w.lower() not in _UNINITIALLED]
+    if len(parts) < 3 or not all(w[:1].isupper() for w in parts):
+        return None
+    letters = "".join(w[0] for w in parts).lower()
+    return None if letters in STOPWORDS else letters
+
+
+def spelled_out(text: str, names: Iterable[str]) -> str:
+    """`text` with the initials of each of `names` spelled out after them ("NAR (National
+    Association of Realtors) chief economist"): a cross-encoder matches the words it is given."""
+    for name in names:
+        if (acronym := initials(name)) is not None:
+            text = re.sub(rf"\b{acronym.upper()}\b(?! \()", f"{acronym.upper()} ({name})", text)
+    return text
+
 
 QUESTION_WORDS = frozenset("what which who whom whose when where why how tell explain describe".split())
 

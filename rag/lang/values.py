@@ -71,6 +71,13 @@ def number_value(token: str) -> float | None:
 # Units of time: "six months", "two weeks" measure a span, and a text holds many spans of each unit,
 # so a number of them is no value a sentence can contradict.
 TIME_UNITS = frozenset("second minute hour day night week weekend month quarter year decade century".split())
+# Currency names and abbreviations (singular and plural forms written out): a number beside one is
+# a sum of money ("11 million Swedish kronor", "Rs 500 crore").
+CURRENCY_WORDS = (
+    r"dollars?|usd|yuan|renminbi|rmb|rubles?|roubles?|euros?|pounds?|sterling|yen|rupees?|rs|inr|crores?|"
+    r"lakhs?|pesos?|francs?|kronor|krona|kroner|krone|lira|liras|dirhams?|riyals?|rand|shekels?|zloty|naira|"
+    r"baht|ringgit|rupiah|won|bn|mn"
+)
 # Nouns that count occurrences of anything: "how many times" is answered by "17 cases".
 OCCURRENCES = frozenset("time occasion instance".split())
 
@@ -258,6 +265,17 @@ PERSON_NOUNS = frozenset(
     "employee engineer doctor politician billionaire investor entrepreneur host presenter comedian".split()
 )
 
+# Nouns for things known by a proper name: "which company", "what film" asks for a name the way
+# "who" asks for a person ("Amazon", "Oppenheimer"); a sentence without one has not answered.
+NAMED_KINDS = frozenset(
+    "company firm startup start-up business brand bank lender insurer airline carrier retailer chain maker "
+    "manufacturer automaker carmaker developer publisher studio label network channel broadcaster outlet "
+    "newspaper magazine website platform app service university college school institute hospital agency "
+    "organisation organization charity group band club team franchise side league party union "
+    "film movie song album book novel show series podcast game product device phone car model vehicle "
+    "ship aircraft drug vaccine award prize".split()
+)
+
 # Asking whether two accounts clash ("was there an inconsistency / a discrepancy between A's report
 # and B's?"): when each account is borne out as the question gives it, they do not clash. ("Did B
 # contradict A?" and "was there a change?" state or imply the clash, and are not read so.)
@@ -266,6 +284,18 @@ DISCORD = r"inconsisten(?:t|cy|cies)|discrepanc(?:y|ies)|disagree(?:d|ment|ments
 # Verbs that carry little of a proposition's meaning ("did they *make* a deal", "*take* part"): the
 # noun does. Not required of a sentence that settles a yes/no question.
 LIGHT_VERBS = frozenset("be do have get make take give go come put set keep let say tell face undergo".split())
+
+# What a light verb's proposition turns on: its object or complement ("go *public*", "take *part*",
+# "face an *investigation*"), by the parser's dependency labels.
+COMPLEMENT_DEPS = frozenset("dobj acomp attr oprd".split())
+# A statement of what will, may or is meant to happen: no evidence that it has ("donanemab is
+# expected to follow", "the authorities will consider it"). Modal auxiliaries, and verbs or
+# adjectives that put the event after them ("plans to", "is set to", "is likely to").
+MODALS = frozenset("will would could may might shall should can 'll wo ca".split())
+EXPECTING = frozenset(
+    "expect anticipate plan aim hope set poise intend seek propose consider schedule slate due likely poised "
+    "going want promise vow pledge".split()
+)
 
 # Outcomes between two parties: who won is named before the word, who lost after it ("Belgium beat
 # England", "a win over England"), or the reverse for the losing side ("England lost to Belgium").
