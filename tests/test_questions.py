@@ -688,3 +688,22 @@ def test_what_will_or_is_expected_to_happen_does_not_say_it_happened():
     assert hedged(question, "The UK regulator plans to approve donanemab next year.")
     assert not hedged(question, "The UK approved donanemab in March.")
     assert not hedged("Is Amazon going to test the robots?", "Amazon said it will test the robots.")
+
+
+def test_a_match_that_will_be_played_holds_no_score_yet():
+    from rag.answer.verdicts import hedged
+
+    question = "What was the score of Arizona's game against Arizona State?"
+    assert hedged(question, "Arizona will take on its in-state rival Arizona State next Saturday.")
+    assert not hedged(question, "Arizona beat Arizona State 42-18 on Saturday.")
+    assert hedged("Who won the Ballon d'Or?", "Messi is expected to win the Ballon d'Or.")
+
+
+def test_a_report_named_by_its_day_is_found_by_its_date():
+    question = (
+        "Between the TechCrunch report on Epic's battle with Google published on November 6, 2023, and the "
+        "TechCrunch report on a publisher suing Google published on Dec. 15, 2023, was there consistency?"
+    )
+    assert [s.date for s in sides(question, ["TechCrunch"])] == ["2023-11-06", "2023-12-15"]
+    (day,) = [s for s in slots("Was the report published on November 6, 2023 right?") if s.kind == "month"]
+    assert day.head == "day"  # a report's date, which its article need not repeat

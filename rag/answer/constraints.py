@@ -223,10 +223,17 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         contradicts = True  # "Which Russian bank": the sentence's bank is Chinese
     around = f"{cand.context} {p.title}"
     for slot in question.slots:
+        if slot.kind == "month" and mentions_month(int(slot.value), "", p.date):
+            continue  # the article's own month ("the report published on November 6")
         verdict = check(slot, cand.text, around)
         if verdict == "contradicts" and not (slot.kind == "year" and question.compound):
             contradicts = True  # the third season for the fourth, the men's final for the women's
-        elif slot.kind == "month" and not question.compound and not mentions_month(int(slot.value), article, p.date):
+        elif (
+            slot.kind == "month"
+            and slot.head != "day"
+            and not question.compound
+            and not mentions_month(int(slot.value), article, p.date)
+        ):
             contradicts = True  # like a year: an article that never names the asked month is about another time
         elif verdict == "absent" and slot.kind not in ("year", "named"):  # counted with the numbers and names
             stated += 1

@@ -86,8 +86,16 @@ class Gap:
 
 
 MARGIN = 2.5  # how far below the lead an added sentence may score
-FILLED = ("person", "place", "date", "number", "score")  # answer types a lead sentence must hold
-_ASKED = {"person": "who", "place": "where", "date": "when", "number": "how much or how many", "score": "the score"}
+FILLED = ("person", "place", "date", "number", "score", "name")  # answer types a lead sentence must hold
+_ASKED = {
+    "person": "who",
+    "place": "where",
+    "date": "when",
+    "number": "how much or how many",
+    "score": "the score",
+    "name": "which",
+}
+HEDGE_CHECKED = 3  # best sentences of a factoid read for modality ("is expected to win"), per question
 RETYPED = 6  # untyped sentences near the bar that spaCy's entities may type, per question
 ROLE_CHECKED = 4  # best sentences whose verbs' objects are read with the parser, per question
 COMPLETED = 2  # untyped sentences near the bar read again with the sentence after them, per question
@@ -170,6 +178,8 @@ class ExtractiveAnswerer:
         if q.shape == "yesno" and self.reranker is not None:
             return self._verdict(question, query, q, hits, texts)
         ranked = self.score(q, query, hits, texts)
+        if q.shape == "factoid" and q.wants in FILLED:
+            ranked = self._unhedged(q, ranked)
         # "What does the article say about X" asks for what is there, not for one fact: a lower bar.
         floor = self.floor - MARGIN if q.shape == "summary" else self.floor
         # A question that asks for a person, place, date or amount is answered only by a sentence
@@ -214,6 +224,8 @@ class ExtractiveAnswerer:
             found: list[tuple[verdicts.Side, Scored | None]] = []
             for side in parts:
                 own = [h for h in hits if h.passage.publisher == side.outlet]
+                # The report of the day named, when it is at hand.
+                own = [h for h in own if h.passage.date == side.date] or own
                 ranked = self.score(analyse(side.claim), side.claim, own, texts) if own else []
                 found.append((side, ranked[0] if ranked else None))
             missing = [side.outlet for side, best in found if best is None]
@@ -257,6 +269,14 @@ class ExtractiveAnswerer:
         ]
         cited = tuple(dict.fromkeys(n for c in claims for n in c.citations))
         return self._answer(question, query, hits, [Claim(opening, cited), *claims], citations)
+
+    def _unhedged(self, q: Question, ranked: list[Scored]) -> list[Scored]:
+        """`ranked` without its best sentences that only say the asked event will, may or is meant to
+        happen ("Arizona will take on Arizona State next Saturday" holds no score yet; "X is
+        expected to win" names no winner), where the question asks what happened."""
+        near = [s for s in ranked[:HEDGE_CHECKED] if s.score >= self.floor - MARGIN]
+        dropped = {id(s) for s in near if verdicts.hedged(q.text, s.cand.text)}
+        return [s for s in ranked if id(s) not in dropped] if dropped else ranked
 
     def _settles(self, q: Question, item: Scored) -> bool:
         """Whether a scored sentence can carry a verdict on `q`: above the bar and, unless `q` has

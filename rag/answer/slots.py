@@ -83,7 +83,9 @@ def _month(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
     """ "How much did sales fall in August?": a sentence about September's fall is about another month."""
     # A month naming a kind of thing ("the November friendlies") is read as a name (`_named`).
     if tok.text in MONTHS and tok.dep_ != "compound" and not (tok.text == "May" and tok.pos_ in ("AUX", "VERB")):
-        return Slot("month", str(MONTHS.index(tok.text) + 1), _head_lemma(tok), tok.text)
+        # "November 9": a day, whose head is "day" (a report's date, which its article need not repeat).
+        day = tok.i + 1 < len(doc) and doc[tok.i + 1].like_num
+        return Slot("month", str(MONTHS.index(tok.text) + 1), "day" if day else _head_lemma(tok), tok.text)
     return None
 
 

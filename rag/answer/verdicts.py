@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.lang import parse
+from rag.lang.text import MONTH_PATTERN, MONTHS
 from rag.lang.values import (
     COMPLEMENT_DEPS,
     CONTESTS,
@@ -259,6 +260,8 @@ class Side:
     """The outlet the side is attributed to, as the question names it."""
     claim: str
     """What that outlet is said to report."""
+    date: str | None = None
+    """The day the question says the report was published ("published on November 6, 2023"), ISO."""
 
 
 _DISCORD = re.compile(rf"\b(?:{DISCORD})\b", re.IGNORECASE)
@@ -295,5 +298,20 @@ def sides(question: str, outlets: Iterable[str]) -> list[Side]:
         claim = _JOINS.sub("", _LEAD.sub("", claim)).strip(" ,;?'\"“”‘’")
         claim = re.sub(r"^that\s+", "", _VERB.sub("", claim).strip())
         if len(claim.split()) >= 3:
-            out.append(Side(name, claim))
+            out.append(Side(name, claim, _published(claim)))
     return out if len(out) >= 2 else []
+
+
+_PUBLISHED = re.compile(
+    rf"\b(?:published|dated|released|posted|from|on)\s+(?:on\s+)?({MONTH_PATTERN})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
+)
+
+
+def _published(claim: str) -> str | None:
+    """The publication day a side names ("... published on November 6, 2023"), as an ISO date; the
+    report is found by its metadata, not by what it says."""
+    m = _PUBLISHED.search(claim)
+    if m is None:
+        return None
+    month = next(i for i, name in enumerate(MONTHS, 1) if name.startswith(m.group(1).rstrip(".")[:3]))
+    return f"{m.group(3)}-{month:02d}-{int(m.group(2)):02d}"

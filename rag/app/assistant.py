@@ -266,7 +266,10 @@ class Assistant:
         out = list(hits)
         for side in parts:
             scope = dataclasses.replace(filters or Filters(), publishers=frozenset([side.outlet.lower()]))
-            for hit in self.retriever.search(side.claim, k=SIDE_PASSAGES, filters=scope):
+            # A report named by its day is found by its metadata ("published on November 6").
+            dated = dataclasses.replace(scope, date_from=side.date, date_to=side.date) if side.date else None
+            found = self.retriever.search(side.claim, k=SIDE_PASSAGES, filters=dated) if dated else []
+            for hit in found or self.retriever.search(side.claim, k=SIDE_PASSAGES, filters=scope):
                 if hit.passage.id not in seen:
                     seen.add(hit.passage.id)
                     out.append(hit)
