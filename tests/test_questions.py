@@ -707,3 +707,20 @@ def test_a_report_named_by_its_day_is_found_by_its_date():
     assert [s.date for s in sides(question, ["TechCrunch"])] == ["2023-11-06", "2023-12-15"]
     (day,) = [s for s in slots("Was the report published on November 6, 2023 right?") if s.kind == "month"]
     assert day.head == "day"  # a report's date, which its article need not repeat
+
+
+def test_a_question_that_orders_two_reports_is_read_as_such():
+    from rag.answer.verdicts import asked_order
+
+    outlets = ["TechCrunch", "The Verge", "Sporting News", "The New York Times"]
+    forward = "Did TechCrunch report on Flipboard's use of ActivityPub before The Verge discussed the protocol?"
+    assert asked_order(forward, sides(forward, outlets)) == -1
+    backward = (
+        "Before The New York Times reported on Norway's team on November 17, 2023, did the Sporting News describe "
+        "Manchester United's record against Chelsea as better?"
+    )
+    parts = sides(backward, outlets)
+    assert parts[0].claim == "on Norway's team on November 17, 2023"  # no "did", no "-ed" left of "reported"
+    assert asked_order(backward, parts) == 1  # the Sporting News report came after
+    clash = "Was there a discrepancy after TechCrunch reported on X and The Verge reported on Y?"
+    assert asked_order(clash, sides(clash, outlets)) is None

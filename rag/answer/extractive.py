@@ -237,6 +237,8 @@ class ExtractiveAnswerer:
                 )
             elif weak:
                 opening = "No: " + "; ".join(f"{s.outlet} does not bear out “{s.claim}”" for s in weak) + "."
+            elif (order := verdicts.asked_order(q.text, parts)) is not None:
+                opening = _in_order(order, [(side, best) for side, best in found if best is not None])
             elif verdicts.asks_discord(q.text):
                 outlets = " and ".join(dict.fromkeys(s.outlet for s, _ in found))
                 opening = f"No: {outlets} each bear out the account the question gives; they do not clash."
@@ -657,6 +659,24 @@ def _refusal(
         else:
             text = "The articles don't say: the closest passages are on the topic but do not answer the question."
     return text
+
+
+def _in_order(order: int, found: Sequence[tuple[verdicts.Side, Scored]]) -> str:
+    """The verdict on whether the first side's report came before (`order` -1) or after (1) the
+    second's, from their articles' dates (metadata, never guessed from the text)."""
+    (first, a), (second, b) = found
+    when_a, when_b = a.cand.passage.date, b.cand.passage.date
+    if not when_a or not when_b:
+        undated = first.outlet if not when_a else second.outlet
+        return f"The articles don't settle it: the report from {undated} is not dated."
+    if when_a == when_b:
+        return f"The articles don't settle it: both reports are dated {spoken_date(when_a)}."
+    relation = "before" if when_a < when_b else "after"
+    held = (when_a < when_b) == (order < 0)
+    return (
+        f"{'Yes' if held else 'No'}: {first.outlet}'s report is dated {spoken_date(when_a)}, {relation} "
+        f"{second.outlet}'s of {spoken_date(when_b)}."
+    )
 
 
 def _outlets(items: Sequence[Scored]) -> str:

@@ -45,8 +45,8 @@ from rag.lang.values import (
 _NEGATION = re.compile(NEGATION, re.IGNORECASE)
 _SIDES = tuple((re.compile(rf"\b(?:{a})\b", re.I), re.compile(rf"\b(?:{b})\b", re.I)) for a, b, _, _ in OPPOSITES)
 _LEAD = re.compile(
-    r"^\W*(?:(?:does|do|did|is|are|was|were|has|have|had)\s+)?(?:both\s+)?(?:the\s+)?(?:report|article|piece|story|"
-    r"coverage)?\s*(?:(?:from|by|in|of)\s+)?",
+    r"^\W*(?:(?:does|do|did|is|are|was|were|has|have|had)\s+)?(?:both\s+)?(?:the\s+)?(?:(?:report|article|piece|"
+    r"story|coverage)\b\s*)?(?:(?:from|by|in|of)\s+)?",
     re.IGNORECASE,
 )
 _VERB = re.compile(
@@ -54,9 +54,14 @@ _VERB = re.compile(
     r"mention|describe|imply|show|highlight)(?:s|ed|ing)?\s+(?:that\s+)?)?",
     re.IGNORECASE,
 )
+# Words that order two reports in time; the first group puts what precedes them first.
+_EARLIER_WORDS = r"before|prior\s+to|earlier\s+than|ahead\s+of"
+_LATER_WORDS = r"after|later\s+than|following|subsequent\s+to"
+_ORDER_WORDS = f"{_EARLIER_WORDS}|{_LATER_WORDS}"
+_ORDER = re.compile(rf"\b(?:({_EARLIER_WORDS})|({_LATER_WORDS}))\b", re.IGNORECASE)
 _JOINS = re.compile(
     r"(?<![\s,])\s*+(?:,\s*+)?\b(?:while|whereas|and|but|compared\s+(?:to|with)|in\s+contrast\s+to|similar\s+to|"
-    r"as\s+opposed\s+to|than)\s*$",
+    rf"as\s+opposed\s+to|than|{_ORDER_WORDS}|did|does|do|is|was|were|has|have|had)\s*$",
     re.IGNORECASE,
 )
 
@@ -270,6 +275,22 @@ _DISCORD = re.compile(rf"\b(?:{DISCORD})\b", re.IGNORECASE)
 def asks_discord(question: str) -> bool:
     """Whether a two-sided question asks if its accounts clash ("was there a discrepancy between")."""
     return bool(_DISCORD.search(question))
+
+
+def asked_order(question: str, parts: list[Side]) -> int | None:
+    """Whether a two-sided question asks that its first side's report came before the second's
+    (-1: "Did A report X before B reported Y?", "After B reported Y, did A report X?" reads -1 too)
+    or after it (1); None when it asks no order (a change or a clash between reports is no order)."""
+    if len(parts) != 2 or asks_discord(question) or RELATION in polarity(question)[1]:
+        return None
+    first, second = (question.find(side.claim[:30]) for side in parts)
+    for m in _ORDER.finditer(question):
+        earlier = m.group(1) is not None
+        if 0 <= first < m.start() < second:
+            return -1 if earlier else 1  # "A reported X before B reported Y"
+        if m.start() < first and m.start() < 12:
+            return 1 if earlier else -1  # "Before B reported Y, did A report X?": A came after
+    return None
 
 
 def sides(question: str, outlets: Iterable[str]) -> list[Side]:
