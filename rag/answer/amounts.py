@@ -45,7 +45,12 @@ _ASKS_MONEY = re.compile(
     r"spending|budget|fee|fees|salary|fine|fined|funding|raised|revenue|profit|valued|valuation)\b",
     re.IGNORECASE,
 )
-_ASKS_SHARE = re.compile(r"\b(?:percentage|percent|per cent|share|proportion|fraction|what rate)\b", re.IGNORECASE)
+# "Share" the noun ("what share of"), not the verb ("the laureates share the prize").
+_ASKS_SHARE = re.compile(
+    r"\b(?:percentage|percent|per cent|proportion|fraction|what rate|(?:what|which|a|the|its|their)\s+share|"
+    r"share\s+of)\b",
+    re.IGNORECASE,
+)
 _ASKS_COUNT = re.compile(r"\bhow many\b", re.IGNORECASE)
 _ASKS_AGE = re.compile(r"\bhow old\b|\bwhat age\b|\bat what age\b", re.IGNORECASE)
 _SPANS = rf"(?:{'|'.join(TIME_UNITS)})s?|km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|feet|foot|yards?|inch(?:es)?"
@@ -121,7 +126,7 @@ def age_holder(text: str, start: int, end: int) -> frozenset[str] | None:
     if number is None:
         return None
     tok = number
-    while tok.dep_ in _MODIFIER_DEPS and tok.head is not tok and tok.head.pos_ not in ("VERB", "AUX", "PROPN"):
+    while tok.dep_ in _MODIFIER_DEPS and tok.head.i != tok.i and tok.head.pos_ not in ("VERB", "AUX", "PROPN"):
         tok = tok.head
     head = tok.head if tok.dep_ in _MODIFIER_DEPS | {"appos"} else tok
     if head.pos_ in ("VERB", "AUX"):

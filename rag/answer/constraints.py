@@ -34,6 +34,7 @@ from rag.lang.values import (
     HONORIFICS,
     LIGHT_VERBS,
     NAMED_KINDS,
+    NON_PERSON_HEADS,
     OPPOSED,
     ROLE_NOUNS,
     ROLE_TIME,
@@ -238,14 +239,14 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
         elif verdict == "absent" and slot.kind not in ("year", "named"):  # counted with the numbers and names
             stated += 1
             distant += 1
-    if question.wants == "person" and (asked_roles := _asked_roles(question.text)):
+    if question.wants == "person" and (wanted := asked_roles(question.text)):
         # The role a person is asked by ("who will remain CEO", "who replaced Li as defence
         # minister") is held in the sentence naming them ("Barry Napier will stay on as CEO"), not
         # in a neighbour's, and for the organisation asked about.
         holds = _roles(cand.text)
-        if not asked_roles <= holds:
+        if not wanted <= holds:
             typed, unheld = False, True
-        elif _others_role(question, asked_roles, cand.text):
+        elif _others_role(question, wanted, cand.text):
             contradicts = True  # "president & CEO of SoftBank Corp." for "who is the CEO of Cubic Telecom"
     return Fit(typed, phrase, missing, distant, stated, contradicts, unheld)
 
@@ -272,7 +273,7 @@ _SUBJECT_ROLE = re.compile(
 
 
 @lru_cache(maxsize=256)
-def _asked_roles(question: str) -> frozenset[str]:
+def asked_roles(question: str) -> frozenset[str]:
     """The roles the person asked for holds ("who is the CEO of Acme", "who replaced him as defence
     minister"); not a role that describes a name ("President Biden") or the question's subject
     ("who did the defence minister meet"), nor a plural one ("a board without investor directors":
@@ -287,7 +288,7 @@ _CLAUSE_END = re.compile(r"[,;:]|\s(?:that|which|who|whom|whose|while|where|when
 
 def _answer_part(question: str) -> str:
     """The question's main clause without the roles that describe a name or its subject (see
-    `_asked_roles`)."""
+    `asked_roles`)."""
     opening = re.match(r"\W*\w+", question)
     start = opening.end() if opening else 0
     end = m.start() if (m := _CLAUSE_END.search(question, start)) else len(question)
@@ -417,6 +418,15 @@ def agents(question: str) -> tuple[tuple[str, str], ...]:
     return _named_in_role(question, "nsubj")
 
 
+def _attached(word, head) -> bool:  # type: ignore[no-untyped-def]
+    """Whether `word` hangs from `head` through a preposition (is no part of its name)."""
+    while word.i != head.i and word.head.i != word.i:  # spaCy makes a new token object at each access
+        if word.dep_ in ("pobj", "prep"):
+            return True
+        word = word.head
+    return False
+
+
 def swapped(question: str, sentence: str, local: str = "") -> bool:
     """Whether the sentence does what the question asks about to someone else ("made the final
     decision to hire Hayes" for "who made the final call to hire Andonovski?"), or has someone else
@@ -430,7 +440,8 @@ def swapped(question: str, sentence: str, local: str = "") -> bool:
             if t.lemma_.lower() != verb:
                 continue
             for subject in (c for c in t.children if c.dep_ == "nsubj"):
-                named = {w.lower_ for w in subject.subtree if w.pos_ == "PROPN"}
+                # The subject's own name, not one in a phrase attached to it ("his tenth in Melbourne").
+                named = {w.lower_ for w in subject.subtree if w.pos_ == "PROPN" and not _attached(w, subject)}
                 if named & {w.lower() for w in name.split()}:
                     continue
                 near = mention_text(local or sentence)
@@ -568,7 +579,8 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             )
             return span is not None, span
         case "person":
-            span = new(_NAME, strip=_titles())
+            # "Dolby Theatre" is no person: a name whose last word is a place's, a body's or an event's.
+            span = new(_NAME, strip=_titles(), kind=lambda a, b: text[a:b].split()[-1].lower() not in NON_PERSON_HEADS)
             # "Who said ...?" is answered by "..., he said" (the name is in the context).
             quoted = bool(SPEECH_VERB.search(question.text) and SPEECH_VERB.search(text))
             return span is not None or quoted, span
@@ -594,10 +606,11 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
 
 
 def _is_proper(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] is a name: not a month or a day, and a lone word that opens the
-    sentence only when the parse reads it as one ("Amazon announced", not "The new model")."""
+    """Whether text[start:end] is a name of a thing: not a month, a day or a nation (the "U.S." is
+    no company), and a lone word that opens the sentence only when the parse reads it as one
+    ("Amazon announced", not "The new model")."""
     found = text[start:end].strip("“”.,;:")
-    if found in _NOT_NAMES or found.upper() == found and len(found) < 2:
+    if found in _NOT_NAMES or found.upper() == found and len(found) < 2 or nation(found) is not None:
         return False
     before = text[:start].rstrip(" “\"‘'(")
     if " " in found or (before and before[-1] not in ".!?"):
@@ -673,6 +686,8 @@ class Names:
     def mentioned(self, name: str) -> bool:
         # "Russian S-300", "US Congress": the nationality describes the name; the name is what counts.
         name = _DEMONYM.sub("", name)
+        if (key := nation(name)) is not None:
+            return any(self._has(_phrase(alias)) for alias in names_of(key))  # "Kenyan" for "Kenya's"
         for piece in _PIECES.split(name):
             phrase = _phrase(piece)
             # A name in the plural is the name ("Stanley Cups": "a three-time Stanley Cup champion").

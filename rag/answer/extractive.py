@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from rag.answer.constraints import (
     Fit,
     Names,
     agents,
+    asked_roles,
     entity_phrase,
     fit,
     is_outlet,
@@ -105,6 +107,24 @@ _DEFAULTS = AnswerSettings()
 CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
 
 
+_LOCATIVE = re.compile(r"\b(?:in|at|near|outside|inside|across)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _nobody(q: Question, item: Scored) -> bool:
+    """Asked who, whether the sentence's answer is a name the parser reads as no person (a place,
+    an organisation) and it names no person the question does not."""
+    if q.wants != "person" or item.fit.phrase is None:
+        return False
+    a, b = item.fit.phrase
+    text = item.cand.text
+    ents = parse(text).ents
+    if any(e.label_ == "PERSON" for e in ents if not any(w in q.text for w in e.text.split())):
+        return False
+    # A team or a country may be who won; a name after "in" or "at", a building or a region is where.
+    placed = bool(_LOCATIVE.search(text[max(0, a - 12) : a]))
+    return any(e.start_char < b and a < e.end_char and (e.label_ in ("FAC", "LOC") or placed) for e in ents)
+
+
 def _person_led(q: Question, item: Scored) -> Scored:
     """Asked who, the answer leads with the person spaCy finds in the sentence, when the patterns'
     phrase is another kind of name ("FTX", "Alameda Research's" where Sam Bankman-Fried is named)."""
@@ -179,7 +199,7 @@ class ExtractiveAnswerer:
             return self._verdict(question, query, q, hits, texts)
         ranked = self.score(q, query, hits, texts)
         if q.shape == "factoid" and q.wants in FILLED:
-            ranked = self._unhedged(q, ranked)
+            ranked = self._sound(q, ranked)
         # "What does the article say about X" asks for what is there, not for one fact: a lower bar.
         floor = self.floor - MARGIN if q.shape == "summary" else self.floor
         # A question that asks for a person, place, date or amount is answered only by a sentence
@@ -205,7 +225,9 @@ class ExtractiveAnswerer:
             margin = math.inf if q.compound or q.shape == "summary" else MARGIN
             chosen = [("", item) for item in compose.factoid(ranked, floor, self.max_sentences, margin)]
         citations = CitationList(texts)
-        lead = q.wants in FILLED and q.shape == "factoid"
+        # A many-clause question ("which company, featured in ..., has ... and is also accused of
+        # ...") is borne out clause by clause: no one sentence's name can be shown as its answer.
+        lead = q.wants in FILLED and q.shape == "factoid" and not q.compound
         if lead and q.wants == "person":
             chosen[0] = (chosen[0][0], _person_led(q, chosen[0][1]))
         claims = [
@@ -272,12 +294,14 @@ class ExtractiveAnswerer:
         cited = tuple(dict.fromkeys(n for c in claims for n in c.citations))
         return self._answer(question, query, hits, [Claim(opening, cited), *claims], citations)
 
-    def _unhedged(self, q: Question, ranked: list[Scored]) -> list[Scored]:
-        """`ranked` without its best sentences that only say the asked event will, may or is meant to
-        happen ("Arizona will take on Arizona State next Saturday" holds no score yet; "X is
-        expected to win" names no winner), where the question asks what happened."""
+    def _sound(self, q: Question, ranked: list[Scored]) -> list[Scored]:
+        """`ranked` without its best sentences that, read with the parser, do not answer: they only
+        say the asked event will, may or is meant to happen ("Arizona will take on Arizona State next
+        Saturday" holds no score yet; "X is expected to win" names no winner), or, asked who, the
+        name they hold is a place or a body and no person is named ("held at the Dolby Theatre in
+        Los Angeles" for "who hosted")."""
         near = [s for s in ranked[:HEDGE_CHECKED] if s.score >= self.floor - MARGIN]
-        dropped = {id(s) for s in near if verdicts.hedged(q.text, s.cand.text)}
+        dropped = {id(s) for s in near if verdicts.hedged(q.text, s.cand.text) or _nobody(q, s)}
         return [s for s in ranked if id(s) not in dropped] if dropped else ranked
 
     def _settles(self, q: Question, item: Scored) -> bool:
@@ -422,12 +446,7 @@ class ExtractiveAnswerer:
         if not kept:
             return []
         if self.reranker is not None:
-            # A note is read with what it reacts to; every other sentence on its own.
-            # An organisation asked by name may be written by its initials ("NAR chief economist").
-            shown = [
-                spelled_out(f"{c.context} {c.text}" if c.passage.kind == "note" else c.text, q.names)
-                for c, _, _ in kept
-            ]
+            shown = [self._shown(q, c) for c, _, _ in kept]
             raw = [float(x) for x in self.reranker.score(ce_query, shown)]
             if q.parts and query == q.text:
                 raw = self._by_clause(q, shown, raw)
@@ -462,6 +481,21 @@ class ExtractiveAnswerer:
         if q.wants in FILLED and self.reranker is not None:
             out = self._complete(q, ce_query, self._retype(q, out), texts)
         return out
+
+    def _shown(self, q: Question, c: Candidate) -> str:
+        """What the cross-encoder reads of a candidate: a note with what it reacts to, every other
+        sentence on its own; an organisation asked by name spelled out beside its initials ("NAR
+        chief economist"); and, asked who holds a role, the article's title before a sentence that
+        leaves out the organisation the title names ("Tesla quarterly results: Chief financial
+        officer Vaibhav Taneja said ..."): whose officer it is, the title says."""
+        text = spelled_out(f"{c.context} {c.text}" if c.passage.kind == "note" else c.text, q.names)
+        title = c.passage.title
+        if q.wants != "person" or not title or not asked_roles(q.text):
+            return text
+        said, titled_ = mention_text(c.text), mention_text(title)
+        if any(not mentions(said, n) and mentions(titled_, n) for n in q.names if not is_outlet(n, self.outlets)):
+            return f"{title}: {text}"
+        return text
 
     def _by_clause(self, q: Question, shown: list[str], raw: list[float]) -> list[float]:
         """A compound question checked clause by clause: the best sentences by the whole question

@@ -20,7 +20,11 @@ _ANAPHORA = frozenset(
     "former latter same such other".split()
 )
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what)\b", re.I)
-_ENTITY = re.compile(r"(?<![\w’'.-])[A-Z][\w’'.-]*+(?:\s++(?:(?:of|the|de|al|bin|von|van)\s++)?[A-Z][\w’'.-]*+)*+")
+# A name's word opens with a capital, or is a brand written in camel case ("iPhone", "eBay").
+_NAME_START = r"(?:[A-Z]|[a-z]{1,4}(?=[A-Z]))"
+_ENTITY = re.compile(
+    rf"(?<![\w’'.-]){_NAME_START}[\w’'.-]*+(?:\s++(?:(?:of|the|de|al|bin|von|van)\s++)?{_NAME_START}[\w’'.-]*+)*+"
+)
 _MARKERS = re.compile(r"\[\d+\]")
 # A contracted pronoun ("I'm", "I've") is no name.
 _CONTRACTED = re.compile(r"(?<![A-Za-z])[A-Za-z]++['’](?:m|ve|d|ll|re)")

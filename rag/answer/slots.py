@@ -21,7 +21,7 @@ from typing import Literal
 
 from rag.lang import contrast_group, nation, number_value, ordinal_value, parse, rivals
 from rag.lang.text import MONTHS
-from rag.lang.values import CONTRASTS, NUMBER_WORDS, ORDINAL_PATTERN, TIME_UNITS, titled
+from rag.lang.values import CONTRASTS, EVENT_SERIES, NUMBER_WORDS, ORDINAL_PATTERN, TIME_UNITS, titled
 
 Kind = Literal["ordinal", "edition", "year", "month", "quantity", "measure", "contrast", "field", "named"]
 
@@ -87,6 +87,17 @@ def _month(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
         day = tok.i + 1 < len(doc) and doc[tok.i + 1].like_num
         return Slot("month", str(MONTHS.index(tok.text) + 1), "day" if day else _head_lemma(tok), tok.text)
     return None
+
+
+def _model(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
+    """ "the iPhone 14", "Windows 11", "Apollo 11": a number right after a name is part of it, so the
+    iPhone 15 is another phone (the parser may read "14" as counting the next noun)."""
+    if not (tok.like_num and tok.text.isdigit() and tok.i > 0) or _YEAR.match(tok.text) or int(tok.text) >= 1000:
+        return None
+    name = doc[tok.i - 1]
+    if name.pos_ != "PROPN" and not re.match(r"[a-z]{1,4}[A-Z]", name.text):
+        return None
+    return Slot("edition", tok.text, name.lower_, f"{name.text} {tok.text}")
 
 
 def _measure(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
@@ -179,7 +190,7 @@ def _field(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
     return None
 
 
-_READERS = (_ordinal, _year, _month, _measure, _quantity, _edition, _contrast, _named, _field)
+_READERS = (_ordinal, _year, _month, _model, _measure, _quantity, _edition, _contrast, _named, _field)
 
 
 Verdict = Literal["meets", "absent", "contradicts"]
@@ -191,7 +202,7 @@ def check(slot: Slot, sentence: str, around: str) -> Verdict:
     near = f"{sentence} {around}"
     match slot.kind:
         case "ordinal" | "edition":
-            found = _editions(slot.head, near)
+            found = frozenset().union(*(_editions(head, near) for head in _series(slot)))
             if not found:
                 return "absent"
             return "meets" if int(slot.value) in found else "contradicts"
@@ -217,14 +228,19 @@ def check(slot: Slot, sentence: str, around: str) -> Verdict:
                 return "absent"
             return "meets" if any(abs(v - float(slot.value)) <= 1e-6 * max(1.0, v) for v in found) else "contradicts"
         case "contrast":
-            words = _words(titled(sentence))
+            words, near = _words(titled(sentence)), _words(titled(around))
             own = CONTRASTS[int(slot.value)]
-            if words & own or _words(titled(around)) & own:
-                return "meets"
             other = set().union(*(CONTRASTS[g] for g in rivals(int(slot.value))))
-            # The sentence, or what is around it with no word of the asked kind, is of a rival kind
-            # (a study of kids' phone use says nothing of adults' in any of its sentences).
-            return "contradicts" if words & other or _words(titled(around)) & other else "absent"
+            if words & own:
+                return "meets"
+            # The sentence is of a rival kind, whatever its neighbours say ("the shortlist includes"
+            # beside "the winner will be announced"); else what is around it, with no word of the
+            # asked kind, is (a study of kids' phone use says nothing of adults' in any sentence).
+            if words & other:
+                return "contradicts"
+            if near & own:
+                return "meets"
+            return "contradicts" if near & other else "absent"
         case "field":
             if re.search(rf"\b{re.escape(slot.value)}", near, re.IGNORECASE):
                 return "meets"
@@ -295,13 +311,23 @@ def _near_head(head: str, text: str) -> bool:
     return bool(re.search(rf"\b{re.escape(head)}", text, re.IGNORECASE))
 
 
+def _series(slot: Slot) -> tuple[str, ...]:
+    """The names of what the slot numbers: its noun, and every name of its series of events."""
+    said = slot.text.lower().replace("’", "'")
+    for names in EVENT_SERIES:
+        if any(name in said for name in names):
+            return (slot.head, *names)
+    return (slot.head,)
+
+
 @lru_cache(maxsize=4096)
 def _editions(head: str, text: str) -> frozenset[int]:
     """The ordinals or numbers `text` gives the noun `head`: "third season", "season 3", "Season
     Three", "the 94th Academy Awards" (up to two words between), "third-season"."""
     h = re.escape(head)
     found: set[int] = set()
-    before = re.compile(rf"\b({ORDINAL_PATTERN})[\s-]+(?:[\w’'.-]+\s+){{0,2}}?{h}", re.IGNORECASE)
+    # Up to two words between, none ending a sentence ("for the third time. Oscars 2023" gives no Oscars).
+    before = re.compile(rf"\b({ORDINAL_PATTERN})[\s-]+(?:[\w’'-]+(?:\.[\w’'-]+)*\s+){{0,2}}?{h}", re.IGNORECASE)
     for m in before.finditer(text):
         if (v := ordinal_value(m.group(1))) is not None:
             found.add(v)

@@ -87,7 +87,10 @@ CONTRASTS: tuple[frozenset[str], ...] = (
     frozenset("men men's mens male boys boys' gentlemen's".split()),
     frozenset("women women's womens female girls girls' ladies ladies'".split()),
     frozenset("winner winners won champion champions".split()),
-    frozenset("nominee nominees nominated nomination nominations shortlisted finalist finalists runner-up".split()),
+    frozenset(
+        "nominee nominees nominated nomination nominations shortlist shortlisted longlist longlisted finalist "
+        "finalists runner-up contender contenders".split()
+    ),
     frozenset("home".split()),
     frozenset("away".split()),
     frozenset("junior juniors".split()),
@@ -263,6 +266,30 @@ PERSON_NOUNS = frozenset(
     "scientist researcher professor economist analyst lawyer attorney judge prosecutor senator lawmaker "
     "congressman congresswoman governor mayor ambassador general commander candidate winner nominee member "
     "employee engineer doctor politician billionaire investor entrepreneur host presenter comedian".split()
+)
+
+# The last word of a name that is a place, a building, a body or an event, never a person's: "Dolby
+# Theatre" is no answer to "who hosted", "Supreme Court" none to "who ruled".
+NON_PERSON_HEADS = frozenset(
+    "theatre theater stadium arena hall centre center park square street avenue road bridge tower building "
+    "airport station port hospital clinic university college school academy institute museum gallery library "
+    "church cathedral mosque temple palace castle court council committee commission parliament congress senate "
+    "assembly ministry department agency office bureau authority board party union league federation association "
+    "club fc team group company corporation corp inc ltd llc plc bank fund foundation trust network studios "
+    "records games olympics cup championship championships tournament open prix awards award prize festival "
+    "show series conference summit forum war act bill".split()
+)
+
+# One series of events by each of its names: "the 95th Oscars" are "the 95th Academy Awards".
+EVENT_SERIES: tuple[tuple[str, ...], ...] = (
+    ("oscar", "academy award"),
+    ("emmy", "emmy award"),
+    ("grammy", "grammy award"),
+    ("bafta", "bafta award", "british academy film award"),
+    ("golden globe", "golden globe award"),
+    ("tony", "tony award"),
+    ("olympics", "olympic games", "olympiad"),
+    ("paralympics", "paralympic games"),
 )
 
 # Nouns for things known by a proper name: "which company", "what film" asks for a name the way
