@@ -146,6 +146,13 @@ def age_holder(text: str, start: int, end: int) -> frozenset[str] | None:
     return frozenset(t.lower_ for t in head.subtree if t.i <= head.i and t.pos_ in ("PROPN", "NOUN"))
 
 
+def with_currency(text: str, end: int) -> int:
+    """Where an amount ending at `end` ends with the currency written after it ("11 million" ->
+    "11 million Swedish kronor"): a lead shows what the sum is in."""
+    m = _CURRENCY_AFTER.match(text, end)
+    return m.end() if m else end
+
+
 def asks_margin(question: str) -> bool:
     """ "By what margin": a score may answer it ("a 3-2 triumph") as well as a number."""
     return bool(_ASKS_MARGIN.search(question))

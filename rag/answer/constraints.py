@@ -21,7 +21,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from rag.answer.amounts import AMOUNT, amount_fits, asks_margin, counts
+from rag.answer.amounts import AMOUNT, amount_fits, asks_margin, counts, with_currency
 from rag.answer.candidates import SPEECH_VERB, Candidate
 from rag.answer.question import Question
 from rag.answer.slots import check, mentions_month
@@ -577,6 +577,8 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
                 or new(AMOUNT, kind=amount(frozenset({"yes"})))
                 or new(AMOUNT, kind=amount(frozenset({"qualified"})))
             )
+            if span is not None:
+                span = (span[0], with_currency(text, span[1]))
             return span is not None, span
         case "person":
             # "Dolby Theatre" is no person: a name whose last word is a place's, a body's or an event's.

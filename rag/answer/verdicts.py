@@ -216,14 +216,21 @@ def _predicate(question: str) -> frozenset[str]:
 
 def hedged(question: str, sentence: str) -> bool:
     """Whether `sentence` only says the event asked about will, may or is meant to happen ("is
-    expected to follow", "will consider it for approval"), where the question asks whether it
-    happened. A question about the future ("will", "going to", "plan to") is not checked."""
-    if any(t.lower_ in MODALS or t.lower_ in EXPECTING or t.lemma_.lower() in EXPECTING for t in parse(question)):
+    expected to follow", "will consider it for approval"), where the question asks whether or how
+    it happened (in the past tense or the perfect). A question about the present ("how much do the
+    winners split") or the future ("will", "going to", "plan to") is not checked."""
+    asked = parse(question)
+    if any(t.lower_ in MODALS or t.lower_ in EXPECTING or t.lemma_.lower() in EXPECTING for t in asked):
+        return False
+    if not any(t.tag_ in ("VBD", "VBN") or t.lower_ in _PAST_AUX for t in asked):
         return False
     said = parse(sentence)
     asked = _predicate(question)
     targets = [t for t in said if t.lemma_.lower() in asked] or [t for t in said if t.dep_ == "ROOT"]
     return bool(targets) and all(_is_hedged(t) for t in targets)
+
+
+_PAST_AUX = frozenset("did has have had was were".split())
 
 
 def _is_hedged(tok) -> bool:  # type: ignore[no-untyped-def]
