@@ -787,3 +787,28 @@ def test_a_question_about_the_present_is_not_checked_for_what_will_happen():
     sentence = "The trio will split a prize of 11 million Swedish kronor."
     assert not hedged("How much prize money do the chemistry Nobel winners split?", sentence)
     assert hedged("How much prize money did the chemistry Nobel winners split?", sentence)
+
+
+def test_a_two_word_name_may_be_written_apart():
+    from rag.answer.constraints import Names
+
+    names = Names(["Norway won the most gold medals at the 2022 Winter Olympics in Beijing.", "The Times on India."])
+    assert names.mentioned("Beijing Olympics")
+    assert not names.mentioned("Tokyo Olympics")
+    assert not names.mentioned("Times of India")
+
+
+def test_who_a_passive_question_says_did_it_is_its_doer():
+    from rag.answer.constraints import agents, swapped
+
+    question = "Was Julian Nagelsmann fired by Germany?"
+    assert agents(question) == (("fire", "Germany"),)
+    assert swapped(question, "He was fired by Bayern Munich in March.")
+    assert not swapped(question, "Germany fired him in September.")
+    (women,) = slots("Did Australia win the one-off women's Test against India?")  # "one-off" counts nothing
+    assert women.kind == "contrast"
+
+
+def test_a_day_of_a_month_is_no_edition():
+    found = slots("Was the report published on November 11, 2023, or on Nov. 18 consistent?")
+    assert not [s for s in found if s.kind == "edition"]

@@ -11,8 +11,8 @@ import re
 from functools import lru_cache
 
 from rag.answer.question import Question
+from rag.lang import parse
 from rag.lang.nations import nation
-from rag.lang.pipeline import parse
 from rag.lang.text import MONTH_PATTERN, stem, words
 from rag.lang.values import CURRENCY_WORDS, TIME_UNITS
 

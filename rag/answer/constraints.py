@@ -399,8 +399,13 @@ def _named_in_role(question: str, dep: str) -> tuple[tuple[str, str], ...]:
 
     out = []
     for tok in parse(question):
-        if tok.dep_ == dep and tok.pos_ == "PROPN" and tok.head.pos_ == "VERB" and tok.head.lemma_ not in LIGHT_VERBS:
-            out.append((tok.head.lemma_.lower(), " ".join(t.text for t in tok.subtree if t.pos_ == "PROPN")))
+        head = tok.head
+        if dep == "nsubj" and tok.dep_ == "pobj" and head.dep_ == "agent":
+            head = head.head  # the doer of a passive: "was he fired *by Germany*"
+        elif tok.dep_ != dep or (dep == "nsubj" and any(c.dep_ in ("auxpass", "agent") for c in head.children)):
+            continue  # the subject of a passive ("was Nagelsmann fired by ...") is done to, not doing
+        if tok.pos_ == "PROPN" and head.pos_ == "VERB" and head.lemma_ not in LIGHT_VERBS:
+            out.append((head.lemma_.lower(), " ".join(t.text for t in tok.subtree if t.pos_ == "PROPN")))
     return tuple(out)
 
 
@@ -414,7 +419,7 @@ def roles(question: str) -> tuple[tuple[str, frozenset[str]], ...]:
 @lru_cache(maxsize=256)
 def agents(question: str) -> tuple[tuple[str, str], ...]:
     """Who does what the question asks, when that is a name: "Who is Google teaming up with?" ->
-    (("team", "Google"),)."""
+    (("team", "Google"),); "Was Nagelsmann fired by Germany?" -> (("fire", "Germany"),)."""
     return _named_in_role(question, "nsubj")
 
 
@@ -439,7 +444,10 @@ def swapped(question: str, sentence: str, local: str = "") -> bool:
         for t in doc:
             if t.lemma_.lower() != verb:
                 continue
-            for subject in (c for c in t.children if c.dep_ == "nsubj"):
+            # The doer: the subject, or who a passive says did it ("was fired by Bayern").
+            doers = [c for c in t.children if c.dep_ == "nsubj"]
+            doers += [p for c in t.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
+            for subject in doers:
                 # The subject's own name, not one in a phrase attached to it ("his tenth in Melbourne").
                 named = {w.lower_ for w in subject.subtree if w.pos_ == "PROPN" and not _attached(w, subject)}
                 if named & {w.lower() for w in name.split()}:
@@ -699,7 +707,18 @@ class Names:
         return True
 
     def _has(self, phrase: str) -> bool:
-        return all(w in self._known for w in phrase.split()) and phrase in self._text
+        found = phrase.split()
+        if not all(w in self._known for w in found):
+            return False
+        return phrase in self._text or (len(found) == 2 and self._split(*found))
+
+    def _split(self, first: str, second: str) -> bool:
+        """A two-word name written apart: "the Beijing Winter Olympics", "the Olympics in Beijing"
+        name the Beijing Olympics (at most two words between, or a preposition the other way)."""
+        a, b = re.escape(first), re.escape(second)
+        return bool(
+            re.search(rf" {a} (?:[^ |]+ ){{0,2}}{b} | {b} (?:in|at|of|for) (?:the )?(?:[^ |]+ ){{0,2}}{a} ", self._text)
+        )
 
 
 # What spaCy's entity recogniser counts as each wanted type: "Athens" is a place without "in" before

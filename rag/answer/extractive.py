@@ -107,6 +107,16 @@ _DEFAULTS = AnswerSettings()
 CREDIT_FLOOR = -4.0  # a passage scored below this is not about what "who wrote the article about X" names
 
 
+def _agreed(items: Sequence[Scored]) -> bool:
+    """Whether the first sentence's answer phrase is named (by its last word) in another of `items`."""
+    first = items[0]
+    if first.fit.phrase is None or len(items) < 2:
+        return False
+    a, b = first.fit.phrase
+    last = re.sub(r"['’]s?$", "", first.cand.text[a:b].strip(" ,.;:")).split()
+    return bool(last) and any(re.search(rf"\b{re.escape(last[-1])}\b", i.cand.text) for i in items[1:])
+
+
 _LOCATIVE = re.compile(r"\b(?:in|at|near|outside|inside|across)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
@@ -225,11 +235,14 @@ class ExtractiveAnswerer:
             margin = math.inf if q.compound or q.shape == "summary" else MARGIN
             chosen = [("", item) for item in compose.factoid(ranked, floor, self.max_sentences, margin)]
         citations = CitationList(texts)
-        # A many-clause question ("which company, featured in ..., has ... and is also accused of
-        # ...") is borne out clause by clause: no one sentence's name can be shown as its answer.
-        lead = q.wants in FILLED and q.shape == "factoid" and not q.compound
+        lead = q.wants in FILLED and q.shape == "factoid"
         if lead and q.wants == "person":
             chosen[0] = (chosen[0][0], _person_led(q, chosen[0][1]))
+        if lead and q.compound:
+            # A many-clause question ("which company, featured in ..., has ... and is also accused
+            # of ...") is borne out clause by clause: one sentence's name is its answer only when
+            # the other sentences shown speak of it too.
+            lead = _agreed([item for _, item in chosen])
         claims = [
             compose.claim(item, texts, citations, prefix=prefix, lead=lead and n == 0)
             for n, (prefix, item) in enumerate(chosen)

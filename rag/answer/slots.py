@@ -89,14 +89,17 @@ def _month(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
     return None
 
 
+_DAYS_NAMED = frozenset(MONTHS) | frozenset(m[:3] for m in MONTHS) | {"Sept"}
+
+
 def _model(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
     """ "the iPhone 14", "Windows 11", "Apollo 11": a number right after a name is part of it, so the
     iPhone 15 is another phone (the parser may read "14" as counting the next noun)."""
     if not (tok.like_num and tok.text.isdigit() and tok.i > 0) or _YEAR.match(tok.text) or int(tok.text) >= 1000:
         return None
     name = doc[tok.i - 1]
-    if name.pos_ != "PROPN" and not re.match(r"[a-z]{1,4}[A-Z]", name.text):
-        return None
+    if name.text.rstrip(".") in _DAYS_NAMED or (name.pos_ != "PROPN" and not re.match(r"[a-z]{1,4}[A-Z]", name.text)):
+        return None  # "November 11" is a day, not the eleventh November
     return Slot("edition", tok.text, name.lower_, f"{name.text} {tok.text}")
 
 
@@ -122,6 +125,8 @@ def _quantity(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
     head, head_lemma = tok.head, _head_lemma(tok)
     counted = head.pos_ == "NOUN" and tok.i < head.i and head_lemma not in TIME_UNITS
     written = not tok.text[:1].isupper() or tok.i == 0  # "Godzilla Minus One": a name, not a number
+    if tok.i + 1 < len(doc) and doc[tok.i + 1].text == "-":
+        return None  # "the one-off Test", "a two-time champion": part of a word, no count
     if tok.dep_ == "nummod" and counted and written and tok.like_num and (amount := _amount(tok)) is not None:
         text = " ".join(t.text for t in sorted([*tok.children, tok], key=lambda t: t.i) if t.like_num or t is tok)
         return Slot("quantity", _plain(amount), head_lemma, f"{text} {head.text}")
@@ -136,7 +141,7 @@ def _edition(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
         and tok.dep_ in ("nummod", "appos", "npadvmod")
         and (head := _head_lemma(tok))
         and tok.i > tok.head.i
-        and tok.head.text not in MONTHS
+        and tok.head.text.rstrip(".") not in _DAYS_NAMED
     ):
         return Slot("edition", str(int(number)), head, f"{tok.head.text} {tok.text}")
     return None
