@@ -812,3 +812,25 @@ def test_who_a_passive_question_says_did_it_is_its_doer():
 def test_a_day_of_a_month_is_no_edition():
     found = slots("Was the report published on November 11, 2023, or on Nov. 18 consistent?")
     assert not [s for s in found if s.kind == "edition"]
+
+
+def test_an_award_category_is_a_slot_and_another_category_contradicts():
+    (category,) = [s for s in slots("Which film won best animated film at the Golden Globes?") if s.kind == "category"]
+    assert category.value == "animated film"
+    assert check(category, "Oppenheimer won best motion picture drama at the Globes.", "") == "contradicts"
+    assert check(category, "The Boy and the Heron won best animated film.", "") == "meets"
+    assert check(category, "The ceremony was held in Beverly Hills.", "") == "absent"
+    assert not [s for s in slots("What are the best places to see the aurora?") if s.kind == "category"]
+
+
+def test_a_year_that_names_a_model_is_contradicted_by_the_sentence_whatever_its_neighbours_say():
+    (year,) = slots("Is Ford recalling the 2023 Explorer?")
+    recall = "Ford is recalling about 238,000 Explorer SUVs from the 2020 to 2022 model years."
+    assert check(year, recall, "The 2023 model is not affected.") == "contradicts"
+
+
+def test_a_longer_name_for_one_the_question_gives_is_no_answer_in_the_singular_either():
+    q = analyse("Which film won best motion picture drama at the Golden Globes?")
+    sentence = "At the 81st Golden Globe Awards, Oppenheimer won best motion picture drama."
+    typed, (a, b) = answer_phrase(q, sentence)
+    assert typed and sentence[a:b] == "Oppenheimer"

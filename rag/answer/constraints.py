@@ -543,7 +543,8 @@ def _same_currency(asked: frozenset[str], cand: Candidate) -> bool:
 def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] | None]:
     """Whether `text` holds the wanted kind of answer, and where (a phrase the question lacks)."""
     literals = question.literals
-    named = [{w.lower() for w in n.split()} for n in question.names]
+    # Words compared in the singular: "Golden Globe Awards" is a longer name for "the Golden Globes".
+    named = [{_singular(w) for w in n.split()} for n in question.names]
     said = set().union(*named) | {a for n in question.names if (a := initials(n)) is not None}
 
     def new(
@@ -556,7 +557,7 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             found = m.group(group).strip()
             if not found or found.lower() in literals or found.lower().strip(".,") in literals:
                 continue
-            own = {w.lower().removesuffix("'s").removesuffix("’s") for w in found.split()}
+            own = {_singular(w) for w in found.split()}
             if own <= said | strip:
                 continue  # only what the question said, or "Chinese Defense Minister" + it
             if any(whole <= own for whole in named):
@@ -613,6 +614,12 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             return bool(SPEECH_VERB.search(text) or re.search(r"[“\"]", text)), None
         case _:
             return True, None
+
+
+def _singular(word: str) -> str:
+    """A word of a name, lower-cased, without a possessive or a plural "s" ("Globes", "Agility's")."""
+    word = word.lower().removesuffix("'s").removesuffix("’s")
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _is_proper(text: str, start: int, end: int) -> bool:

@@ -23,7 +23,7 @@ from rag.lang import contrast_group, nation, number_value, ordinal_value, parse,
 from rag.lang.text import MONTHS
 from rag.lang.values import CONTRASTS, EVENT_SERIES, NUMBER_WORDS, ORDINAL_PATTERN, TIME_UNITS, titled
 
-Kind = Literal["ordinal", "edition", "year", "month", "quantity", "measure", "contrast", "field", "named"]
+Kind = Literal["ordinal", "edition", "year", "month", "quantity", "measure", "contrast", "field", "named", "category"]
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,30 @@ def _named(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
     return None
 
 
+# An award's category after a word of winning or naming: "won best supporting actress", "the award
+# for best animated film"; it ends at a preposition of place or time, or the end of the clause.
+_CATEGORY = re.compile(
+    r"\b(?:won|win|wins|winning|took|takes|take|for|named|nominated\s+for|awarded)\s+(?:the\s+)?(?:award\s+for\s+)?"
+    r"(?:the\s+)?best\s+((?:(?!at\b|on\b|during\b|this\b|last\b|with\b|and\b|but\b)[\w'’-]+\s*){1,6})",
+    re.IGNORECASE,
+)
+
+
+def _category(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
+    """ "Who won best supporting actress?": the category asked; "best supporting actor" is another."""
+    if tok.lower_ != "best":
+        return None
+    m = _CATEGORY.search(doc.text, max(0, tok.idx - 40))
+    if m is None or m.start(1) != tok.idx + len(tok.text) + 1:
+        return None
+    return Slot("category", " ".join(m.group(1).lower().split()), "best", f"best {m.group(1).strip()}")
+
+
+def _categories(text: str) -> list[frozenset[str]]:
+    """The award categories a text names, each as its words."""
+    return [frozenset(m.group(1).lower().replace("’", "'").split()) for m in _CATEGORY.finditer(text)]
+
+
 def _field(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
     """ "the prize in chemistry", "a visa for students". A nation ("the app in the US") is read by
     `constraints`, by every name it goes by ("U.S.", "America")."""
@@ -195,7 +219,7 @@ def _field(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
     return None
 
 
-_READERS = (_ordinal, _year, _month, _model, _measure, _quantity, _edition, _contrast, _named, _field)
+_READERS = (_category, _ordinal, _year, _month, _model, _measure, _quantity, _edition, _contrast, _named, _field)
 
 
 Verdict = Literal["meets", "absent", "contradicts"]
@@ -212,11 +236,21 @@ def check(slot: Slot, sentence: str, around: str) -> Verdict:
                 return "absent"
             return "meets" if int(slot.value) in found else "contradicts"
         case "year":
-            if slot.value in _years(sentence) or slot.value in _years(around):
+            if slot.value in _years(sentence):
                 return "meets"
-            if _years(sentence) and (not slot.head or _near_head(slot.head, sentence)):
+            if slot.head and _years(sentence) and _near_head(slot.head, sentence):
+                return "contradicts"  # "the 2020 to 2022 model years" of the Explorer for "the 2023 Explorer"
+            if slot.value in _years(around):
+                return "meets"
+            if _years(sentence) and not slot.head:
                 return "contradicts"  # the sentence is about another year, the asked one nowhere near
             return "absent"
+        case "category":
+            asked = frozenset(slot.value.split())
+            found = _categories(sentence)
+            if any(asked <= c for c in found):
+                return "meets"
+            return "contradicts" if found else "absent"  # "best motion picture drama" for "best animated film"
         case "month":
             if int(slot.value) in _months(sentence) or int(slot.value) in _months(around):
                 return "meets"

@@ -84,8 +84,8 @@ OCCURRENCES = frozenset("time occasion instance".split())
 # Qualifiers of which one excludes the others: a question about one is not answered by a sentence
 # about another ("the women's final" / "the men's final"; "the winner" / "the nominees").
 CONTRASTS: tuple[frozenset[str], ...] = (
-    frozenset("men men's mens male boys boys' gentlemen's".split()),
-    frozenset("women women's womens female girls girls' ladies ladies'".split()),
+    frozenset("men men's mens male boys boys' gentlemen's actor".split()),  # "actors": a trade, of any sex
+    frozenset("women women's womens female girls girls' ladies ladies' actress actresses".split()),
     frozenset("winner winners won champion champions".split()),
     frozenset(
         "nominee nominees nominated nomination nominations shortlist shortlisted longlist longlisted finalist "
