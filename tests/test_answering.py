@@ -193,6 +193,17 @@ def test_a_question_about_what_the_collection_lacks_says_what_it_lacks(real):
     assert not answer.abstained
 
 
+def test_an_answer_credited_to_an_outlet_the_collection_lacks_must_come_from_an_article_that_cites_it(real):
+    from types import SimpleNamespace
+
+    answerer = real.answerer("extractive")
+    texts = real.index.texts
+    (citing,) = {p.source: p for p in real.index.passages if "Reuters reported" in p.text}.values()
+    item = SimpleNamespace(cand=SimpleNamespace(passage=citing))
+    assert answerer._unsourced(analyse("What did a Reuters report say about investors?"), [item], texts) == []
+    assert answerer._unsourced(analyse("What did a CNN report say about investors?"), [item], texts) == ["CNN"]
+
+
 def test_an_unrelated_question_is_not_harmed_by_the_conversation(real):
     history = [Turn("user", "How much did the ruble fall in 2014?"), Turn("assistant", "45 percent [1]")]
     answer = real.ask("Who is Li Shanfu and what did he do in Moscow?", history)

@@ -234,6 +234,8 @@ class ExtractiveAnswerer:
             # summary is the best few sentences on its topic.
             margin = math.inf if q.compound or q.shape == "summary" else MARGIN
             chosen = [("", item) for item in compose.factoid(ranked, floor, self.max_sentences, margin)]
+        if unsourced := self._unsourced(q, [item for _, item in chosen], texts):
+            return self.abstain(question, query, hits, q, Gap((), tuple(unsourced)))
         citations = CitationList(texts)
         lead = q.wants in FILLED and q.shape == "factoid"
         if lead and q.wants == "person":
@@ -580,6 +582,14 @@ class ExtractiveAnswerer:
             out.append(Scored(pair, self.weights.score(features), f, features))
         out.sort(key=lambda s: -s.score)
         return out
+
+    def _unsourced(self, q: Question, passing: Sequence[Scored], texts: Mapping[str, str]) -> list[str]:
+        """The outlets the question says wrote something ("an article by the BBC", "a CNN report")
+        that are none of the collection's and that no article of the answer's sentences even
+        mentions: whatever those sentences say, it is not that outlet's report."""
+        foreign = [s for s in q.sources if not is_outlet(s, self.outlets)]
+        articles = [self._article(item.cand.passage, texts)[0] for item in passing]
+        return [s for s in foreign if not any(mentions(a, s) for a in articles)]
 
     def _article(self, p: Passage, texts: Mapping[str, str]) -> tuple[str, frozenset[str]]:
         """The passage's article, normalised, and its search terms (kept: articles recur across questions)."""
