@@ -561,6 +561,7 @@ def test_a_percentage_keeps_its_sign_and_a_number_glued_to_letters_is_a_name():
 
     assert [m.group() for m in AMOUNT.finditer("it contributed more than 18% of the GDP")] == ["18%"]
     assert [m.group() for m in AMOUNT.finditer("10MS wants to grow; a £10m fee, a $5bn deal")] == ["£10m", "$5bn"]
+    assert [m.group() for m in AMOUNT.finditer("Sixty-two percent of workers")] == ["Sixty-two percent"]
     q = analyse("What share of Israel's GDP did tech account for in 2022?")
     sentence = "In 2022, it contributed more than 18% of the country's GDP."
     typed, (a, b) = answer_phrase(q, sentence)
@@ -667,6 +668,7 @@ def test_a_sentence_opening_with_a_contracted_pronoun_is_read_with_the_one_befor
 
     assert _REFERS_BACK.match("He’s based at Columbia University.")
     assert _REFERS_BACK.match("Her concert picture opened in first place.")
+    assert _REFERS_BACK.match("It took four years to build and cost 48 million euros.")
     assert not _REFERS_BACK.match("Heroes of the game were named.")
 
 
@@ -724,6 +726,11 @@ def test_a_question_that_orders_two_reports_is_read_as_such():
     assert asked_order(backward, parts) == 1  # the Sporting News report came after
     clash = "Was there a discrepancy after TechCrunch reported on X and The Verge reported on Y?"
     assert asked_order(clash, sides(clash, outlets)) is None
+    change = (
+        "After the TechCrunch report on Hill published on December 5, 2023, and The Verge report on Hill "
+        "published on December 7, 2023, was there a change in the portrayal of Hill?"
+    )
+    assert asked_order(change, sides(change, outlets)) is None
 
 
 def test_a_number_after_a_name_is_part_of_it_and_a_brand_in_camel_case_is_a_name():

@@ -31,7 +31,9 @@ AMOUNT = re.compile(
     rf"(?:[$€£¥₽]\s?)?(?<![A-Za-z]-)\b\d(?:[\d,]*\d)?(?:\.\d+)?(?!\d|(?:st|nd|rd|th)\b)"
     rf"(?:(?:bn|mn|m|k|b)\b|(?![^\W\d_]))"
     rf"(?:\s?{_UNIT})*"
-    rf"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds|"
+    # Written out, tens with their units ("Sixty-two percent", not "two percent").
+    rf"|(?<![\w-])(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|"
+    rf"seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundreds|"
     rf"thousands|millions|billions|half|a third|a quarter|dozens?)\b(?:\s{_UNIT})?",
     re.IGNORECASE,
 )

@@ -288,7 +288,7 @@ def asked_order(question: str, parts: list[Side]) -> int | None:
     """Whether a two-sided question asks that its first side's report came before the second's
     (-1: "Did A report X before B reported Y?", "After B reported Y, did A report X?" reads -1 too)
     or after it (1); None when it asks no order (a change or a clash between reports is no order)."""
-    if len(parts) != 2 or asks_discord(question) or RELATION in polarity(question)[1]:
+    if len(parts) != 2 or asks_discord(question) or RELATION in {i for i, _ in polarity(question)[1]}:
         return None
     first, second = (question.find(side.claim[:30]) for side in parts)
     for m in _ORDER.finditer(question):
