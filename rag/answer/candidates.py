@@ -24,9 +24,9 @@ _ATTRIBUTES_PREVIOUS = re.compile(rf"[—–-]\s*({SPEECH})\s+[A-Z]|^[^.]{{0,60}
 _INTRODUCES = re.compile(r"([:;]|\bthe following[:;,.]?|\bas follows[:;,.]?)[\"”’]?$", re.IGNORECASE)
 _VERBLESS = re.compile(r"^[^a-z]*$")  # headings, captions in capitals, lists of names
 # A sentence that names its subject only by pointing back ("Once they become effective ...", "He
-# said ...", "He’s based at ...", "His company ...", "It took four years ...", "The 21-year-old ...", "The Everton manager
-# said ..."): it means little alone, and is also offered with the sentence before, which names who
-# is meant.
+# said ...", "He’s based at ...", "His company ...", "It took four years ...", "The 21-year-old ...",
+# "The Everton manager said ..."): it means little alone, and is also offered with the sentence
+# before, which names who is meant.
 _REFERS_BACK = re.compile(
     r"^\W*(?:(?:\w+,?\s+){0,2}?(?:they|these|those|such)\b|(?:he|she|it)(?:\s|['’](?:s|d|ll)\b)|(?:his|her|its)\s|the\s+\d+-year-old\b|"
     rf"the\s+(?:[A-Z][\w’'-]*\s+){{0,3}}[a-z]+\s+(?:{SPEECH})\b)",
