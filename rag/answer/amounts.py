@@ -63,7 +63,7 @@ _SPAN_NEAR = re.compile(rf"^[\s-]*(?:{_SPANS})\b", re.IGNORECASE)  # "13-minute"
 _SPAN_IN = re.compile(rf"\b(?:{_SPANS})$", re.IGNORECASE)  # the amount took its unit: "13 years"
 _MONEY_NEAR = re.compile(rf"[$€£¥₽₹₱]|\b(?:{CURRENCY_WORDS})\b", re.IGNORECASE)
 # A currency after the amount, perhaps with its country's adjective ("11 million Swedish kronor").
-_CURRENCY_AFTER = re.compile(rf"\s*(?-i:[A-Z][a-z]+\s+)?(?:{CURRENCY_WORDS})\b", re.IGNORECASE)
+_CURRENCY_AFTER = re.compile(rf"\s*+(?-i:[A-Z][a-z]++\s++)?(?:{CURRENCY_WORDS})\b", re.IGNORECASE)
 _SHARE_NEAR = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b|\b(?:half|third|quarter|tenth)\b", re.IGNORECASE)
 _AGE_NEAR = re.compile(r"^[\s-]*years?[\s-]old\b|^-year-old\b|^,", re.IGNORECASE)
 
