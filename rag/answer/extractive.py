@@ -38,7 +38,7 @@ from rag.answer.constraints import (
     swapped,
 )
 from rag.answer.question import Question, analyse
-from rag.answer.slots import Slot, check
+from rag.answer.slots import Slot, check, mentions_month
 from rag.core import AnswerSettings
 from rag.core.schema import Answer, Article, Claim, Hit, Passage, Turn
 from rag.lang import parse
@@ -704,7 +704,13 @@ def _refusal(
             )
         )
         missing = [n for n in q.names + tuple(sorted(q.numbers)) if not mentions(present, n)]
-        missing += [s.text for s in q.slots if s.kind not in ("year", "named") and check(s, present, "") != "meets"]
+        missing += [
+            s.text
+            for s in q.slots
+            if s.kind not in ("year", "named")
+            and not (s.kind == "month" and mentions_month(int(s.value), present))  # "Nov. 5" names November
+            and check(s, present, "") != "meets"
+        ]
         if missing:
             listed = ", ".join(f"“{m}”" for m in dict.fromkeys(missing[:4]))
             text = f"The articles don't say. None of the passages that come closest mentions {listed}."
