@@ -841,3 +841,10 @@ def test_a_longer_name_for_one_the_question_gives_is_no_answer_in_the_singular_e
     sentence = "At the 81st Golden Globe Awards, Oppenheimer won best motion picture drama."
     typed, (a, b) = answer_phrase(q, sentence)
     assert typed and sentence[a:b] == "Oppenheimer"
+
+
+def test_a_person_the_question_names_is_no_answer_in_the_possessive_either():
+    from rag.answer.constraints import entity_phrase
+
+    q = analyse("Who replaced Li Shanfu as defence minister?")
+    assert entity_phrase(q, "Another blow is Li Shanfu’s promise to exchange military technology.", ("PERSON",)) is None

@@ -752,7 +752,7 @@ def entity_phrase(question: Question, text: str, labels: tuple[str, ...] | None 
     for ent in parse(text).ents:
         if ent.label_ not in labels:
             continue
-        words_ = [w for w in words(ent.text) if w not in STOPWORDS and w not in _titles()]
+        words_ = [w.removesuffix("'s") for w in words(ent.text) if w not in STOPWORDS and w not in _titles()]
         if not words_ or all(w in asked.split() or w in question.literals for w in words_):
             continue  # only what the question said
         if any(set(words(n)) <= set(words_) for n in question.names):
