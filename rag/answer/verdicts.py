@@ -17,7 +17,9 @@ Two kinds of question:
   passages do not bear out: no; an outlet with no passage at hand: not settled.
 
 A sentence that only mentions the topic is no evidence: it must score above the answerer's bar
-and bear on the outcome asked (`bears_on`).
+and bear on the outcome asked (`bears_on`), and say that it happened, not that it will or may
+(`hedged`, which factoid answers use too: "is expected to win" names no winner). A question that
+orders two reports in time is answered from their articles' dates (`asked_order`).
 """
 
 from __future__ import annotations
