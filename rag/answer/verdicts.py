@@ -221,6 +221,8 @@ def hedged(question: str, sentence: str) -> bool:
     expected to follow", "will consider it for approval"), where the question asks whether or how
     it happened (in the past tense or the perfect). A question about the present ("how much do the
     winners split") or the future ("will", "going to", "plan to") is not checked."""
+    if not _MAY_HEDGE.search(sentence):
+        return False  # no modal or word of expectation at all: no need to parse it
     asked = parse(question)
     if any(t.lower_ in MODALS or t.lower_ in EXPECTING or t.lemma_.lower() in EXPECTING for t in asked):
         return False
@@ -233,6 +235,14 @@ def hedged(question: str, sentence: str) -> bool:
 
 
 _PAST_AUX = frozenset("did has have had was were".split())
+# Any form of a modal or a word of expectation ("expected", "plans"), to skip parsing the many
+# sentences that have none.
+_MAY_HEDGE = re.compile(
+    r"(?:\b|')(?:won't|can't|cannot|"
+    + "|".join(sorted({re.escape(w if len(w) <= 3 else w.rstrip("e")) for w in MODALS | EXPECTING if len(w) > 2}))
+    + r")\w*",
+    re.IGNORECASE,
+)
 
 
 def _is_hedged(tok) -> bool:  # type: ignore[no-untyped-def]
