@@ -83,6 +83,7 @@ def nations(text: str) -> frozenset[str]:
     return frozenset(found)  # type: ignore[arg-type]
 
 
+@lru_cache(maxsize=512)
 def names_of(key: str) -> tuple[str, ...]:
     """Every name of the nation `key`."""
     return tuple(alias for alias, k in aliases().items() if k == key)
