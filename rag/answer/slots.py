@@ -343,7 +343,7 @@ def mentions_month(month: int, text: str, date: str | None = None) -> bool:
     if date and date[5:7].isdigit() and int(date[5:7]) == month:
         return True
     name = MONTHS[month - 1]
-    return bool(re.search(rf"\b(?:{name}|{name[:3]}\.|{name[:3]}(?=\s\d))", text, re.IGNORECASE))
+    return bool(re.search(rf"\b(?:{name}|{name[:3]}t?\.|{name[:3]}t?(?=\s\d))", text, re.IGNORECASE))  # "Sept."
 
 
 def _near_head(head: str, text: str) -> bool:
