@@ -699,6 +699,7 @@ class Names:
     def __init__(self, texts: Iterable[str]):
         self._text = "|".join(_phrase(t) for t in texts)
         self._known = frozenset(self._text.split())
+        self._apart: dict[tuple[str, str], bool] = {}  # `_split`'s answers: each scans the whole collection
 
     def mentioned(self, name: str) -> bool:
         # "Russian S-300", "US Congress": the nationality describes the name; the name is what counts.
@@ -722,10 +723,11 @@ class Names:
     def _split(self, first: str, second: str) -> bool:
         """A two-word name written apart: "the Beijing Winter Olympics", "the Olympics in Beijing"
         name the Beijing Olympics (at most two words between, or a preposition the other way)."""
-        a, b = re.escape(first), re.escape(second)
-        return bool(
-            re.search(rf" {a} (?:[^ |]+ ){{0,2}}{b} | {b} (?:in|at|of|for) (?:the )?(?:[^ |]+ ){{0,2}}{a} ", self._text)
-        )
+        if (first, second) not in self._apart:
+            a, b = re.escape(first), re.escape(second)
+            pattern = rf" {a} (?:[^ |]+ ){{0,2}}{b} | {b} (?:in|at|of|for) (?:the )?(?:[^ |]+ ){{0,2}}{a} "
+            self._apart[first, second] = bool(re.search(pattern, self._text))
+        return self._apart[first, second]
 
 
 # What spaCy's entity recogniser counts as each wanted type: "Athens" is a place without "in" before

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Literal
 
 from rag.lang import contrast_group, nation, number_value, ordinal_value, parse, rivals
-from rag.lang.text import MONTHS
+from rag.lang.text import MONTHS, month_number
 from rag.lang.values import CONTRASTS, EVENT_SERIES, NUMBER_WORDS, ORDINAL_PATTERN, TIME_UNITS, titled
 
 Kind = Literal["ordinal", "edition", "year", "month", "quantity", "measure", "contrast", "field", "named", "category"]
@@ -328,12 +328,15 @@ _MONTH_NAME = re.compile(
 )
 
 
+_ANY_CASE_MONTH = re.compile(_MONTH_NAME.pattern, re.IGNORECASE)
+
+
 @lru_cache(maxsize=4096)
-def _months(text: str) -> frozenset[int]:
+def _months(text: str, any_case: bool = False) -> frozenset[int]:
     found = set()
-    for m in _MONTH_NAME.finditer(text):
+    for m in (_ANY_CASE_MONTH if any_case else _MONTH_NAME).finditer(text):
         name = m.group(1) or m.group(2)
-        found.add(next(i + 1 for i, month in enumerate(MONTHS) if month.startswith(name[:3])))
+        found.add(month_number(name))  # type: ignore[arg-type]
     return frozenset(found)
 
 
@@ -342,8 +345,7 @@ def mentions_month(month: int, text: str, date: str | None = None) -> bool:
     or `date` (ISO) falls in it."""
     if date and date[5:7].isdigit() and int(date[5:7]) == month:
         return True
-    name = MONTHS[month - 1]
-    return bool(re.search(rf"\b(?:{name}|{name[:3]}t?\.|{name[:3]}t?(?=\s\d))", text, re.IGNORECASE))  # "Sept."
+    return month in _months(text, any_case=True)
 
 
 def _near_head(head: str, text: str) -> bool:

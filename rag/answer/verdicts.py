@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.lang import parse
-from rag.lang.text import MONTH_PATTERN, MONTHS
+from rag.lang.text import MONTH_PATTERN, month_number
 from rag.lang.values import (
     COMPLEMENT_DEPS,
     CONTESTS,
@@ -229,8 +229,8 @@ def hedged(question: str, sentence: str) -> bool:
     if not any(t.tag_ in ("VBD", "VBN") or t.lower_ in _PAST_AUX for t in asked):
         return False
     said = parse(sentence)
-    asked = _predicate(question)
-    targets = [t for t in said if t.lemma_.lower() in asked] or [t for t in said if t.dep_ == "ROOT"]
+    predicate = _predicate(question)
+    targets = [t for t in said if t.lemma_.lower() in predicate] or [t for t in said if t.dep_ == "ROOT"]
     return bool(targets) and all(_is_hedged(t) for t in targets)
 
 
@@ -353,5 +353,5 @@ def _published(claim: str) -> str | None:
     m = _PUBLISHED.search(claim)
     if m is None:
         return None
-    month = next(i for i, name in enumerate(MONTHS, 1) if name.startswith(m.group(1).rstrip(".")[:3]))
-    return f"{m.group(3)}-{month:02d}-{int(m.group(2)):02d}"
+    month = month_number(m.group(1))
+    return f"{m.group(3)}-{month:02d}-{int(m.group(2)):02d}" if month else None

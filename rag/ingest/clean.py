@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rag.core.errors import CorpusError
 from rag.core.schema import Article, Kind, Segment
-from rag.lang.text import MONTHS, iter_lines, normalize, trim, words
+from rag.lang.text import iter_lines, month_number, normalize, trim, words
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 
@@ -107,12 +107,6 @@ _PUBLISHED_BY = re.compile(r"^Published by (?P<outlet>[^.]{2,80})$")  # an outle
 _SOURCE_URL = re.compile(r"^Source: (?P<url>https?://\S{3,2000})$")  # where a fetched page came from
 _TITLE_PUBLISHER = re.compile(r"(?<!\s)\s*+\[(?P<publisher>[^\[\]]{2,60})\]\s*+$")
 
-# Month names and their abbreviations ("Sept", "Oct") -> 1..12.
-_MONTHS = {
-    name: i + 1
-    for i, month in enumerate(MONTHS)
-    for name in {month.lower(), month[:3].lower(), "sept" if month == "September" else month[:3].lower()}
-}
 _MONTH = r"(?P<month>[A-Za-z]{3,9})\.?"
 _DATE_PATTERNS = [
     re.compile(rf"\b(?P<day>\d{{1,2}}) {_MONTH},? (?P<year>\d{{4}})\b"),
@@ -128,7 +122,7 @@ def parse_date(text: str, default_year: int | None = None) -> str | None:
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
             month_raw = m.group("month")
-            month = int(month_raw) if month_raw.isdigit() else _MONTHS.get(month_raw.lower())
+            month = int(month_raw) if month_raw.isdigit() else month_number(month_raw)
             year = int(m.group("year")) if "year" in m.groupdict() and m.group("year") else default_year
             if month is None or year is None:
                 continue

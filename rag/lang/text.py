@@ -183,6 +183,19 @@ MONTH_PATTERN = (
 )
 
 
+# Month names and their abbreviations ("Sept", "oct"), lower-cased -> 1..12.
+_MONTH_NUMBERS = {
+    name: i + 1
+    for i, month in enumerate(MONTHS)
+    for name in {month.lower(), month[:3].lower(), "sept" if month == "September" else month[:3].lower()}
+}
+
+
+def month_number(name: str) -> int | None:
+    """1..12 for a month's name or abbreviation, any case, with or without its full stop ("Sept.")."""
+    return _MONTH_NUMBERS.get(name.lower().rstrip("."))
+
+
 def spoken_date(iso: str | None) -> str:
     """'2011-01-23' -> 'January 23, 2011', so a question's "January 2011" matches the article date."""
     if not iso:
