@@ -848,3 +848,13 @@ def test_a_person_the_question_names_is_no_answer_in_the_possessive_either():
 
     q = analyse("Who replaced Li Shanfu as defence minister?")
     assert entity_phrase(q, "Another blow is Li Shanfu’s promise to exchange military technology.", ("PERSON",)) is None
+
+
+def test_the_name_beside_the_kind_asked_leads_and_a_source_does_not():
+    q = analyse("Which Chinese bank stopped accepting yuan payments from Russia?")
+    sentence = (
+        "Interestingly, reports from Izvestia indicate that certain Chinese banks, including the largest, "
+        "ICBC, have already ceased accepting payments in yuan from Russia."
+    )
+    typed, (a, b) = answer_phrase(q, sentence)
+    assert typed and sentence[a:b] == "ICBC"

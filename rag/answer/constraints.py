@@ -599,13 +599,21 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             span = new(_PLACE, 1)
             return span is not None, span
         case "name":
-            # The name of the kind asked first ("Columbia University" for "which university").
+            # The name of the kind asked first ("Columbia University" for "which university"), then
+            # one beside the kind's noun ("Chinese banks, including the largest, ICBC"), then any
+            # name but a source's ("reports from Izvestia" names who reported, not the bank).
             kinds = {w.rstrip("s") for w in words(question.text)} & NAMED_KINDS
-            span = new(
-                _PROPER,
-                strip=_titles(),
-                kind=lambda a, b: _is_proper(text, a, b) and bool(kinds & {w.rstrip("s") for w in words(text[a:b])}),
-            ) or new(_PROPER, strip=_titles(), kind=lambda a, b: _is_proper(text, a, b))
+            said_kind = [m.span() for m in re.finditer(r"[\w’'-]+", text) if m.group().lower().rstrip("s") in kinds]
+            tests: tuple[Callable[[int, int], bool], ...] = (
+                lambda a, b: bool(kinds & {w.rstrip("s") for w in words(text[a:b])}),
+                lambda a, b: any(0 <= a - e <= 40 or 0 <= s - b <= 25 for s, e in said_kind),
+                lambda a, b: not _is_source(text, a, b),
+            )
+            span = None
+            for test in tests:
+                span = new(_PROPER, strip=_titles(), kind=lambda a, b, test=test: _is_proper(text, a, b) and test(a, b))
+                if span is not None:
+                    break
             return span is not None, span
         case "score":
             span = new(_SCORE, kind=lambda a, b: not _is_record(text, a, b))
@@ -635,6 +643,16 @@ def _is_proper(text: str, start: int, end: int) -> bool:
     from rag.lang import parse
 
     return any(t.pos_ == "PROPN" for t in parse(text) if t.idx == start)
+
+
+# A name given as the source of what the sentence says: "reports from Izvestia", "according to
+# Reuters", "Izvestia reported".
+_SOURCE_BEFORE = re.compile(r"\b(?:from|according\s+to|via|told|said|says)\s+(?:the\s+)?$", re.IGNORECASE)
+_SOURCE_AFTER = re.compile(r"^\s*(?:said|says|reported|reports|told|wrote|writes)\b", re.IGNORECASE)
+
+
+def _is_source(text: str, start: int, end: int) -> bool:
+    return bool(_SOURCE_BEFORE.search(text[max(0, start - 30) : start]) or _SOURCE_AFTER.match(text[end:]))
 
 
 def _is_record(text: str, start: int, end: int) -> bool:
