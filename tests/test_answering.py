@@ -333,3 +333,11 @@ def test_a_question_whose_counted_value_the_articles_contradict_is_refused(real)
     answer = real.ask("What will the US do to the 95 Chinese firms with military ties?")
     assert answer.abstained and "95" in answer.text and "89" in answer.text  # they say 89, and the refusal says so
     assert not real.ask("How many Chinese firms face US export restrictions?").abstained
+
+
+def test_a_longer_name_written_shorter_in_the_same_article_is_mentioned():
+    names = Names(["Samsung unveiled the Galaxy S24. The base model costs $799, the S24 Ultra $1,299.", "Ultra fans"])
+    assert names.mentioned("Galaxy S24 Ultra")
+    assert not names.mentioned("Galaxy S23 Ultra")
+    apart = Names(["The Galaxy S24 launched.", "The S24 Ultra is big."])
+    assert not apart.mentioned("Galaxy S24 Ultra")  # in two articles

@@ -858,3 +858,92 @@ def test_the_name_beside_the_kind_asked_leads_and_a_source_does_not():
     )
     typed, (a, b) = answer_phrase(q, sentence)
     assert typed and sentence[a:b] == "ICBC"
+
+
+def test_an_award_category_is_read_in_the_forms_awards_give_it():
+    (best,) = [s for s in slots("Which show was named best comedy series at the 75th Emmys?") if s.kind == "category"]
+    assert check(best, "The Bear was named outstanding comedy series.", "") == "meets"  # the Emmys' word for best
+    (year,) = [s for s in slots("Who won song of the year at the Grammys?") if s.kind == "category"]
+    assert year.value == "song of the year"
+    assert check(year, "Taylor Swift won album of the year for Midnights.", "") == "contradicts"
+    assert check(year, "Billie Eilish won song of the year for What Was I Made For?", "") == "meets"
+    (new,) = [s for s in slots("Who won best new artist at the Grammys?") if s.kind == "category"]
+    assert check(new, "Taylor Swift won album of the year for Midnights.", "") == "contradicts"
+
+
+def test_an_event_phase_asked_as_a_verb_is_contradicted_by_the_other_phase():
+    (end,) = [s for s in slots("When did the UAW strike end?") if s.kind == "contrast"]
+    assert check(end, "The union began a strike against Ford on September 15.", "") == "contradicts"
+    assert check(end, "The strike, which began in September, ended on October 30.", "") == "meets"
+    assert not [s for s in slots("What happened at the end of the match?") if s.kind == "contrast"]
+
+
+def test_the_value_beside_what_the_question_names_is_its_answer():
+    sentence = "The base Galaxy S24 starts at $799, while the S24 Ultra costs $1,299."
+    typed, (a, b) = answer_phrase(analyse("How much is the Galaxy S24 Ultra?"), sentence)
+    assert typed and sentence[a:b] == "$1,299"
+    typed, (a, b) = answer_phrase(analyse("How much does the Galaxy S24 cost?"), sentence)
+    assert sentence[a:b] == "$799"  # a tie goes to the first
+    counted = "Near the stage, the only one of its kind, are 157,000 speakers."
+    typed, (a, b) = answer_phrase(analyse("How many speakers are there near the stage?"), counted)
+    assert counted[a:b] == "157,000"  # the count the asked noun follows
+
+
+def test_a_quarter_point_is_a_unit_and_years_old_an_age():
+    sentence = "Officials' projections showed three quarter-point rate cuts in 2024."
+    typed, (a, b) = answer_phrase(analyse("How many rate cuts did officials pencil in?"), sentence)
+    assert typed and sentence[a:b] == "three"
+    age = "At just 36 years old, Nagelsmann is a rising star."
+    typed, (a, b) = answer_phrase(analyse("How old is Julian Nagelsmann?"), age)
+    assert typed and age[a:b].startswith("36")
+
+
+def test_a_sentence_opening_with_a_description_that_points_back_is_offered_with_the_one_before():
+    from rag.answer.candidates import units
+    from rag.core.schema import Passage
+
+    def paired(*sentences: str) -> bool:
+        text = " ".join(sentences)
+        bounds, at = [], 0
+        for s in sentences:
+            bounds.append((at, at + len(s)))
+            at += len(s) + 1
+        passage = Passage("a#0", "a.txt", "a", "T", None, None, "article", 0, len(text), text, tuple(bounds))
+        return (0, 1) in units(text, passage)
+
+    assert paired("Dune: Part Two opened to $81.5 million.", "The film, directed by Denis Villeneuve, stars Zendaya.")
+    assert paired("Scalable Capital is growing.", "The company has raised 60 million euros.")
+    assert paired("Kiptum broke the world record.", "The previous record of 2:01:09 was set by Eliud Kipchoge.")
+    assert paired("Jon Fosse won the Nobel Prize.", "The Swedish Academy honoured him for his plays.")
+    assert not paired("Inter Miami tickets are dear.", "The cheapest Barcelona season ticket costs $377.")
+    assert not paired("The Sphere has 157,000 speakers.", "The comparison to ABBA's show is approximate.")
+
+
+def test_asked_who_an_event_is_no_one_and_a_name_the_parser_misses_still_leads():
+    from rag.answer.candidates import Candidate
+    from rag.answer.citations import Span
+    from rag.answer.compose import Scored
+    from rag.answer.constraints import Fit
+    from rag.answer.extractive import _nobody, _person_led
+    from rag.core.schema import Passage
+
+    def scored(question: str, sentence: str) -> tuple[object, Scored]:
+        q = analyse(question)
+        n = len(sentence)
+        passage = Passage("a#0", "a.txt", "a", "T", None, None, "article", 0, n, sentence, ((0, n),))
+        typed, phrase = answer_phrase(q, sentence)
+        fit = Fit(typed=typed, phrase=phrase, missing=0, distant=0, stated=1)
+        return q, Scored(Candidate(Span(passage, 0, len(sentence)), sentence, 0, 0, 0, ""), 1.0, fit)
+
+    q, item = scored("Who held the record before Kiptum?", "Kelvin Kiptum won the Chicago Marathon on Sunday.")
+    assert _nobody(q, item)
+    q, item = scored("Who won song of the year?", "Billie Eilish won song of the year, from the Barbie soundtrack.")
+    led = _person_led(q, item)
+    a, b = led.fit.phrase
+    assert item.cand.text[a:b] == "Billie Eilish"
+
+
+def test_a_nation_in_the_possessive_is_mentioned_by_its_demonym():
+    from rag.answer.constraints import mention_text, mentions
+
+    assert mentions(mention_text("Modi was sworn in as India's prime minister."), "Indian")

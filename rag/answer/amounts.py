@@ -64,7 +64,8 @@ _SPAN_IN = re.compile(rf"\b(?:{_SPANS})$", re.IGNORECASE)  # the amount took its
 _MONEY_NEAR = re.compile(rf"[$€£¥₽₹₱]|\b(?:{CURRENCY_WORDS})\b", re.IGNORECASE)
 # A currency after the amount, perhaps with its country's adjective ("11 million Swedish kronor").
 _CURRENCY_AFTER = re.compile(rf"\s*+(?-i:[A-Z][a-z]++\s++)?(?:{CURRENCY_WORDS})\b", re.IGNORECASE)
-_SHARE_NEAR = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b|\b(?:half|third|quarter|tenth)\b", re.IGNORECASE)
+# A share's words; "quarter-point" is a unit, not a quarter.
+_SHARE_NEAR = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b|\b(?:half|third|quarter|tenth)s?\b(?!-)", re.I)
 _AGE_NEAR = re.compile(r"^[\s-]*years?[\s-]old\b|^-year-old\b|^,", re.IGNORECASE)
 
 
@@ -198,7 +199,11 @@ def _is_kind(kind: str, text: str, start: int, end: int) -> bool:
             return bool(
                 re.search(r"\d", amount)
                 and not year
-                and (_AGE_NEAR.match(after) or re.search(r"\b(?:aged?|age of)\s*$", text[:start]))
+                and (
+                    _AGE_NEAR.match(after)
+                    or (re.search(r"\byears?$", amount) and re.match(r"[\s-]*old\b", after))  # "36 years" + " old"
+                    or re.search(r"\b(?:aged?|age of)\s*$", text[:start])
+                )
             )
         case "span":
             return bool(_SPAN_IN.search(amount) or _SPAN_NEAR.match(text[end:]))
@@ -214,14 +219,19 @@ def counts(counted: tuple[str, tuple[str, ...]], text: str, end: int) -> str:
     else "no" ("100 of the latest Su-35 fighters" counts no tanks). A count of something else is no
     answer, even where the article never names the asked noun."""
     noun, qualifiers = counted
-    key = stem(noun)
     after = [w.strip(".,;:()") for w in text[end:].split()[:4]]
-    if any(stem(w.lower()) == key for w in after) or key in _stems(text):
+    if followed_by(noun, text, end) or stem(noun) in _stems(text):
         return "yes"
     qualified = {nation(q) for q in qualifiers} - {None}
     if any(stem(w.lower()) in {stem(q) for q in qualifiers} or nation(w) in qualified for w in after if w):
         return "qualified"
     return "no"
+
+
+def followed_by(noun: str, text: str, end: int) -> bool:
+    """Whether `noun` is among the four words after text[end] ("157,000 ultra-directional speakers")."""
+    key = stem(noun)
+    return any(stem(w.strip(".,;:()").lower()) == key for w in text[end:].split()[:4])
 
 
 @lru_cache(maxsize=64)

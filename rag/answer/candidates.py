@@ -25,13 +25,37 @@ _INTRODUCES = re.compile(r"([:;]|\bthe following[:;,.]?|\bas follows[:;,.]?)[\"�
 _VERBLESS = re.compile(r"^[^a-z]*$")  # headings, captions in capitals, lists of names
 # A sentence that names its subject only by pointing back ("Once they become effective ...", "He
 # said ...", "He’s based at ...", "His company ...", "It took four years ...", "The 21-year-old ...",
-# "The Everton manager said ..."): it means little alone, and is also offered with the sentence
-# before, which names who is meant.
+# "The Everton manager said ...") or its object ("The Academy honoured him for ..."): it means little
+# alone, and is also offered with the sentence before, which names who or what is meant.
 _REFERS_BACK = re.compile(
     r"^\W*(?:(?:\w+,?\s+){0,2}?(?:they|these|those|such)\b|(?:he|she|it)(?:\s|['’](?:s|d|ll)\b)|(?:his|her|its)\s|the\s+\d+-year-old\b|"
-    rf"the\s+(?:[A-Z][\w’'-]*\s+){{0,3}}[a-z]+\s+(?:{SPEECH})\b)",
+    rf"the\s+(?:[A-Z][\w’'-]*\s+){{0,3}}[a-z]+\s+(?:{SPEECH})\b)"
+    r"|\b(?:him|them)\b",
     re.IGNORECASE,
 )
+# "The company has raised ...", "The film, directed by ...", "The wing has scored ...": a sentence
+# that opens with a definite description refers back, unless what follows its noun names what is
+# meant ("The cheapest Barcelona ticket", "The comparison to ABBA's show"); then only when its noun
+# repeats a word of the sentence before ("broke the world record ... The previous record of ...").
+_PREPOSITIONS = frozenset("to of in for from at on with by between about over under and or than".split())
+
+
+def _refers_back(sentence: str, before: str) -> bool:
+    if _REFERS_BACK.search(sentence):
+        return True
+    tokens = re.findall(r"[\w’'-]+|,", sentence[:120])
+    if not tokens or tokens[0] != "The":
+        return False
+    nouns: list[str] = []
+    for token in tokens[1:4]:
+        if token == ",":
+            return bool(nouns)
+        if not token.isalpha() or not token.islower() or token in _PREPOSITIONS:
+            break
+        if len(nouns) == 2:
+            return True  # "The company has raised": the description ended, a verb follows
+        nouns.append(token)
+    return bool(set(nouns) & set(re.findall(r"[\w-]+", before.lower())))
 
 
 @dataclass(frozen=True)
@@ -98,7 +122,8 @@ def units(text: str, p: Passage) -> list[tuple[int, int]]:
     n = len(p.sentences)
     for i, (s, e) in enumerate(p.sentences):
         sentence = text[s:e]
-        if i > 0 and _REFERS_BACK.search(sentence) and (i - 1, i) not in out:
+        before = text[p.sentences[i - 1][0] : p.sentences[i - 1][1]] if i > 0 else ""
+        if i > 0 and (i - 1, i) not in out and _refers_back(sentence, before):
             out.append((i - 1, i))
         if _INTRODUCES.search(sentence) and i + 1 < n:
             out.append((i, i + 1))

@@ -21,7 +21,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from rag.answer.amounts import AMOUNT, amount_fits, asks_margin, counts, with_currency
+from rag.answer.amounts import AMOUNT, amount_fits, asks_margin, counts, followed_by, with_currency
 from rag.answer.candidates import SPEECH_VERB, Candidate
 from rag.answer.question import Question
 from rag.answer.slots import check, mentions_month
@@ -496,11 +496,12 @@ def _speaks(question: Question, cand: Candidate) -> bool:
     India?"."""
     near = mention_text(f"{cand.context} {cand.text}")
     around = f"{_normalized(cand.passage.text)} {near}"
+    titled = f"{mention_text(cand.passage.title)} {near}"  # an article titled on the AI Act: words in it are on it
     if question.about_terms:
         present = set(terms(near))
         if 2 * sum(t in present for t in question.about_terms) < len(question.about_terms):
             return False  # Li Shanfu's words, but not on climate change
-    return all(mentions(near, name) for name in question.about) and all(
+    return all(mentions(titled, name) for name in question.about) and all(
         mentions(around, word.removesuffix("'s")) for word in words(question.speaker) if word not in _NOT_SPEAKERS
     )
 
@@ -552,7 +553,10 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
         group: int = 0,
         strip: frozenset[str] = frozenset(),
         kind: Callable[[int, int], bool] = lambda a, b: True,
+        choose: bool = False,
     ) -> tuple[int, int] | None:
+        """The first phrase of `pattern` the question lacks, or with `choose` the one beside what it names."""
+        found_at: list[tuple[int, int]] = []
         for m in pattern.finditer(text):
             found = m.group(group).strip()
             if not found or found.lower() in literals or found.lower().strip(".,") in literals:
@@ -564,12 +568,29 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
                 continue  # a longer name for one the question gives: "Eintracht Frankfurt" for "Eintracht"
             if not kind(m.start(group), m.start(group) + len(found)):
                 continue  # an amount of another kind: a count where a price is asked
-            return m.start(group), m.start(group) + len(found)
-        return None
+            found_at.append((m.start(group), m.start(group) + len(found)))
+            if not choose:
+                break
+        return max(found_at, key=_beside_asked(found_at), default=None)
+
+    def _beside_asked(spans: list[tuple[int, int]]) -> Callable[[tuple[int, int]], tuple[bool, int, int, int]]:
+        """How closely the words since the value before (or the sentence's start) name what was asked:
+        "the base Galaxy S24 starts at $799, while the S24 Ultra costs $1,299" gives the Ultra's price
+        second; a name's last word is its most specific ("Ultra"), and ties go to the first value. A
+        count the asked noun follows comes before any ("157,000 speakers", not "the only one")."""
+        ends = {span: (spans[i - 1][1] if i else 0) for i, span in enumerate(spans)}
+        last = {_singular(n.split()[-1]) for n in question.names if n.split()}
+
+        def key(span: tuple[int, int]) -> tuple[bool, int, int, int]:
+            before = {_singular(w) for w in words(text[ends[span] : span[0]])}
+            counting = question.counted is not None and followed_by(question.counted[0], text, span[1])
+            return (counting, len(before & last), len(before & said), -span[0])
+
+        return key
 
     match question.wants:
         case "date":
-            span = new(_DATE)
+            span = new(_DATE, choose=True)
             return span is not None, span
         case "number":
 
@@ -583,8 +604,8 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             # noun first, then one its qualifier follows.
             span = (
                 (new(_SCORE) if asks_margin(question.text) else None)
-                or new(AMOUNT, kind=amount(frozenset({"yes"})))
-                or new(AMOUNT, kind=amount(frozenset({"qualified"})))
+                or new(AMOUNT, kind=amount(frozenset({"yes"})), choose=True)
+                or new(AMOUNT, kind=amount(frozenset({"qualified"})), choose=True)
             )
             if span is not None:
                 span = (span[0], with_currency(text, span[1]))
@@ -676,7 +697,10 @@ def mentions(text: str, name: str) -> bool:
         return True  # "NAR chief economist Lawrence Yun" mentions the National Association of Realtors
     name = fold(name)
     if (key := nation(name)) is not None:  # "us" is the pronoun: `mention_text` writes the country "usa"
-        return any(alias in vocabulary or (" " in alias and alias in text) for alias in names_of(key))
+        return any(  # "India's" mentions India
+            alias in vocabulary or f"{alias}'s" in vocabulary or (" " in alias and alias in text)
+            for alias in names_of(key)
+        )
     if normalize(name) in text:
         return True
     if _HYPHENATED.fullmatch(name):
@@ -717,7 +741,7 @@ class Names:
     def __init__(self, texts: Iterable[str]):
         self._text = "|".join(_phrase(t) for t in texts)
         self._known = frozenset(self._text.split())
-        self._apart: dict[tuple[str, str], bool] = {}  # `_split`'s answers: each scans the whole collection
+        self._apart: dict[tuple[str, str], bool] = {}  # `_split`'s and `_shortened`'s answers: each scans it all
 
     def mentioned(self, name: str) -> bool:
         # "Russian S-300", "US Congress": the nationality describes the name; the name is what counts.
@@ -736,7 +760,25 @@ class Names:
         found = phrase.split()
         if not all(w in self._known for w in found):
             return False
-        return phrase in self._text or (len(found) == 2 and self._split(*found))
+        return (
+            phrase in self._text
+            or (len(found) == 2 and self._split(*found))
+            or (len(found) > 2 and self._shortened(tuple(found)))
+        )
+
+    def _shortened(self, found: tuple[str, ...]) -> bool:
+        """A longer name written shorter after its first mention: "the Galaxy S24 ... the S24 Ultra"
+        names the Galaxy S24 Ultra (the last two words or more as written, the rest in the same
+        article)."""
+        key = ("", " ".join(found))
+        if key not in self._apart:
+            self._apart[key] = any(
+                all(w in set(article.split()) for w in found[:k])
+                for k in range(1, len(found) - 1)
+                for article in self._text.split("|")
+                if f" {' '.join(found[k:])} " in article
+            )
+        return self._apart[key]
 
     def _split(self, first: str, second: str) -> bool:
         """A two-word name written apart: "the Beijing Winter Olympics", "the Olympics in Beijing"

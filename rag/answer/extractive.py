@@ -130,19 +130,25 @@ def _nobody(q: Question, item: Scored) -> bool:
     ents = parse(text).ents
     if any(e.label_ == "PERSON" for e in ents if not any(w in q.text for w in e.text.split())):
         return False
-    # A team or a country may be who won; a name after "in" or "at", a building or a region is where.
+    # A team or a country may be who won; a name after "in" or "at", a building or a region is where,
+    # an event, a work, a law or a product is what ("won the Chicago Marathon").
     placed = bool(_LOCATIVE.search(text[max(0, a - 12) : a]))
-    return any(e.start_char < b and a < e.end_char and (e.label_ in ("FAC", "LOC") or placed) for e in ents)
+    return any(e.start_char < b and a < e.end_char and (e.label_ in _NO_ONE or placed) for e in ents)
+
+
+_NO_ONE = frozenset({"FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"})
 
 
 def _person_led(q: Question, item: Scored) -> Scored:
     """Asked who, the answer leads with the person spaCy finds in the sentence, when the patterns'
-    phrase is another kind of name ("FTX", "Alameda Research's" where Sam Bankman-Fried is named)."""
+    phrase is what it reads as another kind of name ("FTX", "Alameda Research's" where Sam
+    Bankman-Fried is named)."""
     if item.fit.phrase is not None:
         a, b = item.fit.phrase
-        people = [e for e in parse(item.cand.text).ents if e.label_ == "PERSON"]
-        if any(e.start_char < b and a < e.end_char for e in people):
-            return item  # the phrase is a person already
+        # The phrase stands unless the parser reads it as another kind of name: the small model
+        # misses many people ("Billie Eilish") and would lead with a film's name instead.
+        if not any(e.start_char < b and a < e.end_char and e.label_ != "PERSON" for e in parse(item.cand.text).ents):
+            return item
     found = entity_phrase(q, item.cand.text, ("PERSON",))
     if found is None:
         return item

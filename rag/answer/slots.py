@@ -21,7 +21,7 @@ from typing import Literal
 
 from rag.lang import contrast_group, nation, number_value, ordinal_value, parse, rivals
 from rag.lang.text import MONTHS, month_number
-from rag.lang.values import CONTRASTS, EVENT_SERIES, NUMBER_WORDS, ORDINAL_PATTERN, TIME_UNITS, titled
+from rag.lang.values import CONTRASTS, EVENT_SERIES, NUMBER_WORDS, ORDINAL_PATTERN, PHASES, TIME_UNITS, titled
 
 Kind = Literal["ordinal", "edition", "year", "month", "quantity", "measure", "contrast", "field", "named", "category"]
 
@@ -152,6 +152,8 @@ def _contrast(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
         return None
     if tok.text.lower() in ("home", "away") and tok.dep_ not in ("amod", "compound", "poss"):
         return _TAKEN  # "went home" is no qualifier
+    if group in PHASES and tok.pos_ != "VERB" and tok.dep_ != "ROOT":  # the parser reads "did the strike end" as a noun
+        return _TAKEN  # "at the end of the year" asks of no event's end
     return Slot("contrast", str(group), _head_lemma(tok), tok.text)
 
 
@@ -180,27 +182,33 @@ def _named(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
 
 
 # An award's category after a word of winning or naming: "won best supporting actress", "the award
-# for best animated film"; it ends at a preposition of place or time, or the end of the clause.
+# for best animated film", "named outstanding comedy series" (the Emmys' word for best), "won album
+# of the year"; it ends at a preposition of place or time, or the end of the clause.
 _CATEGORY = re.compile(
     r"\b(?:won|win|wins|winning|took|takes|take|for|named|nominated\s+for|awarded)\s+(?:the\s+)?(?:award\s+for\s+)?"
-    r"(?:the\s+)?best\s+((?:(?!at\b|on\b|during\b|this\b|last\b|with\b|and\b|but\b)[\w'’-]+\s*){1,6})",
+    r"(?:(?:the\s+)?(?:best|outstanding)\s+((?:(?!at\b|on\b|during\b|this\b|last\b|with\b|and\b|but\b)[\w'’-]+\s*){1,6})"
+    r"|((?!the\b)[\w'’-]+\s+of\s+the\s+year)\b)",
     re.IGNORECASE,
 )
 
 
 def _category(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
     """ "Who won best supporting actress?": the category asked; "best supporting actor" is another."""
-    if tok.lower_ != "best":
+    if tok.lower_ not in ("best", "outstanding") and tok.lower_ != "year":
         return None
-    m = _CATEGORY.search(doc.text, max(0, tok.idx - 40))
-    if m is None or m.start(1) != tok.idx + len(tok.text) + 1:
+    m = _CATEGORY.search(doc.text, max(0, tok.idx - 60))
+    if m is None:
         return None
-    return Slot("category", " ".join(m.group(1).lower().split()), "best", f"best {m.group(1).strip()}")
+    if m.group(1) is not None and m.start(1) == tok.idx + len(tok.text) + 1:
+        return Slot("category", " ".join(m.group(1).lower().split()), "best", f"{tok.text} {m.group(1).strip()}")
+    if m.group(2) is not None and m.end(2) == tok.idx + len(tok.text):
+        return Slot("category", " ".join(m.group(2).lower().split()), "best", m.group(2))
+    return None
 
 
 def _categories(text: str) -> list[frozenset[str]]:
     """The award categories a text names, each as its words."""
-    return [frozenset(m.group(1).lower().replace("’", "'").split()) for m in _CATEGORY.finditer(text)]
+    return [frozenset((m.group(1) or m.group(2)).lower().replace("’", "'").split()) for m in _CATEGORY.finditer(text)]
 
 
 def _field(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]

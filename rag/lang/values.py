@@ -110,10 +110,18 @@ CONTRASTS: tuple[frozenset[str], ...] = (
     frozenset("cio cios".split()),
     frozenset("adult adults grown-ups".split()),  # an age group is not another: adults' hours are not kids'
     frozenset("child children kid kids teen teens teenager teenagers minors youngsters".split()),
+    # The phases of an event, asked of as verbs: the day a strike began does not say when it ended.
+    frozenset("begin begins began begun beginning start starts started starting".split()),
+    frozenset("end ends ended ending finish finishes finished concluded concludes".split()),
+    frozenset("open opens opened".split()),
+    frozenset("close closes closed".split()),
 )
+# Groups a question states only as a verb ("when did the strike end", not "at the end of the year").
+PHASES = frozenset({23, 24, 25, 26})
 # Which sets exclude each other: the gender pair, the award outcome pair, and so on.
 _RIVALS: tuple[tuple[int, ...], ...] = (
-    (0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13, 14), (15, 16, 17, 18, 19, 20), (21, 22)
+    (0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13, 14), (15, 16, 17, 18, 19, 20), (21, 22), (23, 24),
+    (25, 26),
 )  # fmt: skip
 # The officers' titles written out, read as their acronyms (`titled`).
 _TITLES = {
