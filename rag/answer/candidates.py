@@ -40,7 +40,8 @@ _REFERS_BACK = re.compile(
 _PREPOSITIONS = frozenset("to of in for from at on with by between about over under and or than".split())
 
 
-def _refers_back(sentence: str, before: str) -> bool:
+def refers_back(sentence: str, before: str = "") -> bool:
+    """Whether `sentence` leaves who or what it is about to the text before it."""
     if _REFERS_BACK.search(sentence):
         return True
     tokens = re.findall(r"[\w’'-]+|,", sentence[:120])
@@ -123,7 +124,7 @@ def units(text: str, p: Passage) -> list[tuple[int, int]]:
     for i, (s, e) in enumerate(p.sentences):
         sentence = text[s:e]
         before = text[p.sentences[i - 1][0] : p.sentences[i - 1][1]] if i > 0 else ""
-        if i > 0 and (i - 1, i) not in out and _refers_back(sentence, before):
+        if i > 0 and (i - 1, i) not in out and refers_back(sentence, before):
             out.append((i - 1, i))
         if _INTRODUCES.search(sentence) and i + 1 < n:
             out.append((i, i + 1))

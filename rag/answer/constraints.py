@@ -22,7 +22,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from rag.answer.amounts import AMOUNT, amount_fits, asks_margin, counts, followed_by, with_currency
-from rag.answer.candidates import SPEECH_VERB, Candidate
+from rag.answer.candidates import SPEECH_VERB, Candidate, refers_back
 from rag.answer.question import Question
 from rag.answer.slots import check, mentions_month
 from rag.lang.nations import US, names_of, nation, nations
@@ -177,7 +177,10 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
     if question.wants == "speech" and (cand.passage.kind != "article" or question.shape == "summary"):
         typed = True  # a reader comment, a note or (asked what it says) the article: its writer's own words
     p = cand.passage
-    local = mention_text(f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {cand.context} {cand.text}")
+    local = f"{p.title} {p.publisher or ''} {spoken_date(p.date)} {cand.context} {cand.text}"
+    if refers_back(cand.text):
+        local = f"{p.text} {local}"  # "The ceremony was hosted by ...": the passage names which ceremony
+    local = mention_text(local)
     missing = distant = stated = 0
     contradicts = unheld = False
     for name in question.names:

@@ -77,7 +77,7 @@ _ASKS_NUMBER = re.compile(
     # "What was Amazon's original offer": up to three words (an owner, a qualifier) before the noun.
     r"what(?:'s|’s| is| was| are| were) (?:the )?(?:[\w’'-]+ ){0,3}?(range|distance|cost|price|length|height|"
     r"weight|speed|capacity|population|budget|death toll|toll|size|value|worth|offer|bid|fine|salary|fee|"
-    r"revenue|revenues|valuation))\b",
+    r"revenue|revenues|valuation|magnitude|temperature|attendance|turnout|duration|depth|altitude|rating))\b",
     re.I,
 )
 _ASKS_PERSON = re.compile(
