@@ -341,3 +341,5 @@ def test_a_longer_name_written_shorter_in_the_same_article_is_mentioned():
     assert not names.mentioned("Galaxy S23 Ultra")
     apart = Names(["The Galaxy S24 launched.", "The S24 Ultra is big."])
     assert not apart.mentioned("Galaxy S24 Ultra")  # in two articles
+    assert not Names(["Dance all day.", "The night was long."]).mentioned("Dance The Night")
+    assert not Names(["We dance through the night."]).mentioned("Dance The Night")  # "the night" shortens nothing

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import analyse
-from rag.answer.constraints import answer_phrase
+from rag.answer.constraints import Names, answer_phrase
 from rag.answer.slots import check, slots
 from rag.answer.verdicts import agrees, bears_on, opposite, sides, without_verbs
 from rag.lang import question_proper
@@ -947,3 +947,33 @@ def test_a_nation_in_the_possessive_is_mentioned_by_its_demonym():
     from rag.answer.constraints import mention_text, mentions
 
     assert mentions(mention_text("Modi was sworn in as India's prime minister."), "Indian")
+
+
+def test_a_question_opening_with_a_preposition_is_found_behind_a_preamble():
+    assert (
+        question_proper("I'm writing a summary and want to be accurate, so: at what level did the Fed keep rates?")
+        == "At what level did the Fed keep rates?"
+    )
+    based = "Based on the reports, in which city did Medvedev arrive?"
+    assert question_proper(based) == "In which city did Medvedev arrive?"
+    assert question_proper("In 2014, how much did the ruble fall?") == "In 2014, how much did the ruble fall?"
+
+
+def test_asked_who_lost_the_answer_is_the_side_beaten():
+    sentence = "Carlos Alcaraz beat Novak Djokovic in the Wimbledon final on Sunday."
+    typed, (a, b) = answer_phrase(analyse("Who lost the Wimbledon final?"), sentence)
+    assert typed and sentence[a:b] == "Novak Djokovic"
+    runoff = "Brandon Johnson won the runoff, defeating former schools chief Paul Vallas on Tuesday."
+    typed, (a, b) = answer_phrase(analyse("Who did Brandon Johnson beat in the runoff?"), runoff)
+    assert runoff[a:b] == "Paul Vallas"
+    assert not answer_phrase(analyse("Who lost the final?"), "Carlos Alcaraz won the final.")[0]
+
+
+def test_initials_in_a_question_name_what_the_articles_write_out():
+    from rag.answer.constraints import mention_text, mentions
+
+    text = "The BJP-led National Democratic Alliance won 293 seats. The Competition and Markets Authority agreed."
+    assert mentions(mention_text(text), "NDA") and mentions(mention_text(text), "CMA")
+    assert not mentions(mention_text("No data arrived."), "NDA")
+    names = Names([text])
+    assert names.mentioned("NDA") and not names.mentioned("NBA")

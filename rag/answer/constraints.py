@@ -28,11 +28,25 @@ from rag.answer.slots import check, mentions_month
 from rag.lang.nations import US, names_of, nation, nations
 from rag.lang.nations import aliases as nation_aliases
 from rag.lang.spelling import max_edits
-from rag.lang.text import MONTH_PATTERN, MONTHS, STOPWORDS, fold, initials, normalize, spoken_date, terms, words
+from rag.lang.text import (
+    MONTH_PATTERN,
+    MONTHS,
+    STOPWORDS,
+    acronyms,
+    fold,
+    initials,
+    is_acronym,
+    normalize,
+    spoken_date,
+    terms,
+    words,
+)
 from rag.lang.values import (
+    BEATING,
     CONTRACTING,
     HONORIFICS,
     LIGHT_VERBS,
+    LOSING,
     NAMED_KINDS,
     NON_PERSON_HEADS,
     OPPOSED,
@@ -615,7 +629,14 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             return span is not None, span
         case "person":
             # "Dolby Theatre" is no person: a name whose last word is a place's, a body's or an event's.
-            span = new(_NAME, strip=_titles(), kind=lambda a, b: text[a:b].split()[-1].lower() not in NON_PERSON_HEADS)
+            def person(a: int, b: int) -> bool:
+                return text[a:b].split()[-1].lower() not in NON_PERSON_HEADS
+
+            if _ASKS_LOSER.search(question.text):
+                # Asked who lost, the one beaten: "Alcaraz beat Djokovic", "Djokovic lost to Alcaraz".
+                span = new(_NAME, strip=_titles(), kind=lambda a, b: person(a, b) and _beaten(text, a, b))
+                return span is not None, span
+            span = new(_NAME, strip=_titles(), kind=person)
             # "Who said ...?" is answered by "..., he said" (the name is in the context).
             quoted = bool(SPEECH_VERB.search(question.text) and SPEECH_VERB.search(text))
             return span is not None or quoted, span
@@ -646,6 +667,19 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             return bool(SPEECH_VERB.search(text) or re.search(r"[“\"]", text)), None
         case _:
             return True, None
+
+
+_ASKS_LOSER = re.compile(
+    rf"\b(?:who|which\s+\w+)\s+(?:{LOSING})\b|\bwho\s+(?:did|does|do)\s+.{{1,60}}?\b(?:beat|defeat|edge|overcome|thrash)\b",
+    re.IGNORECASE,
+)
+_BEAT_BEFORE = re.compile(rf"\b(?:{BEATING})\s+(?:[a-z][\w’'-]*\s+){{0,4}}$")
+_LOST_AFTER = re.compile(rf"^\s+(?:\S+\s+){{0,2}}?(?:{LOSING})\b")
+
+
+def _beaten(text: str, start: int, end: int) -> bool:
+    """Whether the name at text[start:end] is the side that lost: the object of a win, the subject of a loss."""
+    return bool(_BEAT_BEFORE.search(text[max(0, start - 60) : start]) or _LOST_AFTER.match(text[end : end + 40]))
 
 
 def _singular(word: str) -> str:
@@ -698,6 +732,8 @@ def mentions(text: str, name: str) -> bool:
     vocabulary = _word_set(text)
     if (acronym := initials(name)) is not None and acronym in vocabulary:
         return True  # "NAR chief economist Lawrence Yun" mentions the National Association of Realtors
+    if is_acronym(name) and _spells(name.lower(), text):
+        return True  # and "the National Democratic Alliance" the NDA
     name = fold(name)
     if (key := nation(name)) is not None:  # "us" is the pronoun: `mention_text` writes the country "usa"
         return any(  # "India's" mentions India
@@ -717,6 +753,14 @@ def mentions(text: str, name: str) -> bool:
         if near is None:
             return False
     return True
+
+
+@lru_cache(maxsize=1024)
+def _spells(acronym: str, text: str) -> bool:
+    """Whether lower-case `text` has words of four letters or more whose initials are `acronym`,
+    function words skipped ("national democratic alliance"; not "no data arrived")."""
+    between = r"\s+(?:(?:of|and|for|the|on|in|at|to)\s+)*"
+    return re.search(r"\b" + between.join(rf"{c}[\w’'-]{{3,}}" for c in acronym) + r"\b", text) is not None
 
 
 _HYPHENATED = re.compile(r"(?<![^\W\d_])[^\W\d_]++(?:-[^\W\d_]++)+")
@@ -742,13 +786,17 @@ class Names:
     sentence about something else comes. Typos are read before this check (`spelling.py`)."""
 
     def __init__(self, texts: Iterable[str]):
+        texts = list(texts)
         self._text = "|".join(_phrase(t) for t in texts)
+        self._acronyms = set().union(*(acronyms(t) for t in texts))  # "NDA" for "National Democratic Alliance"
         self._known = frozenset(self._text.split())
         self._apart: dict[tuple[str, str], bool] = {}  # `_split`'s and `_shortened`'s answers: each scans it all
 
     def mentioned(self, name: str) -> bool:
         # "Russian S-300", "US Congress": the nationality describes the name; the name is what counts.
         name = _DEMONYM.sub("", name)
+        if is_acronym(name) and name.lower() in self._acronyms:
+            return True
         if (key := nation(name)) is not None:
             return any(self._has(_phrase(alias)) for alias in names_of(key))  # "Kenyan" for "Kenya's"
         for piece in _PIECES.split(name):
@@ -771,13 +819,14 @@ class Names:
 
     def _shortened(self, found: tuple[str, ...]) -> bool:
         """A longer name written shorter after its first mention: "the Galaxy S24 ... the S24 Ultra"
-        names the Galaxy S24 Ultra (the last two words or more as written, the rest in the same
-        article)."""
+        names the Galaxy S24 Ultra (its last two words or more as written, none of them a function
+        word, and the rest in the same article; "the night" does not shorten "Dance The Night")."""
         key = ("", " ".join(found))
         if key not in self._apart:
             self._apart[key] = any(
                 all(w in set(article.split()) for w in found[:k])
                 for k in range(1, len(found) - 1)
+                if not set(found[k:]) & STOPWORDS
                 for article in self._text.split("|")
                 if f" {' '.join(found[k:])} " in article
             )

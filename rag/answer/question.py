@@ -67,7 +67,7 @@ _ASKS_DATE = re.compile(
 )
 _ASKS_NUMBER = re.compile(
     r"\b(how (many|much|far|large|big|long|high|low|old|fast|often)|by how much|"
-    r"what (percentage|percent|share|amount|number|price|rate|figure|sum|total|proportion|value|size|age|"
+    r"what (percentage|percent|share|amount|number|price|rate|figure|sum|total|proportion|value|size|age|level|"
     r"revenue|revenues|profit|profits|salary|cost|fee|budget|valuation|turnover|income|sales)|"
     r"under what age|by what margin|"
     r"which (percentage|amount|number|figure)|"

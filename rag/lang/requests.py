@@ -57,11 +57,11 @@ _TAIL = re.compile(
     r"in a few words|in one sentence|quickly)\W*(?=[?.!]*$)",
     re.IGNORECASE,
 )
+# A question may open with a preposition: "at what level ...", "in which city ...", "by how much ...".
+_OPENS = rf"(?:(?:at|in|on|by|for|from|to|with|of|during|after|before|since|until|under)\s+)?(?:{_OPENER})\b"
 # Sentence ends, and a colon or dash after which a question opens.
-_BREAK = re.compile(
-    rf"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])|[:;]\s+(?=(?:{_OPENER})\b)|\s[-–—]+\s+(?=(?:{_OPENER})\b)", re.I
-)
-_LEAD_IN = re.compile(rf",\s+(?=(?:{_OPENER})\b)", re.IGNORECASE)
+_BREAK = re.compile(rf"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])|[:;]\s+(?={_OPENS})|\s[-–—]+\s+(?={_OPENS})", re.I)
+_LEAD_IN = re.compile(rf",\s+(?={_OPENS})", re.IGNORECASE)
 _STATES_SOMETHING = re.compile(r"\d|(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+|\b[A-Z]{2,}\b")
 
 

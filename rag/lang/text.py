@@ -125,6 +125,26 @@ def initials(name: str) -> str | None:
     return None if letters in STOPWORDS else letters
 
 
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|and|for|the|&|on|in|at|to)\s+)*[A-Z][\w’'-]*)+")
+
+
+def acronyms(text: str) -> set[str]:
+    """The initials of every run of capitalised words in `text` and of the runs' tails ("nda" for
+    "the BJP-led National Democratic Alliance"), as `initials` makes them."""
+    found = set()
+    for m in _CAPITALISED_RUN.finditer(text):
+        parts = m.group().split()
+        for i in range(len(parts) - 2):
+            if parts[i].lower() not in _UNINITIALLED and (letters := initials(" ".join(parts[i:]))) is not None:
+                found.add(letters)
+    return found
+
+
+def is_acronym(name: str) -> bool:
+    """A name written as capital initials ("NDA", "MEPs" is not one: it is a plural)."""
+    return 3 <= len(name) <= 6 and name.isalpha() and name.isupper()
+
+
 def spelled_out(text: str, names: Iterable[str]) -> str:
     """`text` with the initials of each of `names` spelled out after them ("NAR (National
     Association of Realtors) chief economist"): a cross-encoder matches the words it is given."""

@@ -339,6 +339,10 @@ CONTESTS = (
     r"los(?:e|es|t)\s+(?:to|against)|defeated\s+by|beaten\s+by",
 )
 
+# The verbs of a contest by side: the winner beats ("Alcaraz beat Djokovic"), the loser loses.
+BEATING = r"beat|beats|beating|defeated|defeats|defeating|edged|edges|overcame|thrashed|swept"
+LOSING = r"lost|loses|fell|(?:was|were)\s+(?:beaten|defeated)"
+
 # Words that introduce the other party of a contest, a match or a dispute ("against Bayern", "v
 # Chelsea", "a win over England", "lost to Belgium", "hosted Arsenal"): the named party after them.
 OPPOSED = (
