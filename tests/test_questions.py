@@ -977,3 +977,19 @@ def test_initials_in_a_question_name_what_the_articles_write_out():
     assert not mentions(mention_text("No data arrived."), "NDA")
     names = Names([text])
     assert names.mentioned("NDA") and not names.mentioned("NBA")
+
+
+def test_a_place_name_that_only_describes_a_noun_is_no_answer_to_where():
+    from rag.answer.constraints import entity_phrase
+
+    q = analyse("Where was the 75th Emmys ceremony held?")
+    assert entity_phrase(q, "The Emmys were held late because of the Hollywood strikes.") is None
+    sentence = "The Emmys were held in Los Angeles."
+    a, b = entity_phrase(q, sentence)
+    assert sentence[a:b] == "Los Angeles"
+
+
+def test_a_count_may_be_given_as_the_latest_of_a_run():
+    sentence = "South Africa beat New Zealand 12-11. It was the Springboks' fourth world title."
+    typed, (a, b) = answer_phrase(analyse("How many world titles has South Africa won?"), sentence)
+    assert typed and sentence[a:b] == "fourth"

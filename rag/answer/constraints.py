@@ -50,6 +50,7 @@ from rag.lang.values import (
     NAMED_KINDS,
     NON_PERSON_HEADS,
     OPPOSED,
+    ORDINAL_PATTERN,
     ROLE_NOUNS,
     ROLE_TIME,
     SAME_ROLE,
@@ -88,6 +89,7 @@ _RECORD_AFTER = re.compile(
 _OPPOSED = re.compile(rf"\b(?:{OPPOSED})\s+(?:the\s+)?(?:\d+-man\s+)?({_NAME_WORD}(?:\s+{_NAME_WORD})*)")
 # The side that acts or owns: "scored for Chelsea", "Collingwood's average crowd".
 _FOR_SIDE = re.compile(rf"\bfor\s+(?:the\s+)?({_NAME_WORD}(?:\s+{_NAME_WORD})*)|\b({_NAME_WORD})['’]s\b")
+_NTH = re.compile(rf"\b(?:{ORDINAL_PATTERN})", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:in|at|near|off)\s+(?:the\s+)?((?:[A-Z][\w’'-]+)(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*)")
 
 
@@ -619,8 +621,15 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
 
             # A margin may be a score ("a 3-2 triumph"); else a number that surely counts the asked
             # noun first, then one its qualifier follows.
+            # A number the asked noun follows first; then a count given as the latest in a run ("how
+            # many world titles": "their fourth world title"); then a number the noun is near.
+            def counting(a: int, b: int) -> bool:
+                return question.counted is not None and followed_by(question.counted[0], text, b)
+
             span = (
                 (new(_SCORE) if asks_margin(question.text) else None)
+                or new(AMOUNT, kind=lambda a, b: counting(a, b) and amount(frozenset({"yes"}))(a, b))
+                or new(_NTH, kind=counting)
                 or new(AMOUNT, kind=amount(frozenset({"yes"})), choose=True)
                 or new(AMOUNT, kind=amount(frozenset({"qualified"})), choose=True)
             )
@@ -871,6 +880,8 @@ def entity_phrase(question: Question, text: str, labels: tuple[str, ...] | None 
             continue  # only what the question said
         if any(set(words(n)) <= set(words_) for n in question.names):
             continue  # a longer name for one the question gives
+        if question.wants == "place" and ent.root.dep_ in ("compound", "amod"):
+            continue  # "the Hollywood strikes" says what strikes, not where anything was
         if question.counted is not None and counts(question.counted, text, ent.end_char) == "no":
             continue  # a count of something else
         if question.wants == "number" and not (
