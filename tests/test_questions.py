@@ -993,3 +993,19 @@ def test_a_count_may_be_given_as_the_latest_of_a_run():
     sentence = "South Africa beat New Zealand 12-11. It was the Springboks' fourth world title."
     typed, (a, b) = answer_phrase(analyse("How many world titles has South Africa won?"), sentence)
     assert typed and sentence[a:b] == "fourth"
+
+
+def test_a_date_without_its_year_is_completed_from_the_article_date():
+    from rag.lang.text import dated
+
+    assert dated("Sunday", "2023-07-17", "Alcaraz beat Djokovic on Sunday.") == "Sunday, July 16, 2023"
+    assert dated("Friday", "2023-10-13", "Microsoft completed the deal on Friday.") == "Friday, October 13, 2023"
+    assert dated("Sunday", "2024-01-18", "The team will play on Sunday.") == "Sunday, January 21, 2024"
+    assert dated("December 30", "2024-01-03", "It opened on December 30.") == "December 30, 2023"
+    assert dated("January 31", "2024-01-18", "It would go on sale on January 31.") == "January 31, 2024"
+    assert dated("Sunday", None) == "Sunday" and dated("Paul Vallas", "2023-04-05") == "Paul Vallas"
+
+
+def test_a_hyphenated_pair_of_names_is_met_by_a_text_naming_both():
+    (named,) = [s for s in slots("When was the Microsoft-Activision deal first announced?") if s.kind == "named"]
+    assert check(named, "The deal was first announced in January 2022.", "Microsoft closes Activision deal") == "meets"

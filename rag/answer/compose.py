@@ -21,7 +21,7 @@ from rag.answer.candidates import Candidate
 from rag.answer.citations import CitationList, Span, overlaps
 from rag.answer.constraints import Fit, is_title, years
 from rag.core.schema import Article, Claim, Passage
-from rag.lang.text import MONTHS, STOPWORDS, spoken_date, terms
+from rag.lang.text import MONTHS, STOPWORDS, dated, spoken_date, terms
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ def claim(
         at = text.find(phrase)
         if at >= 0 and lead and not prefix and not text.startswith(phrase):
             shown = full_name(re.sub(r"['’]s?$", "", phrase), texts.get(item.cand.passage.source, ""))
+            shown = dated(shown, item.cand.passage.date, item.cand.text)  # "Sunday" -> "Sunday, July 16, 2023"
             return Claim(f"{shown}: {text}", (citations.cite(span),), answer=(0, len(shown)))
         if at >= 0:
             answer = (len(prefix) + at, len(prefix) + at + len(phrase))

@@ -297,7 +297,10 @@ def check(slot: Slot, sentence: str, around: str) -> Verdict:
                     return "contradicts"  # "the prize in physics" for "the prize in chemistry"
             return "absent"
         case "named":
-            if re.search(rf"\b{re.escape(slot.value)}\b", near, re.IGNORECASE):
+            # "the Microsoft-Activision deal" is met by a text naming both, in any order.
+            paired = re.fullmatch(r"[^\W\d_]{2,}(?:-[^\W\d_]{2,})+", slot.value)
+            parts = slot.value.split("-") if paired else [slot.value]
+            if all(re.search(rf"\b{re.escape(part)}\b", near, re.IGNORECASE) for part in parts):
                 return "meets"
             # The noun in any number: "friendly" is written "friendlies".
             stem = slot.head[:-1] if slot.head.endswith("y") else slot.head

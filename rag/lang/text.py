@@ -5,6 +5,7 @@ Everything here works on offsets into the original text so that later stages can
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -214,6 +215,43 @@ _MONTH_NUMBERS = {
 def month_number(name: str) -> int | None:
     """1..12 for a month's name or abbreviation, any case, with or without its full stop ("Sept.")."""
     return _MONTH_NUMBERS.get(name.lower().rstrip("."))
+
+
+WEEKDAYS = tuple("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+_FUTURE = re.compile(r"\b(?:will|would|shall|is\s+due|are\s+due|is\s+set\s+to|are\s+set\s+to|next|upcoming)\b", re.I)
+_MONTH_DAY = re.compile(r"^([A-Z][a-z]+)\.?\s+(\d{1,2})$|^(\d{1,2})\s+([A-Z][a-z]+)$")
+
+
+def dated(phrase: str, iso: str | None, sentence: str = "") -> str:
+    """A date the text gives without its year, completed from the article's date: "Sunday" in a
+    report dated Monday July 17, 2023 is "Sunday, July 16, 2023" (the last one on or before the
+    report, or the next after it when the sentence speaks of what will happen); "May 15" is May 15
+    of the year that puts it on the same side of the report. Else `phrase` as it is."""
+    if not iso:
+        return phrase
+    try:
+        published = datetime.date.fromisoformat(iso[:10])
+    except ValueError:
+        return phrase
+    ahead = bool(_FUTURE.search(sentence))
+    if phrase in WEEKDAYS:
+        shift = (published.weekday() - WEEKDAYS.index(phrase)) % 7
+        step = datetime.timedelta(days=(7 - shift) % 7 or 7) if ahead else -datetime.timedelta(days=shift)
+        day = published + step
+        return f"{phrase}, {spoken_date(day.isoformat())}"
+    m = _MONTH_DAY.match(phrase)
+    if m is None or (month := month_number(m.group(1) or m.group(4))) is None:
+        return phrase
+    number = int(m.group(2) or m.group(3))
+    try:
+        day = datetime.date(published.year, month, number)
+    except ValueError:
+        return phrase
+    if ahead and day < published:
+        day = day.replace(year=day.year + 1) if not (month == 2 and number == 29) else day
+    elif not ahead and day > published:
+        day = day.replace(year=day.year - 1) if not (month == 2 and number == 29) else day
+    return spoken_date(day.isoformat())
 
 
 def spoken_date(iso: str | None) -> str:
