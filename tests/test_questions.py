@@ -1009,3 +1009,22 @@ def test_a_date_without_its_year_is_completed_from_the_article_date():
 def test_a_hyphenated_pair_of_names_is_met_by_a_text_naming_both():
     (named,) = [s for s in slots("When was the Microsoft-Activision deal first announced?") if s.kind == "named"]
     assert check(named, "The deal was first announced in January 2022.", "Microsoft closes Activision deal") == "meets"
+
+
+def test_a_company_s_money_by_kind_and_officers_by_any_of_their_titles():
+    q = analyse("What was Tesla's net income in the third quarter?")
+    assert q.wants == "number"
+    (kind,) = [s for s in q.slots if s.kind == "contrast"]
+    assert check(kind, "Tesla reported revenue of $25.2 billion for the quarter.", "") == "contradicts"
+    assert check(kind, "Net income fell to $1.9 billion.", "") == "meets"
+    cfo = analyse("Who is Spotify's CFO?")
+    assert cfo.wants == "person" and analyse("Who is Li Shanfu?").wants == "any"
+    (officer,) = [s for s in cfo.slots if s.kind == "contrast"]
+    assert check(officer, "Spotify's chief executive is Daniel Ek.", "") == "contradicts"
+
+
+def test_the_thing_asked_about_is_the_object_in_any_number():
+    from rag.answer.constraints import swapped
+
+    sentence = "Ford is recalling about 238,000 Explorer SUVs because a rear axle bolt can fail."
+    assert not swapped("Why is Ford recalling Explorers?", sentence, sentence)

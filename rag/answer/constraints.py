@@ -486,9 +486,9 @@ def swapped(question: str, sentence: str, local: str = "") -> bool:
             for c in t.children
             if c.dep_ == "dobj" or (c.dep_ == "npadvmod" and c.pos_ == "PROPN" and c.i == t.i + 1)
         ]
-        named = [frozenset(t.lower_ for t in o.subtree if t.pos_ == "PROPN") for o in objects]
-        if any(n & name for n in named):
-            return False
+        named = [frozenset(_singular(t.text) for t in o.subtree if t.pos_ == "PROPN") for o in objects]
+        if any(n & {_singular(w) for w in name} for n in named):
+            return False  # the asked one, in any number ("Explorer SUVs" for "Explorers")
         if any(n for n in named):
             return True
     return False

@@ -77,7 +77,8 @@ _ASKS_NUMBER = re.compile(
     # "What was Amazon's original offer": up to three words (an owner, a qualifier) before the noun.
     r"what(?:'s|’s| is| was| are| were) (?:the )?(?:[\w’'-]+ ){0,3}?(range|distance|cost|price|length|height|"
     r"weight|speed|capacity|population|budget|death toll|toll|size|value|worth|offer|bid|fine|salary|fee|"
-    r"revenue|revenues|valuation|magnitude|temperature|attendance|turnout|duration|depth|altitude|rating))\b",
+    r"revenue|revenues|valuation|income|profit|profits|earnings|sales|loss|losses|debt|deficit|turnover|"
+    r"magnitude|temperature|attendance|turnout|duration|depth|altitude|rating))\b",
     re.I,
 )
 _ASKS_PERSON = re.compile(
@@ -323,8 +324,10 @@ def _parts(heads: list) -> tuple[str, ...]:  # type: ignore[type-arg]
     return tuple(out)
 
 
+# "Who is Li Shanfu?" asks what he is; "Who is Spotify's CFO?" (a possessive) asks who holds a role.
 _WHO_IS = re.compile(
-    r"^\W*(?i:who(?:['’]s|\s+(?:is|was|are|were)))\s+[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*\s*(?:[?,.]|$|and\b)"
+    r"^\W*(?i:who(?:['’]s|\s+(?:is|was|are|were)))\s+(?![A-Z][\w.-]*['’]s\s)[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*\s*"
+    r"(?:[?,.]|$|and\b)"
 )
 _SPEAKER = re.compile(rf"\b(?:what|how)\s+(?:did|does|do)\s+(.+?)\s+(?:{_SPEECH_VERBS})\b", re.IGNORECASE)
 _REPORTER = re.compile(

@@ -115,13 +115,16 @@ CONTRASTS: tuple[frozenset[str], ...] = (
     frozenset("end ends ended ending finish finishes finished concluded concludes".split()),
     frozenset("open opens opened".split()),
     frozenset("close closes closed".split()),
+    # A company's money by kind: what it took in is not what it kept.
+    frozenset("revenue revenues sales turnover".split()),
+    frozenset("profit profits income earnings".split()),
 )
 # Groups a question states only as a verb ("when did the strike end", not "at the end of the year").
 PHASES = frozenset({23, 24, 25, 26})
 # Which sets exclude each other: the gender pair, the award outcome pair, and so on.
 _RIVALS: tuple[tuple[int, ...], ...] = (
     (0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13, 14), (15, 16, 17, 18, 19, 20), (21, 22), (23, 24),
-    (25, 26),
+    (25, 26), (27, 28),
 )  # fmt: skip
 # The officers' titles written out, read as their acronyms (`titled`).
 _TITLES = {
@@ -134,7 +137,8 @@ _TITLES = {
     "marketing": "CMO",
     "information": "CIO",
 }
-_TITLE = re.compile(r"\bchief\s+(" + "|".join(_TITLES) + r")\s+officers?\b", re.IGNORECASE)
+# "Chief executive" is written without "officer" as often as with it.
+_TITLE = re.compile(r"\bchief\s+(" + "|".join(_TITLES) + r")(?:\s+officers?)?\b", re.IGNORECASE)
 
 
 # The titles of a role a name holds: no part of the name ("CEO of Cubic Telecom" names Cubic
