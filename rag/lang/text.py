@@ -126,7 +126,7 @@ def initials(name: str) -> str | None:
     return None if letters in STOPWORDS else letters
 
 
-_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|and|for|the|&|on|in|at|to)\s+)*[A-Z][\w’'-]*)+")
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*+(?:\s++(?:(?:of|and|for|the|&|on|in|at|to)\s++)*+[A-Z][\w’'-]*+)++")
 
 
 def acronyms(text: str) -> set[str]:
