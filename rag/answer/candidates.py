@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from rag.answer.citations import Span
 from rag.core.schema import Hit, Passage
+from rag.lang.values import PREPOSITIONS
 
 SPEECH = (
     r"said|says|saying|stated|told|tells|wrote|writes|stressed|added|noted|declared|announced|warned|explained|"
@@ -37,7 +38,6 @@ _REFERS_BACK = re.compile(
 # that opens with a definite description refers back, unless what follows its noun names what is
 # meant ("The cheapest Barcelona ticket", "The comparison to ABBA's show"); then only when its noun
 # repeats a word of the sentence before ("broke the world record ... The previous record of ...").
-_PREPOSITIONS = frozenset("to of in for from at on with by between about over under and or than".split())
 
 
 def refers_back(sentence: str, before: str = "") -> bool:
@@ -51,7 +51,7 @@ def refers_back(sentence: str, before: str = "") -> bool:
     for token in tokens[1:4]:
         if token == ",":
             return bool(nouns)
-        if not token.isalpha() or not token.islower() or token in _PREPOSITIONS:
+        if not token.isalpha() or not token.islower() or token in PREPOSITIONS:
             break
         if len(nouns) == 2:
             return True  # "The company has raised": the description ended, a verb follows

@@ -37,6 +37,7 @@ from rag.lang.text import (
     initials,
     is_acronym,
     normalize,
+    spells,
     spoken_date,
     terms,
     words,
@@ -619,10 +620,9 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
                     and (question.counted is None or counts(question.counted, text, b) in verdicts)
                 )
 
-            # A margin may be a score ("a 3-2 triumph"); else a number that surely counts the asked
-            # noun first, then one its qualifier follows.
-            # A number the asked noun follows first; then a count given as the latest in a run ("how
-            # many world titles": "their fourth world title"); then a number the noun is near.
+            # A margin may be a score ("a 3-2 triumph"); else a number the asked noun follows, then a
+            # count given as the latest of a run ("how many world titles": "their fourth world
+            # title"), then a number the noun is near, then one its qualifier follows.
             def counting(a: int, b: int) -> bool:
                 return question.counted is not None and followed_by(question.counted[0], text, b)
 
@@ -741,7 +741,7 @@ def mentions(text: str, name: str) -> bool:
     vocabulary = _word_set(text)
     if (acronym := initials(name)) is not None and acronym in vocabulary:
         return True  # "NAR chief economist Lawrence Yun" mentions the National Association of Realtors
-    if is_acronym(name) and _spells(name.lower(), text):
+    if is_acronym(name) and spells(name.lower(), text):
         return True  # and "the National Democratic Alliance" the NDA
     name = fold(name)
     if (key := nation(name)) is not None:  # "us" is the pronoun: `mention_text` writes the country "usa"
@@ -762,14 +762,6 @@ def mentions(text: str, name: str) -> bool:
         if near is None:
             return False
     return True
-
-
-@lru_cache(maxsize=1024)
-def _spells(acronym: str, text: str) -> bool:
-    """Whether lower-case `text` has words of four letters or more whose initials are `acronym`,
-    function words skipped ("national democratic alliance"; not "no data arrived")."""
-    between = r"\s+(?:(?:of|and|for|the|on|in|at|to)\s+)*"
-    return re.search(r"\b" + between.join(rf"{c}[\w’'-]{{3,}}" for c in acronym) + r"\b", text) is not None
 
 
 _HYPHENATED = re.compile(r"(?<![^\W\d_])[^\W\d_]++(?:-[^\W\d_]++)+")

@@ -141,6 +141,13 @@ def acronyms(text: str) -> set[str]:
     return found
 
 
+def spells(acronym: str, text: str) -> bool:
+    """Whether lower-case `text` has words of four letters or more whose initials are `acronym`,
+    function words skipped ("national democratic alliance" spells "nda"; "no data arrived" does not)."""
+    between = r"\s+(?:(?:" + "|".join(re.escape(w) for w in sorted(_UNINITIALLED)) + r")\s+)*"
+    return re.search(r"\b" + between.join(rf"{c}[\w’'-]{{3,}}" for c in acronym) + r"\b", text) is not None
+
+
 def is_acronym(name: str) -> bool:
     """A name written as capital initials ("NDA", "MEPs" is not one: it is a plural)."""
     return 3 <= len(name) <= 6 and name.isalpha() and name.isupper()

@@ -343,6 +343,9 @@ CONTESTS = (
     r"los(?:e|es|t)\s+(?:to|against)|defeated\s+by|beaten\s+by",
 )
 
+# Words that continue a noun phrase rather than end it ("the comparison to ...", "the record of ...").
+PREPOSITIONS = frozenset("to of in for from at on with by between about over under and or than".split())
+
 # The verbs of a contest by side: the winner beats ("Alcaraz beat Djokovic"), the loser loses.
 BEATING = r"beat|beats|beating|defeated|defeats|defeating|edged|edges|overcame|thrashed|swept"
 LOSING = r"lost|loses|fell|(?:was|were)\s+(?:beaten|defeated)"
