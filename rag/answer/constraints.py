@@ -32,6 +32,7 @@ from rag.lang.text import (
     MONTH_PATTERN,
     MONTHS,
     STOPWORDS,
+    WEEKDAYS,
     acronyms,
     fold,
     initials,
@@ -62,7 +63,7 @@ from rag.search.outlets import is_outlet
 _DATE = re.compile(
     rf"\b(?:{MONTH_PATTERN}\s+\d{{1,2}}(?!\d)(?:,\s*\d{{4}})?|\d{{1,2}}\s+{MONTH_PATTERN}(?:\s+\d{{4}})?|{MONTH_PATTERN}\s+\d{{4}}|"
     rf"(?:early|mid|late)[- ]\d{{4}}s?|(?:in|since|by|until|from)\s+\d{{4}}s?|\d{{4}}|"
-    rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|{MONTH_PATTERN}(?![a-z]))",
+    rf"(?:{'|'.join(WEEKDAYS)})|{MONTH_PATTERN}(?![a-z]))",
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A name's word may have a capital inside: "McTominay", "O'Neill", "DeChambeau".

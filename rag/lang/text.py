@@ -126,7 +126,8 @@ def initials(name: str) -> str | None:
     return None if letters in STOPWORDS else letters
 
 
-_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*+(?:\s++(?:(?:of|and|for|the|&|on|in|at|to)\s++)*+[A-Z][\w’'-]*+)++")
+_LINKS = "|".join(re.escape(w) for w in sorted(_UNINITIALLED))  # "Bank of America", "Markets and ..."
+_CAPITALISED_RUN = re.compile(rf"[A-Z][\w’'-]*+(?:\s++(?:(?:{_LINKS})\s++)*+[A-Z][\w’'-]*+)++")
 
 
 def acronyms(text: str) -> set[str]:
@@ -144,7 +145,7 @@ def acronyms(text: str) -> set[str]:
 def spells(acronym: str, text: str) -> bool:
     """Whether lower-case `text` has words of four letters or more whose initials are `acronym`,
     function words skipped ("national democratic alliance" spells "nda"; "no data arrived" does not)."""
-    between = r"\s+(?:(?:" + "|".join(re.escape(w) for w in sorted(_UNINITIALLED)) + r")\s+)*"
+    between = rf"\s+(?:(?:{_LINKS})\s+)*"
     return re.search(r"\b" + between.join(rf"{c}[\w’'-]{{3,}}" for c in acronym) + r"\b", text) is not None
 
 
