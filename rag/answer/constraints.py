@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -788,9 +788,8 @@ class Names:
     sentence about something else comes. Typos are read before this check (`spelling.py`)."""
 
     def __init__(self, texts: Iterable[str]):
-        texts = list(texts)
-        self._text = "|".join(_phrase(t) for t in texts)
-        self._acronyms = set().union(*(acronyms(t) for t in texts))  # "NDA" for "National Democratic Alliance"
+        self._texts = list(texts)  # the collection's own strings, not copies
+        self._text = "|".join(_phrase(t) for t in self._texts)
         self._known = frozenset(self._text.split())
         self._apart: dict[tuple[str, str], bool] = {}  # `_split`'s and `_shortened`'s answers: each scans it all
 
@@ -798,7 +797,7 @@ class Names:
         # "Russian S-300", "US Congress": the nationality describes the name; the name is what counts.
         name = _DEMONYM.sub("", name)
         if is_acronym(name) and name.lower() in self._acronyms:
-            return True
+            return True  # "NDA" for "National Democratic Alliance"
         if (key := nation(name)) is not None:
             return any(self._has(_phrase(alias)) for alias in names_of(key))  # "Kenyan" for "Kenya's"
         for piece in _PIECES.split(name):
@@ -808,6 +807,12 @@ class Names:
             if phrase.strip() and not any(self._has(p) for p in (phrase, single)):
                 return False
         return True
+
+    @cached_property
+    def _acronyms(self) -> frozenset[str]:
+        """The initials of the collection's capitalised names, read at the first question that uses
+        initials (not at start-up: a large collection takes a moment)."""
+        return frozenset().union(*(acronyms(t) for t in self._texts))
 
     def _has(self, phrase: str) -> bool:
         found = phrase.split()

@@ -118,6 +118,7 @@ def _agreed(items: Sequence[Scored]) -> bool:
 
 
 _LOCATIVE = re.compile(r"\b(?:in|at|near|outside|inside|across)\s+(?:the\s+)?$", re.IGNORECASE)
+_NO_ONE = frozenset({"FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"})  # kinds of name no person has
 
 
 def _nobody(q: Question, item: Scored) -> bool:
@@ -134,9 +135,6 @@ def _nobody(q: Question, item: Scored) -> bool:
     # an event, a work, a law or a product is what ("won the Chicago Marathon").
     placed = bool(_LOCATIVE.search(text[max(0, a - 12) : a]))
     return any(e.start_char < b and a < e.end_char and (e.label_ in _NO_ONE or placed) for e in ents)
-
-
-_NO_ONE = frozenset({"FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"})
 
 
 def _person_led(q: Question, item: Scored) -> Scored:
