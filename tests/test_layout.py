@@ -76,3 +76,24 @@ def test_number_words_are_spacys_read_without_importing_it():
     assert NUMBER_WORDS["seventeen"] == 17 and NUMBER_WORDS["ninety"] == 90 and NUMBER_WORDS["trillion"] == 10**12
     assert ORDINAL_WORDS["nineteenth"] == 19 and ordinal_value("twenty-first") == 21
     assert number_value("sixty") == 60
+
+
+def test_torch_imported_while_spacy_loads_waits_instead_of_failing():
+    """spaCy is imported with torch hidden on the parser's thread; the embedding model's one-off
+    ONNX export imports torch on the main thread meanwhile (a fresh machine's first start)."""
+    code = """
+import threading, time
+from rag.core.imports import torch_hidden, torch_importable
+hidden = threading.Event()
+def load():
+    with torch_hidden():
+        hidden.set()
+        time.sleep(0.3)
+t = threading.Thread(target=load); t.start(); hidden.wait()
+with torch_importable():
+    import torch
+t.join()
+import sys; print(sys.modules['torch'] is torch)
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "True", done.stderr[-500:]

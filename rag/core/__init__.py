@@ -1,7 +1,8 @@
 """What every stage shares: typed settings, the errors users see, and the small frozen dataclasses
 that flow between stages (an article, a passage, a hit, an answer with its claims and citations);
 also files checked against their sums without reading them at every start (`checksums`) and
-onnxruntime sessions whose graph is optimised once per machine (`onnx`)."""
+onnxruntime sessions whose graph is optimised once per machine (`onnx`), and torch imported
+safely while spaCy loads with it hidden (`imports`)."""
 
 from rag.core.errors import (
     Advice,

@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.core.errors import ModelError
+from rag.core.imports import torch_importable
 from rag.core.settings import Settings
 
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
@@ -61,7 +62,8 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         self.name = name
         try:
-            from sentence_transformers import SentenceTransformer
+            with torch_importable():
+                from sentence_transformers import SentenceTransformer
         except ImportError:
             raise ModelError("sentence-transformers is not installed: run `pip install -r requirements.txt`.") from None
         try:

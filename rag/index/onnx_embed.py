@@ -29,6 +29,7 @@ import numpy as np
 
 from rag.core.checksums import file_sha256, has_sha256
 from rag.core.errors import ModelError
+from rag.core.imports import torch_importable
 from rag.core.onnx import session
 from rag.core.settings import model_cache
 
@@ -67,8 +68,9 @@ def _verified(folder: Path, name: str) -> bool:
 
 def _export(source: Path, folder: Path, quantized: bool) -> None:
     try:
-        import torch
-        from transformers import AutoModel
+        with torch_importable():
+            import torch
+            from transformers import AutoModel
     except ImportError:
         raise ModelError(
             "Exporting the embedding model to ONNX needs torch and transformers once: run `make install`, "

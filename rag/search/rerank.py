@@ -24,6 +24,7 @@ import numpy as np
 
 from rag.core.checksums import has_sha256
 from rag.core.errors import ModelError
+from rag.core.imports import torch_importable
 from rag.core.onnx import session
 
 PACKAGED_RERANKER = "ms-marco-MiniLM-L-12-v2"
@@ -109,7 +110,8 @@ class SentenceTransformersCrossEncoder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         self.name = name
         try:
-            from sentence_transformers import CrossEncoder
+            with torch_importable():
+                from sentence_transformers import CrossEncoder
 
             self._model = CrossEncoder(str(Path(name).expanduser()) if Path(name).expanduser().exists() else name)
         except Exception as e:  # the library raises OSError, ValueError, HF errors...
