@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from rag.answer.constraints import Names
@@ -36,6 +37,12 @@ def test_packaged_cross_encoder_matches_the_published_reference():
     # Published for the fp32 model: 9.45 and -11.2; int8 shifts a little.
     assert scores[0] == pytest.approx(9.45, abs=0.5) and scores[1] == pytest.approx(-11.2, abs=0.5)
     assert load_reranker("none") is None
+
+
+def test_pairs_scored_side_by_side_score_as_one_at_a_time():
+    texts = [f"Berlin's population grew by {n} percent in {1990 + n}." for n in range(9)]
+    alone = load_reranker("ms-marco-MiniLM-L-12-v2", 1, 1).score(BERLIN, texts)
+    assert np.array_equal(load_reranker("ms-marco-MiniLM-L-12-v2", 1, 3).score(BERLIN, texts), alone)
 
 
 def test_rereading_fuses_the_cross_encoder_order_with_the_hybrid_order():

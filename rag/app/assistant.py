@@ -106,7 +106,7 @@ class Assistant:
         self._embedder_factory = embedder_factory or (lambda: embedder_for(settings))
         self.index = store.load(settings.index_dir, settings.embedder_id)
         self.embedder = self._embedder_factory()
-        self.reranker = load_reranker(settings.reranker, settings.threads)
+        self.reranker = load_reranker(settings.reranker, settings.threads, settings.rerank_workers)
         if torch_stages:
             lang.preload()
         self.retriever = Retriever(

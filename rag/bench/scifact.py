@@ -265,7 +265,7 @@ def run_scifact(
         index,
         embedder,
         settings.replace(candidates=max(settings.candidates, 300)),
-        load_reranker(settings.reranker, settings.threads),
+        load_reranker(settings.reranker, settings.threads, settings.rerank_workers),
     )
     result: dict[str, Any] = {
         "documents": len(beir.docs),
