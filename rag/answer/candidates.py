@@ -34,7 +34,7 @@ _REFERS_BACK = re.compile(
     r"|\b(?:him|them)\b",
     re.IGNORECASE,
 )
-# "The company has raised ...", "The film, directed by ...", "The wing has scored ...": a sentence
+# "The company has raised ...", "The film, directed by ...", "The town's residents ...": a sentence
 # that opens with a definite description refers back, unless what follows its noun names what is
 # meant ("The cheapest Barcelona ticket", "The comparison to ABBA's show"); then only when its noun
 # repeats a word of the sentence before ("broke the world record ... The previous record of ...").
@@ -51,6 +51,9 @@ def refers_back(sentence: str, before: str = "") -> bool:
     for token in tokens[1:4]:
         if token == ",":
             return bool(nouns)
+        possessor = re.fullmatch(r"([a-z]+)[’']s", token)
+        if possessor and possessor.group(1) not in PREPOSITIONS:
+            return True  # "The town's 3,700 residents": whose, the text before says
         if not token.isalpha() or not token.islower() or token in PREPOSITIONS:
             break
         if len(nouns) == 2:

@@ -24,7 +24,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from rag.answer.amounts import AMOUNT, amount_fits, asks_margin, counts, followed_by, with_currency
 from rag.answer.candidates import SPEECH_VERB, Candidate, refers_back
 from rag.answer.question import Question
-from rag.answer.slots import check, mentions_month
+from rag.answer.slots import Slot, check, mentions_month
 from rag.lang.nations import US, names_of, nation, nations
 from rag.lang.nations import aliases as nation_aliases
 from rag.lang.spelling import max_edits
@@ -188,6 +188,15 @@ class Fit:
     (so no name in it is typed as the answer, by the patterns or by spaCy)."""
 
 
+def _unspoken(slot: Slot, article: str) -> bool:
+    """Whether the article never states the slot's value: which edition, category or field. "First"
+    is also the earliest, which articles say in many ways ("began his trip by visiting" for "his
+    first stop"), so it is left to the other checks."""
+    if slot.kind not in ("ordinal", "edition", "category", "field") or slot.value == "1":
+        return False
+    return check(slot, article, "") != "meets"
+
+
 def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[str] = frozenset()) -> Fit:
     """How `cand` meets `question`; `article` is its article's text, `normalize`d (the caller keeps it
     per article), `outlets` the known outlet names, lower-cased."""
@@ -257,6 +266,10 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             and not mentions_month(int(slot.value), article, p.date)
         ):
             contradicts = True  # like a year: an article that never names the asked month is about another time
+        elif verdict == "absent" and not question.compound and _unspoken(slot, article):
+            # Like a name: an article that never numbers the asked season, nor names the asked
+            # category or field, is about another (the third season's premiere for the fourth's).
+            contradicts = True
         elif verdict == "absent" and slot.kind not in ("year", "named"):  # counted with the numbers and names
             stated += 1
             distant += 1
@@ -425,7 +438,9 @@ def _named_in_role(question: str, dep: str) -> tuple[tuple[str, str], ...]:
             head = head.head  # the doer of a passive: "was he fired *by Germany*"
         elif tok.dep_ != dep or (dep == "nsubj" and any(c.dep_ in ("auxpass", "agent") for c in head.children)):
             continue  # the subject of a passive ("was Nagelsmann fired by ...") is done to, not doing
-        if tok.pos_ == "PROPN" and head.pos_ == "VERB" and head.lemma_ not in LIGHT_VERBS:
+        # A word with an auxiliary is a verb, whatever the small parser tags it ("will the Senate *vote*").
+        verb = head.pos_ == "VERB" or any(c.dep_ == "aux" for c in head.children)
+        if tok.pos_ == "PROPN" and verb and head.lemma_ not in LIGHT_VERBS:
             out.append((head.lemma_.lower(), " ".join(t.text for t in tok.subtree if t.pos_ == "PROPN")))
     return tuple(out)
 
@@ -642,7 +657,7 @@ def answer_phrase(question: Question, text: str) -> tuple[bool, tuple[int, int] 
             def person(a: int, b: int) -> bool:
                 return text[a:b].split()[-1].lower() not in NON_PERSON_HEADS
 
-            if _ASKS_LOSER.search(question.text):
+            if asks_loser(question.text):
                 # Asked who lost, the one beaten: "Alcaraz beat Djokovic", "Djokovic lost to Alcaraz".
                 span = new(_NAME, strip=_titles(), kind=lambda a, b: person(a, b) and _beaten(text, a, b))
                 return span is not None, span
@@ -683,6 +698,13 @@ _ASKS_LOSER = re.compile(
     rf"\b(?:who|which\s+\w+)\s+(?:{LOSING})\b|\bwho\s+(?:did|does|do)\s+.{{1,60}}?\b(?:beat|defeat|edge|overcome|thrash)\b",
     re.IGNORECASE,
 )
+
+
+def asks_loser(question: str) -> bool:
+    """ "Who did the Nuggets beat?", "Which team lost the final?": the side beaten is asked."""
+    return bool(_ASKS_LOSER.search(question))
+
+
 _BEAT_BEFORE = re.compile(rf"\b(?:{BEATING})\s+(?:[a-z][\w’'-]*\s+){{0,4}}$")
 _LOST_AFTER = re.compile(rf"^\s+(?:\S+\s+){{0,2}}?(?:{LOSING})\b")
 

@@ -28,6 +28,7 @@ from rag.answer.constraints import (
     Names,
     agents,
     asked_roles,
+    asks_loser,
     entity_phrase,
     fit,
     is_outlet,
@@ -124,8 +125,8 @@ _NO_ONE = frozenset({"FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"})  #
 def _nobody(q: Question, item: Scored) -> bool:
     """Asked who, whether the sentence's answer is a name the parser reads as no person (a place,
     an organisation) and it names no person the question does not."""
-    if q.wants != "person" or item.fit.phrase is None:
-        return False
+    if q.wants != "person" or item.fit.phrase is None or asks_loser(q.text):
+        return False  # the side beaten is found by its role, a team as often as a person
     a, b = item.fit.phrase
     text = item.cand.text
     ents = parse(text).ents

@@ -292,9 +292,26 @@ def analyse(text: str) -> Question:
     )
 
 
+# "How long a prison sentence", "how big a stake": the size of that noun is asked.
+_MEASURED = re.compile(r"\bhow\s+(?:long|big|large|high|heavy|severe|wide)\s+an?\s+", re.IGNORECASE)
+
+
 def _counted(text: str) -> tuple[str, tuple[str, ...]] | None:
-    """The noun of "how many <noun>", with its compound and adjective qualifiers and the place it
-    comes "from" (read from the parse)."""
+    """The noun of "how many <noun>" (or "how long a <noun>"), with its compound and adjective
+    qualifiers and the place it comes "from" (read from the parse)."""
+    if m := _MEASURED.search(text):
+        # The small parser reads "how long a prison sentence did ..." in many ways: the noun is
+        # the last of the nouns and adjectives that follow.
+        run = []
+        for tok in parse(text):
+            if tok.idx < m.end():
+                continue
+            if tok.pos_ not in ("NOUN", "ADJ"):
+                break
+            run.append(tok)
+        nouns = [t for t in run if t.pos_ == "NOUN"]
+        if nouns:
+            return nouns[-1].lemma_.lower(), tuple(t.lemma_.lower() for t in run if t.i < nouns[-1].i)
     for tok in parse(text):
         head = tok.head
         if tok.lower_ == "many" and tok.i > 0 and tok.nbor(-1).lower_ == "how" and head.pos_ in ("NOUN", "PROPN"):

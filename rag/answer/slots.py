@@ -183,9 +183,11 @@ def _named(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
 
 # An award's category after a word of winning or naming: "won best supporting actress", "the award
 # for best animated film", "named outstanding comedy series" (the Emmys' word for best), "won album
-# of the year"; it ends at a preposition of place or time, or the end of the clause.
+# of the year", "won seven awards, including best picture"; it ends at a preposition of place or
+# time, or the end of the clause.
 _CATEGORY = re.compile(
-    r"\b(?:won|win|wins|winning|took|takes|take|for|named|nominated\s+for|awarded)\s+(?:the\s+)?(?:award\s+for\s+)?"
+    r"\b(?:won|win|wins|winning|took|takes|take|for|named|nominated\s+for|awarded|including)\s+(?:the\s+)?"
+    r"(?:award\s+for\s+)?"
     r"(?:(?:the\s+)?(?:best|outstanding)\s+((?:(?!at\b|on\b|during\b|this\b|last\b|with\b|and\b|but\b)[\w'’-]+\s*){1,6})"
     r"|((?!the\b)[\w'’-]+\s+of\s+the\s+year)\b)",
     re.IGNORECASE,
