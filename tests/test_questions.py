@@ -1089,3 +1089,26 @@ def test_how_long_a_noun_asks_the_length_of_that_noun():
     assert q.counted == ("sentence", ("prison",))
     assert not answer_phrase(q, "The jury deliberated for about four hours.")[0]  # another thing's length
     assert answer_phrase(q, "He was sentenced to 25 years in prison.")[0]
+
+
+def test_what_the_question_gives_one_owner_is_not_answered_by_anothers():
+    from rag.answer.constraints import _other_owner
+
+    asked = "Who kicked New Zealand's points in the final?"
+    assert _other_owner(asked, "Handre Pollard kicked all of South Africa's points.")
+    assert _other_owner(asked, "It was the Springboks' points that counted.")  # a plural owner
+    assert not _other_owner(asked, "Beauden Barrett kicked all of New Zealand's points.")
+    assert not _other_owner(asked, "Barrett kicked every point for the All Blacks.")  # no owner given: other checks
+    held = "How many world titles does New Zealand have?"
+    assert _other_owner(held, "It was the Springboks' fourth world title, the most of any nation.")
+    assert not _other_owner(held, "It was New Zealand's third world title.")
+
+
+def test_a_figure_at_another_time_since_the_event_is_another_figure():
+    (after,) = slots("How many sign-ups did the app reach after one month?")
+    assert (after.kind, after.value) == ("elapsed", "30")
+    assert check(after, "The app reached 100 million sign-ups five days after its launch.", "") == "contradicts"
+    assert check(after, "It had 130 million users after four weeks.", "") == "meets"
+    assert check(after, "The app reached 100 million sign-ups.", "") == "absent"
+    (day,) = slots("How many copies were sold within 24 hours?")
+    assert check(day, "It sold 1.2 million copies in its first day.", "") == "meets"

@@ -40,6 +40,7 @@ from rag.lang.text import (
     normalize,
     spells,
     spoken_date,
+    stem,
     terms,
     words,
 )
@@ -246,6 +247,8 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
     owners = _owners(question.text) if question.wants != "speech" else ()  # a speaker is checked by `_speaks`
     if not question.compound and any(not mentions(local, owner) for owner in owners):
         contradicts = True  # "Collingwood's average crowd": a sentence nowhere near Collingwood is another's
+    if not question.compound and _other_owner(question.text, cand.text):
+        contradicts = True  # "South Africa's points" for "New Zealand's points"
     if not question.compound and _other_party(question.text, cand.text, local):
         contradicts = True  # asked about the match against Dortmund, the sentence's is against Bayern
     if typed and question.wants == "score" and not _between(question, f"{cand.context} {cand.text}"):
@@ -403,6 +406,45 @@ def _owners(question: str) -> tuple[str, ...]:
     return tuple(
         m.group(2) for m in _FOR_SIDE.finditer(question) if m.group(2) and m.group(2).lower() not in CONTRACTING
     )
+
+
+@lru_cache(maxsize=256)
+def _possessions(question: str) -> tuple[tuple[frozenset[str], str], ...]:
+    """What the question gives an owner, as (the owner's words, the stem of the noun owned):
+    "New Zealand's points", "how many titles does New Zealand have" -> ({"new", "zealand"}, "point")."""
+    from rag.lang import parse
+
+    out = []
+    for tok in parse(question):
+        if tok.pos_ != "PROPN":
+            continue
+        owner = frozenset(w.lower_ for w in tok.subtree if w.pos_ == "PROPN")
+        if tok.dep_ == "poss" and tok.head.pos_ == "NOUN":
+            out.append((owner, stem(tok.head.lower_)))
+        elif tok.dep_ == "nsubj" and tok.head.lemma_ in ("have", "hold", "own"):  # "does New Zealand have"
+            held = [c for c in tok.head.children if c.dep_ == "dobj" and c.pos_ == "NOUN"]
+            # "How many world titles does New Zealand have": the parser makes "titles" a subject too.
+            held += [t.head for t in tok.doc if t.lower_ == "many" and t.i and t.nbor(-1).lower_ == "how"]
+            out += [(owner, stem(c.lower_)) for c in held if c.i != tok.i]
+    return tuple(out)
+
+
+def _other_owner(question: str, sentence: str) -> bool:
+    """Whether the sentence gives what the question asks of one owner only to another: "South
+    Africa's points" (or "the Springboks' points") for "New Zealand's points"."""
+    for owner, noun in _possessions(question):
+        found = [
+            {w.lower() for w in m.group(1).split()}
+            for m in _POSSESSOR.finditer(sentence)
+            if noun in {stem(w.lower()) for w in m.group(2).split()}
+        ]
+        if found and not any(f & owner for f in found):
+            return True
+    return False
+
+
+# A name as an owner, and the three words after it: "South Africa's points", "the Springboks' fourth world title".
+_POSSESSOR = re.compile(rf"\b({_NAME_WORD}(?:\s+{_NAME_WORD})*)(?:['’]s|(?<=s)['’])((?:\s+[\w-]+){{1,3}})")
 
 
 @lru_cache(maxsize=256)

@@ -23,7 +23,9 @@ from rag.lang import contrast_group, nation, number_value, ordinal_value, parse,
 from rag.lang.text import MONTHS, month_number
 from rag.lang.values import CONTRASTS, EVENT_SERIES, NUMBER_WORDS, ORDINAL_PATTERN, PHASES, TIME_UNITS, titled
 
-Kind = Literal["ordinal", "edition", "year", "month", "quantity", "measure", "contrast", "field", "named", "category"]
+Kind = Literal[
+    "ordinal", "edition", "year", "month", "quantity", "measure", "contrast", "field", "named", "category", "elapsed"
+]
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,44 @@ def _measure(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
         qualified = head.head
         value = f"{_plain(size)} {head.lemma_.lower()}"
         return Slot("measure", value, qualified.lemma_.lower(), f"{tok.text}-{head.text} {qualified.text}")
+    return None
+
+
+# Time since an event, in days: "after one month", "within 24 hours", "in its first week", "five
+# days after its launch", "24 hours of going on sale".
+_UNIT_DAYS = {
+    "second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "day": 1, "night": 1, "week": 7, "weekend": 2,
+    "month": 30, "quarter": 91, "year": 365, "decade": 3650,
+}  # fmt: skip
+_UNIT = r"(second|minute|hour|day|night|week|weekend|month|quarter|year|decade)s?\b"
+_AMOUNT_WORD = r"(\d[\d,.]*|a|an|" + "|".join(w for w in NUMBER_WORDS if NUMBER_WORDS[w] < 100) + r")"
+_ELAPSED = re.compile(
+    rf"\b(?:after|within|in)\s+(?:(?:its|the|their|his|her|a)\s+)?(?:(first)\s+)?(?:{_AMOUNT_WORD}[\s-]+)?{_UNIT}"
+    rf"|\b{_AMOUNT_WORD}[\s-]+{_UNIT}\s+(?:after|of|since)\b",
+    re.IGNORECASE,
+)
+
+
+def _spans(text: str) -> list[float]:
+    """The times since an event `text` states, in days."""
+    out = []
+    for m in _ELAPSED.finditer(text):
+        first, amount, unit = (m.group(1), m.group(2), m.group(3)) if m.group(3) else (None, m.group(4), m.group(5))
+        if amount is None and first is None:
+            continue  # "in the month": no span
+        size = 1.0 if amount is None or amount.lower() in ("a", "an") else number_value(amount.replace(",", ""))
+        if size is not None:
+            out.append(size * _UNIT_DAYS[unit.lower()])
+    return out
+
+
+def _elapsed(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
+    """ "How many sign-ups did it reach after one month?": a figure five days after is another."""
+    if tok.lemma_.lower() not in _UNIT_DAYS:
+        return None
+    for m in _ELAPSED.finditer(doc.text):
+        if m.end() == tok.idx + len(tok.text) and (found := _spans(m.group(0))):
+            return Slot("elapsed", _plain(found[0]), "", m.group(0))
     return None
 
 
@@ -229,7 +269,9 @@ def _field(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
     return None
 
 
-_READERS = (_category, _ordinal, _year, _month, _model, _measure, _quantity, _edition, _contrast, _named, _field)
+_READERS = (
+    _category, _ordinal, _year, _month, _model, _measure, _elapsed, _quantity, _edition, _contrast, _named, _field
+)  # fmt: skip
 
 
 Verdict = Literal["meets", "absent", "contradicts"]
@@ -261,6 +303,13 @@ def check(slot: Slot, sentence: str, around: str) -> Verdict:
             if any(asked <= c for c in found):
                 return "meets"
             return "contradicts" if found else "absent"  # "best motion picture drama" for "best animated film"
+        case "elapsed":
+            asked = float(slot.value)
+            if any(abs(v - asked) <= 0.1 * asked for v in _spans(sentence)):
+                return "meets"  # "a month" is "four weeks"
+            if _spans(sentence):
+                return "contradicts"
+            return "meets" if any(abs(v - asked) <= 0.1 * asked for v in _spans(around)) else "absent"
         case "month":
             if int(slot.value) in _months(sentence) or int(slot.value) in _months(around):
                 return "meets"
