@@ -443,8 +443,9 @@ def _other_owner(question: str, sentence: str) -> bool:
     return False
 
 
-# A name as an owner, and the three words after it: "South Africa's points", "the Springboks' fourth world title".
-_POSSESSOR = re.compile(rf"\b({_NAME_WORD}(?:\s+{_NAME_WORD})*)(?:['’]s|(?<=s)['’])((?:\s+[\w-]+){{1,3}})")
+# A name of up to four words as an owner, and the three words after it: "South Africa's points",
+# "the Springboks' fourth world title".
+_POSSESSOR = re.compile(rf"\b({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})(?:['’]s|(?<=s)['’])((?:\s+[\w-]+){{1,3}})")
 
 
 @lru_cache(maxsize=256)

@@ -129,7 +129,7 @@ _UNIT_DAYS = {
     "month": 30, "quarter": 91, "year": 365, "decade": 3650,
 }  # fmt: skip
 _UNIT = r"(second|minute|hour|day|night|week|weekend|month|quarter|year|decade)s?\b"
-_AMOUNT_WORD = r"(\d[\d,.]*|a|an|" + "|".join(w for w in NUMBER_WORDS if NUMBER_WORDS[w] < 100) + r")"
+_AMOUNT_WORD = r"(\d{1,4}(?:[,.]\d{1,3}){0,2}|a|an|" + "|".join(w for w in NUMBER_WORDS if NUMBER_WORDS[w] < 100) + r")"
 _ELAPSED = re.compile(
     rf"\b(?:after|within|in)\s+(?:(?:its|the|their|his|her|a)\s+)?(?:(first)\s+)?(?:{_AMOUNT_WORD}[\s-]+)?{_UNIT}"
     rf"|\b{_AMOUNT_WORD}[\s-]+{_UNIT}\s+(?:after|of|since)\b",
