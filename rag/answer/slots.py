@@ -21,7 +21,16 @@ from typing import Literal
 
 from rag.lang import contrast_group, nation, number_value, ordinal_value, parse, rivals
 from rag.lang.text import MONTHS, month_number
-from rag.lang.values import CONTRASTS, EVENT_SERIES, NUMBER_WORDS, ORDINAL_PATTERN, PHASES, TIME_UNITS, titled
+from rag.lang.values import (
+    CONTRASTS,
+    EVENT_SERIES,
+    NUMBER_WORDS,
+    ORDINAL_PATTERN,
+    PHASES,
+    TIME_UNIT_DAYS,
+    TIME_UNITS,
+    titled,
+)
 
 Kind = Literal[
     "ordinal", "edition", "year", "month", "quantity", "measure", "contrast", "field", "named", "category", "elapsed"
@@ -124,11 +133,7 @@ def _measure(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
 
 # Time since an event, in days: "after one month", "within 24 hours", "in its first week", "five
 # days after its launch", "24 hours of going on sale".
-_UNIT_DAYS = {
-    "second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "day": 1, "night": 1, "week": 7, "weekend": 2,
-    "month": 30, "quarter": 91, "year": 365, "decade": 3650,
-}  # fmt: skip
-_UNIT = r"(second|minute|hour|day|night|week|weekend|month|quarter|year|decade)s?\b"
+_UNIT = rf"({'|'.join(TIME_UNIT_DAYS)})s?\b"
 _AMOUNT_WORD = r"(\d{1,4}(?:[,.]\d{1,3}){0,2}|a|an|" + "|".join(w for w in NUMBER_WORDS if NUMBER_WORDS[w] < 100) + r")"
 _ELAPSED = re.compile(
     rf"\b(?:after|within|in)\s+(?:(?:its|the|their|his|her|a)\s+)?(?:(first)\s+)?(?:{_AMOUNT_WORD}[\s-]+)?{_UNIT}"
@@ -146,13 +151,13 @@ def _spans(text: str) -> list[float]:
             continue  # "in the month": no span
         size = 1.0 if amount is None or amount.lower() in ("a", "an") else number_value(amount.replace(",", ""))
         if size is not None:
-            out.append(size * _UNIT_DAYS[unit.lower()])
+            out.append(size * TIME_UNIT_DAYS[unit.lower()])
     return out
 
 
 def _elapsed(tok, doc) -> Slot | None:  # type: ignore[no-untyped-def]
     """ "How many sign-ups did it reach after one month?": a figure five days after is another."""
-    if tok.lemma_.lower() not in _UNIT_DAYS:
+    if tok.lemma_.lower() not in TIME_UNIT_DAYS:
         return None
     for m in _ELAPSED.finditer(doc.text):
         if m.end() == tok.idx + len(tok.text) and (found := _spans(m.group(0))):

@@ -71,6 +71,11 @@ def number_value(token: str) -> float | None:
 # Units of time: "six months", "two weeks" measure a span, and a text holds many spans of each unit,
 # so a number of them is no value a sentence can contradict.
 TIME_UNITS = frozenset("second minute hour day night week weekend month quarter year decade century".split())
+# Each unit's length in days, for comparing times since an event ("after one month" = "four weeks").
+TIME_UNIT_DAYS = {
+    "second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "day": 1, "night": 1, "week": 7, "weekend": 2,
+    "month": 30, "quarter": 91, "year": 365, "decade": 3650, "century": 36500,
+}  # fmt: skip
 # Currency names and abbreviations (singular and plural forms written out): a number beside one is
 # a sum of money ("11 million Swedish kronor", "Rs 500 crore").
 CURRENCY_WORDS = (
