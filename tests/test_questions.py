@@ -1094,12 +1094,12 @@ def test_how_long_a_noun_asks_the_length_of_that_noun():
 def test_what_the_question_gives_one_owner_is_not_answered_by_anothers():
     from rag.answer.constraints import _other_owner
 
-    asked = "Who kicked New Zealand's points in the final?"
+    asked = analyse("Who kicked New Zealand's points in the final?")
     assert _other_owner(asked, "Handre Pollard kicked all of South Africa's points.")
     assert _other_owner(asked, "It was the Springboks' points that counted.")  # a plural owner
     assert not _other_owner(asked, "Beauden Barrett kicked all of New Zealand's points.")
     assert not _other_owner(asked, "Barrett kicked every point for the All Blacks.")  # no owner given: other checks
-    held = "How many world titles does New Zealand have?"
+    held = analyse("How many world titles does New Zealand have?")
     assert _other_owner(held, "It was the Springboks' fourth world title, the most of any nation.")
     assert not _other_owner(held, "It was New Zealand's third world title.")
 

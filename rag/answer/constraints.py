@@ -189,6 +189,7 @@ class Fit:
     (so no name in it is typed as the answer, by the patterns or by spaCy)."""
 
 
+@lru_cache(maxsize=1024)  # asked of every candidate sentence of the same article
 def _unspoken(slot: Slot, article: str) -> bool:
     """Whether the article never states the slot's value: which edition, category or field. "First"
     is also the earliest, which articles say in many ways ("began his trip by visiting" for "his
@@ -247,7 +248,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
     owners = _owners(question.text) if question.wants != "speech" else ()  # a speaker is checked by `_speaks`
     if not question.compound and any(not mentions(local, owner) for owner in owners):
         contradicts = True  # "Collingwood's average crowd": a sentence nowhere near Collingwood is another's
-    if not question.compound and _other_owner(question.text, cand.text):
+    if not question.compound and _other_owner(question, cand.text):
         contradicts = True  # "South Africa's points" for "New Zealand's points"
     if not question.compound and _other_party(question.text, cand.text, local):
         contradicts = True  # asked about the match against Dortmund, the sentence's is against Bayern
@@ -409,9 +410,10 @@ def _owners(question: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=256)
-def _possessions(question: str) -> tuple[tuple[frozenset[str], str], ...]:
-    """What the question gives an owner, as (the owner's words, the stem of the noun owned):
-    "New Zealand's points", "how many titles does New Zealand have" -> ({"new", "zealand"}, "point")."""
+def _possessions(question: str, counted: str | None) -> tuple[tuple[frozenset[str], str], ...]:
+    """What the question gives an owner, as (the owner's words, the stem of the noun owned): "New
+    Zealand's points", and with `counted` (the noun of "how many"), "how many titles does New
+    Zealand have" -> ({"new", "zealand"}, "titl")."""
     from rag.lang import parse
 
     out = []
@@ -421,18 +423,16 @@ def _possessions(question: str) -> tuple[tuple[frozenset[str], str], ...]:
         owner = frozenset(w.lower_ for w in tok.subtree if w.pos_ == "PROPN")
         if tok.dep_ == "poss" and tok.head.pos_ == "NOUN":
             out.append((owner, stem(tok.head.lower_)))
-        elif tok.dep_ == "nsubj" and tok.head.lemma_ in ("have", "hold", "own"):  # "does New Zealand have"
-            held = [c for c in tok.head.children if c.dep_ == "dobj" and c.pos_ == "NOUN"]
-            # "How many world titles does New Zealand have": the parser makes "titles" a subject too.
-            held += [t.head for t in tok.doc if t.lower_ == "many" and t.i and t.nbor(-1).lower_ == "how"]
-            out += [(owner, stem(c.lower_)) for c in held if c.i != tok.i]
+        elif tok.dep_ == "nsubj" and tok.head.lemma_ in ("have", "hold", "own") and counted:
+            out.append((owner, stem(counted)))
     return tuple(out)
 
 
-def _other_owner(question: str, sentence: str) -> bool:
+def _other_owner(question: Question, sentence: str) -> bool:
     """Whether the sentence gives what the question asks of one owner only to another: "South
     Africa's points" (or "the Springboks' points") for "New Zealand's points"."""
-    for owner, noun in _possessions(question):
+    counted = question.counted[0] if question.counted else None
+    for owner, noun in _possessions(question.text, counted):
         found = [
             {w.lower() for w in m.group(1).split()}
             for m in _POSSESSOR.finditer(sentence)
