@@ -1028,7 +1028,7 @@ def test_the_thing_asked_about_is_the_object_in_any_number():
     assert not swapped("Why is Ford recalling Explorers?", sentence, sentence)
 
 
-def test_an_edition_category_or_field_the_article_never_states_rules_it_out():
+def test_an_edition_or_category_the_article_never_states_rules_it_out():
     from rag.answer.candidates import Candidate
     from rag.answer.citations import Span
     from rag.answer.constraints import fit
@@ -1048,7 +1048,8 @@ def test_an_edition_category_or_field_the_article_never_states_rules_it_out():
     sweep = "The Zone of Interest won three awards at the Baftas, including best film."
     assert not fits("Who won best supporting actress at the Baftas?", sweep)  # named: another category
     assert fits("Which film won best film at the Baftas?", sweep)
-    assert not fits("Who won the Nobel Prize in economics?", "The Nobel Prize went to two biologists.")
+    # A field's reading is loose ("a change in portrayal"): an article need not name it.
+    assert fits("Was there a change in portrayal of Google?", "Google is accused of abusing its search monopoly.")
 
 
 def test_a_possessive_description_refers_back():

@@ -191,10 +191,11 @@ class Fit:
 
 @lru_cache(maxsize=1024)  # asked of every candidate sentence of the same article
 def _unspoken(slot: Slot, article: str) -> bool:
-    """Whether the article never states the slot's value: which edition, category or field. "First"
+    """Whether the article never states the slot's value: which edition or award category. "First"
     is also the earliest, which articles say in many ways ("began his trip by visiting" for "his
-    first stop"), so it is left to the other checks."""
-    if slot.kind not in ("ordinal", "edition", "category", "field") or slot.value == "1":
+    first stop"), so it is left to the other checks; so is a field, whose reading ("a change in
+    portrayal", "the prize in chemistry") is too loose to rule an article out by."""
+    if slot.kind not in ("ordinal", "edition", "category") or slot.value == "1":
         return False
     return check(slot, article, "") != "meets"
 
@@ -272,7 +273,7 @@ def fit(question: Question, cand: Candidate, article: str, outlets: frozenset[st
             contradicts = True  # like a year: an article that never names the asked month is about another time
         elif verdict == "absent" and not question.compound and _unspoken(slot, article):
             # Like a name: an article that never numbers the asked season, nor names the asked
-            # category or field, is about another (the third season's premiere for the fourth's).
+            # category, is about another (the third season's premiere for the fourth's).
             contradicts = True
         elif verdict == "absent" and slot.kind not in ("year", "named"):  # counted with the numbers and names
             stated += 1
