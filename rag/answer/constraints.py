@@ -85,7 +85,7 @@ _PROPER = re.compile(
 )
 _NOT_NAMES = frozenset(MONTHS) | frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday I".split())
 # A season's record, not a match's score: "Arizona (8-3, 6-2 Pac-12)", "a 24-0 record".
-_RECORD_BEFORE = re.compile(r"[A-Z][\w.’'-]*+\s*+\($|\(\d{1,3}\s?[-–]\s?\d{1,3},\s*+$")
+_RECORD_BEFORE = re.compile(r"[A-Z][\w.’'-]{0,40}+\s*+\($|\(\d{1,3}\s?[-–]\s?\d{1,3},\s*+$")
 _RECORD_AFTER = re.compile(
     r"^\s*(?:record|overall|in (?:conference|league) play)\b|^,\s*\d{1,3}\s?[-–]\s?\d{1,3}\b", re.I
 )
